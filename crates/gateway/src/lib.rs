@@ -1,1 +1,17 @@
-//! placeholder
+//! The OmniRoute gateway as a library: configuration, the axum application and its lifecycle.
+//! `Gateway::start(config, listener)` serves until `Handle::shutdown`; the headless binary and
+//! the desktop shell both drive it through this one entry point.
+
+mod access_log;
+pub mod admin;
+pub mod config;
+pub mod error;
+mod lifecycle;
+mod process;
+pub mod routes;
+mod state;
+
+pub use config::{Config, ConfigError, Overrides};
+pub use error::{ApiError, ErrorCode};
+pub use lifecycle::{Gateway, Handle, StartError, bind, prepare_data_dir};
+pub use state::AppState;

@@ -1,0 +1,50 @@
+//! Liveness (`/healthz`) and the health report (`/api/health`).
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Serialize;
+
+use crate::{AppState, process};
+
+pub async fn liveness() -> &'static str {
+    "ok"
+}
+
+#[derive(Serialize)]
+pub struct HealthReport {
+    /// `ok`, or `degraded` when the database does not answer.
+    pub status: &'static str,
+    pub version: &'static str,
+    pub uptime_s: u64,
+    pub data_dir: String,
+    pub rss_bytes: Option<u64>,
+    /// `ok` after a real query, else the error.
+    pub db: String,
+    pub schema_version: Option<i64>,
+    pub secrets_backend: &'static str,
+}
+
+pub async fn report(State(state): State<AppState>) -> (StatusCode, Json<HealthReport>) {
+    let db = match state.store.ping().await {
+        Ok(()) => "ok".to_owned(),
+        Err(e) => e.to_string(),
+    };
+    let healthy = db == "ok";
+    let report = HealthReport {
+        status: if healthy { "ok" } else { "degraded" },
+        version: env!("CARGO_PKG_VERSION"),
+        uptime_s: state.started.elapsed().as_secs(),
+        data_dir: state.config.data_dir.display().to_string(),
+        rss_bytes: process::rss_bytes(),
+        db,
+        schema_version: state.store.schema_version().await.ok(),
+        secrets_backend: state.secrets.backend().as_str(),
+    };
+    let status = if healthy {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, Json(report))
+}

@@ -1,0 +1,5 @@
+//! The management API (`/api`): one file per area, JSON in and out, errors as `ApiError`.
+
+pub mod health;
+pub mod json;
+pub mod settings;

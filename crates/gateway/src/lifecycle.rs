@@ -1,0 +1,176 @@
+//! Start-up and shutdown. Start-up is split into named steps, each failing with its own
+//! `StartError` so the binary can print one line and exit 2. Shutdown stops accepting, lets
+//! in-flight requests finish within the configured grace period, then flushes the store.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::connect_info::IntoMakeServiceWithConnectInfo;
+use omniroute_store::{Secrets, Store, StoreError};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::{AppState, Config, routes};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("DATA_DIR {path} is not usable: {reason}")]
+    DataDir { path: String, reason: String },
+    #[error(
+        "port {port} on {host} is already in use; stop the other program or choose another with PORT or --port"
+    )]
+    PortInUse { host: String, port: u16 },
+    #[error("cannot listen on {addr}: {reason}")]
+    Bind { addr: SocketAddr, reason: String },
+    #[error("{0}")]
+    Store(#[from] StoreError),
+}
+
+/// Creates `DATA_DIR` when missing and proves it is writable.
+pub fn prepare_data_dir(dir: &Path) -> Result<(), StartError> {
+    let fail = |reason: String| StartError::DataDir {
+        path: dir.display().to_string(),
+        reason,
+    };
+    std::fs::create_dir_all(dir).map_err(|e| fail(e.to_string()))?;
+    let probe = dir.join(".write-test");
+    std::fs::write(&probe, b"ok").map_err(|e| fail(format!("not writable ({e})")))?;
+    std::fs::remove_file(&probe).map_err(|e| fail(e.to_string()))?;
+    Ok(())
+}
+
+/// Binds the configured address, naming a port conflict plainly.
+pub async fn bind(config: &Config) -> Result<TcpListener, StartError> {
+    let addr = SocketAddr::new(config.host, config.port);
+    TcpListener::bind(addr).await.map_err(|e| match e.kind() {
+        std::io::ErrorKind::AddrInUse => StartError::PortInUse {
+            host: config.host.to_string(),
+            port: config.port,
+        },
+        _ => StartError::Bind {
+            addr,
+            reason: e.to_string(),
+        },
+    })
+}
+
+pub struct Gateway;
+
+impl Gateway {
+    /// Opens the store in `config.data_dir` and serves the application on `listener` until the
+    /// returned handle is shut down.
+    pub async fn start(config: Config, listener: TcpListener) -> Result<Handle, StartError> {
+        prepare_data_dir(&config.data_dir)?;
+        let store = Store::open(&config.data_dir).await?;
+        let secrets = Secrets::open(&store, &config.data_dir, config.secrets_backend).await?;
+        let local_addr = listener.local_addr().map_err(|e| StartError::Bind {
+            addr: SocketAddr::new(config.host, config.port),
+            reason: e.to_string(),
+        })?;
+        for name in config.default_secrets_in_use() {
+            tracing::warn!(
+                "{name} still has its published default value; set it before exposing OmniRoute"
+            );
+        }
+        let grace = config.shutdown_grace;
+        let state = AppState {
+            config: Arc::new(config),
+            store: store.clone(),
+            secrets,
+            started: Instant::now(),
+        };
+        let app = routes::app(state).into_make_service_with_connect_info::<SocketAddr>();
+        let (stop_tx, stop_rx) = watch::channel(false);
+        #[allow(
+            clippy::disallowed_methods,
+            reason = "the serve task is the one Handle::wait joins"
+        )]
+        let task = tokio::spawn(serve(listener, app, stop_rx, grace));
+        Ok(Handle {
+            local_addr,
+            stop: stop_tx,
+            task,
+            store,
+        })
+    }
+}
+
+async fn serve(
+    listener: TcpListener,
+    app: IntoMakeServiceWithConnectInfo<Router, SocketAddr>,
+    mut stop: watch::Receiver<bool>,
+    grace: std::time::Duration,
+) {
+    let mut stop_for_server = stop.clone();
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        let _ = stop_for_server.wait_for(|s| *s).await;
+    });
+    let server = server.into_future();
+    tokio::pin!(server);
+    tokio::select! {
+        result = &mut server => {
+            if let Err(e) = result { tracing::error!(error = %e, "server stopped with an error"); }
+            return;
+        }
+        _ = stop.wait_for(|s| *s) => {}
+    }
+    tracing::info!(
+        grace_s = grace.as_secs(),
+        "shutting down: no new connections, waiting for in-flight requests"
+    );
+    match tokio::time::timeout(grace, &mut server).await {
+        Ok(Ok(())) => tracing::info!("all in-flight requests finished"),
+        Ok(Err(e)) => tracing::error!(error = %e, "server stopped with an error"),
+        Err(_) => {
+            tracing::warn!("in-flight requests still running after the grace period; closing them")
+        }
+    }
+}
+
+/// A running gateway.
+pub struct Handle {
+    local_addr: SocketAddr,
+    stop: watch::Sender<bool>,
+    task: JoinHandle<()>,
+    store: Store,
+}
+
+impl Handle {
+    /// The address actually bound (the port is real even when 0 was asked for).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// Asks the server to stop accepting and drain; returns at once. Idempotent.
+    pub fn trigger_shutdown(&self) {
+        self.stop.send_replace(true);
+    }
+
+    /// A sender that triggers shutdown, for signal handlers that outlive a borrow of the handle.
+    pub fn shutdown_trigger(&self) -> impl Fn() + Send + Sync + 'static {
+        let stop = self.stop.clone();
+        move || {
+            stop.send_replace(true);
+        }
+    }
+
+    /// Waits until the server has stopped (after a shutdown trigger, or a fatal error), then
+    /// flushes and closes the store.
+    pub async fn wait(self) {
+        if let Err(e) = self.task.await {
+            tracing::error!(error = %e, "server task failed");
+        }
+        self.store.close().await;
+        tracing::info!("stopped");
+    }
+
+    /// Triggers shutdown and waits for it to complete.
+    pub async fn shutdown(self) {
+        self.trigger_shutdown();
+        self.wait().await;
+    }
+}

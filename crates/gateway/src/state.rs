@@ -1,0 +1,16 @@
+//! State shared by every handler.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use omniroute_store::{Secrets, Store};
+
+use crate::Config;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub store: Store,
+    pub secrets: Secrets,
+    pub started: Instant,
+}
