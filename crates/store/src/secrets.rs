@@ -93,6 +93,9 @@ impl fmt::Display for SecretString {
     }
 }
 
+/// `(backend, nonce, ciphertext)` of one `secrets` row.
+type SecretRow = (String, Option<Vec<u8>>, Option<Vec<u8>>);
+
 /// Reads and writes secrets by name. Reads follow the backend recorded for each secret, so
 /// switching the configured backend never strands what was stored before.
 #[derive(Clone)]
@@ -171,7 +174,7 @@ impl Secrets {
 
     /// The secret stored under `name`, if any.
     pub async fn get(&self, name: &str) -> Result<Option<SecretString>, SecretError> {
-        let row: Option<(String, Option<Vec<u8>>, Option<Vec<u8>>)> =
+        let row: Option<SecretRow> =
             sqlx::query_as("SELECT backend, nonce, ciphertext FROM secrets WHERE name = ?")
                 .bind(name)
                 .fetch_optional(&self.pool)

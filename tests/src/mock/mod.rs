@@ -344,6 +344,8 @@ async fn answer(
             let (i, frame) = it.next()?;
             if cut.is_some_and(|n| i >= n) {
                 // An abrupt end: hyper aborts the chunked body, the client sees a broken stream.
+                // The pause lets what came before reach the wire first, as in a real failure.
+                tokio::time::sleep(Duration::from_millis(50)).await;
                 return Some((
                     Err(std::io::Error::other("mock: stream cut")),
                     (it, Some(0), gap),
