@@ -1,0 +1,46 @@
+# Shared by scripts/serve.sh and scripts/test.sh: installs what building and testing OmniRoute
+# needs when it is missing, on Debian/Ubuntu. Sourced, not run.
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"
+    elif command -v sudo >/dev/null 2>&1; then sudo "$@"
+    else echo "need root (or sudo) to run: $*" >&2; return 1
+    fi
+}
+
+# apt_ensure PKG... : installs the packages that are not installed yet.
+apt_ensure() {
+    local missing=()
+    for pkg in "$@"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    echo "==> installing system packages: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    as_root apt-get install -y --no-install-recommends "${missing[@]}" \
+        || { as_root apt-get update && as_root apt-get install -y --no-install-recommends "${missing[@]}"; }
+}
+
+ensure_build_deps() {
+    apt_ensure ca-certificates curl build-essential pkg-config libdbus-1-dev
+    if ! command -v cargo >/dev/null 2>&1; then
+        if [ -x "$HOME/.cargo/bin/cargo" ]; then
+            export PATH="$HOME/.cargo/bin:$PATH"
+        else
+            echo "==> installing the Rust toolchain with rustup"
+            curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal
+            export PATH="$HOME/.cargo/bin:$PATH"
+        fi
+    fi
+}
+
+ensure_test_deps() {
+    ensure_build_deps
+    # A D-Bus session with an unlocked gnome-keyring runs the OS-keychain tests headless.
+    apt_ensure dbus dbus-x11 gnome-keyring python3 python3-venv
+    rustup component add clippy rustfmt >/dev/null 2>&1 || true
+    if ! cargo nextest --version >/dev/null 2>&1; then
+        echo "==> installing cargo-nextest"
+        cargo install cargo-nextest --locked
+    fi
+}
