@@ -1,43 +1,45 @@
-//! PLACEHOLDER while this format is written; replaced by wire.rs request.rs response.rs stream.rs.
+//! OpenAI Chat Completions (`POST /v1/chat/completions`): what most coding tools and the
+//! `openai` SDK speak, and the wire of every OpenAI-compatible provider.
 
-use crate::ir::{ErrorInfo, Request, Response, StreamEvent};
-use crate::sse::SseEvent;
-use crate::{ClientContext, FormatError, RequestHint};
+mod request;
+mod response;
+mod stream;
+pub mod wire;
 
-pub fn decode_request(_body: &[u8], _hint: &RequestHint<'_>) -> Result<Request, FormatError> {
-    Err(FormatError::field("format", "not available yet"))
-}
-pub fn encode_request(_request: &Request) -> Vec<u8> {
-    Vec::new()
-}
-pub fn decode_response(_body: &[u8]) -> Result<Response, FormatError> {
-    Err(FormatError::field("format", "not available yet"))
-}
-pub fn encode_response(_response: &Response, _ctx: &ClientContext) -> Vec<u8> {
-    Vec::new()
-}
-pub fn decode_error(status: u16, _body: &[u8]) -> ErrorInfo {
-    ErrorInfo::new(
-        crate::ir::ErrorKind::from_status(status),
-        "not available yet",
-    )
-}
-pub fn encode_error(_error: &ErrorInfo) -> Vec<u8> {
-    Vec::new()
-}
-#[derive(Default)]
-pub struct Decoder;
-impl Decoder {
-    pub fn decode(&mut self, _event: &SseEvent, _out: &mut Vec<StreamEvent>) {}
-    pub fn is_complete(&self) -> bool {
-        false
+#[cfg(test)]
+mod tests;
+
+pub use request::{decode_request, encode_request};
+pub use response::{decode_error, decode_response, encode_error, encode_response};
+pub use stream::{Decoder, Encoder};
+
+use crate::ir::StopReason;
+
+fn stop_from_wire(reason: &str) -> StopReason {
+    match reason {
+        "length" => StopReason::MaxTokens,
+        "tool_calls" | "function_call" => StopReason::ToolUse,
+        "content_filter" => StopReason::ContentFilter,
+        _ => StopReason::EndTurn,
     }
 }
-pub struct Encoder;
-impl Encoder {
-    pub fn new(_ctx: ClientContext) -> Self {
-        Self
+
+fn stop_to_wire(reason: StopReason) -> &'static str {
+    match reason {
+        StopReason::EndTurn | StopReason::StopSequence | StopReason::PauseTurn => "stop",
+        StopReason::MaxTokens => "length",
+        StopReason::ToolUse => "tool_calls",
+        StopReason::ContentFilter | StopReason::Refusal => "content_filter",
     }
-    pub fn encode(&mut self, _event: &StreamEvent, _out: &mut Vec<u8>) {}
-    pub fn finish(&mut self, _out: &mut Vec<u8>) {}
+}
+
+/// `chatcmpl-…` from the IR id (kept when it already has the prefix).
+fn completion_id(id: &str, created: u64) -> String {
+    if id.starts_with("chatcmpl-") {
+        id.to_owned()
+    } else if id.is_empty() {
+        format!("chatcmpl-{created:x}")
+    } else {
+        format!("chatcmpl-{id}")
+    }
 }
