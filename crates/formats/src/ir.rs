@@ -15,6 +15,7 @@ use serde_json::Value;
 #[serde(rename_all = "snake_case")]
 pub enum Format {
     /// OpenAI Chat Completions (`/v1/chat/completions`).
+    #[serde(rename = "openai", alias = "openai_chat")]
     OpenAiChat,
     /// Anthropic Messages (`/v1/messages`).
     Anthropic,
@@ -71,6 +72,8 @@ pub struct Request {
     pub top_k: Option<u32>,
     pub stop: Vec<String>,
     pub stream: bool,
+    /// OpenAI clients: `stream_options.include_usage` (usage chunk before `[DONE]`).
+    pub include_usage: bool,
     pub reasoning: Option<Reasoning>,
     pub response_format: Option<ResponseFormat>,
     pub seed: Option<i64>,

@@ -111,7 +111,7 @@ impl ClientContext {
         Self {
             model: request.model.clone(),
             created,
-            include_usage: false,
+            include_usage: request.include_usage,
             gemini_sse: true,
             custom_tools: request
                 .tools

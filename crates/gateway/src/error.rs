@@ -16,6 +16,8 @@ pub enum ErrorCode {
     NotFound,
     /// 405: the path exists but not with this method.
     MethodNotAllowed,
+    /// 409: a unique name or prefix is already taken.
+    Conflict,
     /// 413: the body is larger than allowed.
     PayloadTooLarge,
     /// 415: the body is not JSON.
@@ -32,6 +34,7 @@ impl ErrorCode {
             Self::InvalidRequest => StatusCode::BAD_REQUEST,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Conflict => StatusCode::CONFLICT,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -88,6 +91,8 @@ impl From<omniroute_store::StoreError> for ApiError {
     fn from(e: omniroute_store::StoreError) -> Self {
         use omniroute_store::StoreError as E;
         let code = match &e {
+            E::Conflict(_) => ErrorCode::Conflict,
+            E::NotFound(_) => ErrorCode::NotFound,
             E::Open { .. } | E::Database(_) => ErrorCode::Unavailable,
             E::NewerSchema { .. } | E::Migrate { .. } | E::Corrupt { .. } | E::Secret(_) => {
                 ErrorCode::Internal

@@ -8,6 +8,7 @@ pub mod config;
 pub mod error;
 mod lifecycle;
 mod process;
+pub mod proxy;
 pub mod routes;
 mod state;
 

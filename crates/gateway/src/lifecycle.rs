@@ -28,6 +28,19 @@ pub enum StartError {
     Bind { addr: SocketAddr, reason: String },
     #[error("{0}")]
     Store(#[from] StoreError),
+    #[error("{0}")]
+    Internal(String),
+}
+
+/// The shared upstream client: pooled keep-alive connections, a bounded connect time, and an
+/// idle-read timeout rather than a total one (streams may run for many minutes).
+fn upstream_client() -> reqwest::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .connect_timeout(std::time::Duration::from_secs(10))
+        .read_timeout(std::time::Duration::from_secs(300))
+        .pool_idle_timeout(std::time::Duration::from_secs(90))
+        .tcp_nodelay(true)
+        .build()
 }
 
 /// Creates `DATA_DIR` when missing and proves it is writable.
@@ -77,10 +90,16 @@ impl Gateway {
             );
         }
         let grace = config.shutdown_grace;
+        let catalog = omniroute_providers::Catalog::builtin()
+            .map_err(|e| StartError::Internal(e.to_string()))?;
+        let http = upstream_client()
+            .map_err(|e| StartError::Internal(format!("cannot build the HTTP client: {e}")))?;
         let state = AppState {
             config: Arc::new(config),
             store: store.clone(),
             secrets,
+            catalog: Arc::new(catalog),
+            http,
             started: Instant::now(),
         };
         let app = routes::app(state).into_make_service_with_connect_info::<SocketAddr>();

@@ -1,30 +1,75 @@
 //! The table of paths → handlers. Nothing else lives here.
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{Method, Uri};
 use axum::middleware;
-use axum::routing::get;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
 
-use crate::admin::{health, settings};
-use crate::{AppState, access_log, error::ApiError};
+use crate::admin::{health, nodes, providers, settings};
+use crate::{AppState, ErrorCode, access_log, error::ApiError, proxy};
 
 pub fn app(state: AppState) -> Router {
+    // Clients differ on the base URL: with `/v1`, without it (Codex), or with it doubled
+    // (a base URL ending in /v1 that the client extends with /v1/messages).
+    let mut client_api = Router::new();
+    for prefix in ["/v1", "", "/v1/v1"] {
+        client_api = client_api
+            .route(
+                &format!("{prefix}/chat/completions"),
+                post(proxy::chat_completions),
+            )
+            .route(&format!("{prefix}/messages"), post(proxy::messages))
+            .route(
+                &format!("{prefix}/messages/count_tokens"),
+                post(proxy::count_tokens),
+            )
+            .route(&format!("{prefix}/responses"), post(proxy::responses))
+            .route(&format!("{prefix}/models"), get(proxy::openai_models));
+    }
+    let client_api = client_api
+        .route("/v1beta/models", get(proxy::gemini_models))
+        .route("/v1beta/models/{*rest}", post(proxy::gemini))
+        .route("/v1/models/{*rest}", post(proxy::gemini))
+        // Bodies are read by the handlers with their own limit and a client-format error.
+        .layer(DefaultBodyLimit::disable());
+
     Router::new()
+        .merge(client_api)
         .route("/healthz", get(health::liveness))
         .route("/api/health", get(health::report))
         .route("/api/settings", get(settings::get).patch(settings::patch))
+        .route(
+            "/api/providers",
+            get(providers::list).post(providers::create),
+        )
+        .route("/api/providers/catalog", get(providers::catalog))
+        .route(
+            "/api/providers/{id}",
+            get(providers::get).delete(providers::delete),
+        )
+        .route("/api/provider-nodes", get(nodes::list).post(nodes::create))
+        .route("/api/provider-nodes/{id}", delete(nodes::delete))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn(access_log::log_request))
         .with_state(state)
 }
 
-async fn not_found(uri: axum::http::Uri) -> ApiError {
-    ApiError::not_found(format!("no route for {}", uri.path()))
+async fn not_found(uri: Uri) -> Response {
+    let path = uri.path();
+    if !path.starts_with("/api") {
+        if let Some(format) = proxy::format_of_path(path) {
+            return proxy::not_found(format, path);
+        }
+    }
+    ApiError::not_found(format!("no route for {path}")).into_response()
 }
 
-async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> ApiError {
+async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
     ApiError::new(
-        crate::ErrorCode::MethodNotAllowed,
+        ErrorCode::MethodNotAllowed,
         format!("{method} is not allowed on {}", uri.path()),
     )
 }

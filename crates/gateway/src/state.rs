@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use omniroute_providers::Catalog;
 use omniroute_store::{Secrets, Store};
 
 use crate::Config;
@@ -12,5 +13,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub store: Store,
     pub secrets: Secrets,
+    pub catalog: Arc<Catalog>,
+    /// The one pooled HTTP client for upstream requests (direct connections).
+    pub http: reqwest::Client,
     pub started: Instant,
 }

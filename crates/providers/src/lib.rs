@@ -1,1 +1,9 @@
-//! placeholder
+//! Providers as data: the catalog (compiled in from `catalog.json`) and the shape of a request
+//! to an upstream of each wire format (URL, auth header, fixed headers). Sending is the
+//! gateway's job; this crate only decides what to send.
+
+pub mod catalog;
+pub mod upstream;
+
+pub use catalog::{AuthStyle, Catalog, ModelEntry, ProviderEntry};
+pub use upstream::{UpstreamRequest, upstream_request};

@@ -1,6 +1,8 @@
 //! OmniRoute's persistent state: one SQLite file (`DATA_DIR/storage.sqlite`, WAL) with numbered
 //! migrations, one module per table, and secrets kept out of plain columns.
 
+pub mod connections;
+pub mod nodes;
 pub mod secrets;
 pub mod settings;
 
@@ -48,6 +50,31 @@ pub enum StoreError {
     },
     #[error(transparent)]
     Secret(#[from] SecretError),
+    /// A unique name or prefix is already taken.
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0} not found")]
+    NotFound(String),
+}
+
+impl StoreError {
+    /// `Conflict(message)` for a uniqueness violation, else the database error.
+    pub(crate) fn conflict_or(e: sqlx::Error, message: String) -> Self {
+        match &e {
+            sqlx::Error::Database(db) if db.is_unique_violation() => Self::Conflict(message),
+            _ => Self::Database(e),
+        }
+    }
+}
+
+/// A new random id: 16 hex digits.
+pub fn new_id() -> String {
+    let mut bytes = [0u8; 8];
+    if getrandom::fill(&mut bytes).is_err() {
+        // The OS random source failing is near impossible; time keeps ids unique regardless.
+        bytes = now_ms().to_le_bytes();
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Handle to the open store; cheap to clone.

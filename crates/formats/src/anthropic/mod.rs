@@ -1,43 +1,27 @@
-//! PLACEHOLDER while this format is written; replaced by wire.rs request.rs response.rs stream.rs.
+//! Anthropic Messages (`POST /v1/messages`), as a client format (Claude Code, the anthropic
+//! SDKs) and as an upstream format.
+//!
+//! Translation notes that are not obvious from the wire types:
+//! - usage: Anthropic's `input_tokens`, `cache_read_input_tokens` and
+//!   `cache_creation_input_tokens` are disjoint; the IR's input count is their sum;
+//! - server tools (`web_search_*`, `bash_*`, `text_editor_*`, …) and blocks the IR has no place
+//!   for (documents, server tool results, citations) are skipped, not rejected;
+//! - `response_format` has no Anthropic equivalent upstream: it becomes a system instruction
+//!   asking for JSON (matching the schema, when there is one);
+//! - thinking is sent upstream only where Anthropic accepts it (no forced tool choice, a signed
+//!   thinking block leading the current tool-use turn), with `max_tokens` above the budget and
+//!   without `temperature`/`top_k`; unsigned thinking parts are dropped from the history.
 
-use crate::ir::{ErrorInfo, Request, Response, StreamEvent};
-use crate::sse::SseEvent;
-use crate::{ClientContext, FormatError, RequestHint};
+mod request;
+mod response;
+mod stream;
+mod wire;
 
-pub fn decode_request(_body: &[u8], _hint: &RequestHint<'_>) -> Result<Request, FormatError> {
-    Err(FormatError::field("format", "not available yet"))
-}
-pub fn encode_request(_request: &Request) -> Vec<u8> {
-    Vec::new()
-}
-pub fn decode_response(_body: &[u8]) -> Result<Response, FormatError> {
-    Err(FormatError::field("format", "not available yet"))
-}
-pub fn encode_response(_response: &Response, _ctx: &ClientContext) -> Vec<u8> {
-    Vec::new()
-}
-pub fn decode_error(status: u16, _body: &[u8]) -> ErrorInfo {
-    ErrorInfo::new(
-        crate::ir::ErrorKind::from_status(status),
-        "not available yet",
-    )
-}
-pub fn encode_error(_error: &ErrorInfo) -> Vec<u8> {
-    Vec::new()
-}
-#[derive(Default)]
-pub struct Decoder;
-impl Decoder {
-    pub fn decode(&mut self, _event: &SseEvent, _out: &mut Vec<StreamEvent>) {}
-    pub fn is_complete(&self) -> bool {
-        false
-    }
-}
-pub struct Encoder;
-impl Encoder {
-    pub fn new(_ctx: ClientContext) -> Self {
-        Self
-    }
-    pub fn encode(&mut self, _event: &StreamEvent, _out: &mut Vec<u8>) {}
-    pub fn finish(&mut self, _out: &mut Vec<u8>) {}
-}
+#[cfg(test)]
+mod stream_tests;
+#[cfg(test)]
+mod tests;
+
+pub use request::{DEFAULT_MAX_TOKENS, decode_request, encode_request};
+pub use response::{decode_error, decode_response, encode_error, encode_response};
+pub use stream::{Decoder, Encoder};

@@ -27,6 +27,7 @@ pub fn decode_request(body: &[u8], _hint: &RequestHint<'_>) -> Result<Request, F
     let mut request = Request {
         model,
         stream: wire.stream.unwrap_or(false),
+        include_usage: wire.stream_options.is_some_and(|o| o.include_usage),
         max_output_tokens: wire.max_completion_tokens.or(wire.max_tokens),
         temperature: wire.temperature,
         top_p: wire.top_p,

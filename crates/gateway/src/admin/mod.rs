@@ -2,4 +2,6 @@
 
 pub mod health;
 pub mod json;
+pub mod nodes;
+pub mod providers;
 pub mod settings;

@@ -1,0 +1,637 @@
+//! Typed serde structs of the Anthropic Messages API: the request a client sends (read
+//! leniently) and the one we send upstream (written exactly), the `message` response, the SSE
+//! stream events and the error body.
+//!
+//! Reading types default every optional field and ignore unknown ones; block and event types
+//! the gateway does not model (documents, server tool results, citations, …) decode to an
+//! `Unknown` variant so newer API features are skipped instead of failing the request.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// A field that is either a plain string or an array of blocks (`system`, message `content`,
+/// `tool_result.content`). Written by hand so errors inside the array keep their path.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TextOrBlocks<T> {
+    Text(String),
+    Blocks(Vec<T>),
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for TextOrBlocks<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+            type Value = TextOrBlocks<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string or an array of content blocks")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(TextOrBlocks::Text(v.to_owned()))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(TextOrBlocks::Text(v))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut blocks = Vec::new();
+                while let Some(block) = seq.next_element()? {
+                    blocks.push(block);
+                }
+                Ok(TextOrBlocks::Blocks(blocks))
+            }
+        }
+        deserializer.deserialize_any(V(PhantomData))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Request, as read from a client.
+
+#[derive(Debug, Deserialize)]
+pub struct InRequest {
+    pub model: Option<String>,
+    pub max_tokens: Option<u64>,
+    pub messages: Option<Vec<InMessage>>,
+    pub system: Option<TextOrBlocks<InSystemBlock>>,
+    pub tools: Option<Vec<InTool>>,
+    pub tool_choice: Option<InToolChoice>,
+    pub thinking: Option<InThinking>,
+    pub output_config: Option<InOutputConfig>,
+    /// The structured-outputs beta spelling, before it moved under `output_config.format`.
+    pub output_format: Option<InOutputFormat>,
+    pub stop_sequences: Option<Vec<String>>,
+    pub temperature: Option<f64>,
+    pub top_p: Option<f64>,
+    pub top_k: Option<u32>,
+    pub metadata: Option<InMetadata>,
+    pub stream: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct InSystemBlock {
+    #[serde(default)]
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WireRole {
+    User,
+    Assistant,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct InMessage {
+    pub role: WireRole,
+    pub content: TextOrBlocks<InBlock>,
+}
+
+/// A content block of a message in a request (also a block of a response body).
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum InBlock {
+    Text {
+        #[serde(default)]
+        text: String,
+    },
+    Image {
+        source: InImageSource,
+    },
+    ToolUse {
+        #[serde(default)]
+        id: String,
+        #[serde(default)]
+        name: String,
+        #[serde(default)]
+        input: Option<Value>,
+    },
+    ToolResult {
+        #[serde(default)]
+        tool_use_id: String,
+        #[serde(default)]
+        content: Option<TextOrBlocks<InResultBlock>>,
+        #[serde(default)]
+        is_error: Option<bool>,
+    },
+    Thinking {
+        #[serde(default)]
+        thinking: String,
+        #[serde(default)]
+        signature: Option<String>,
+    },
+    RedactedThinking {
+        #[serde(default)]
+        data: String,
+    },
+    /// `document`, `search_result`, `server_tool_use`, `web_search_tool_result`, …
+    #[serde(other)]
+    Unknown,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum InImageSource {
+    Base64 {
+        #[serde(default)]
+        media_type: String,
+        #[serde(default)]
+        data: String,
+    },
+    Url {
+        #[serde(default)]
+        url: String,
+    },
+    /// Files API references and future source kinds.
+    #[serde(other)]
+    Unknown,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum InResultBlock {
+    Text {
+        #[serde(default)]
+        text: String,
+    },
+    Image {
+        source: InImageSource,
+    },
+    #[serde(other)]
+    Unknown,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct InTool {
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub input_schema: Option<Value>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct InToolChoice {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub name: Option<String>,
+    pub disable_parallel_tool_use: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct InThinking {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub budget_tokens: Option<u32>,
+    /// `summarized` (default) or `omitted`.
+    pub display: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct InOutputConfig {
+    pub effort: Option<String>,
+    pub format: Option<InOutputFormat>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct InOutputFormat {
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub schema: Option<Value>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct InMetadata {
+    pub user_id: Option<String>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Request, as sent upstream.
+
+#[derive(Debug, Serialize)]
+pub struct OutRequest {
+    pub model: String,
+    pub max_tokens: u32,
+    pub messages: Vec<OutMessage>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub system: Option<OutSystem>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tools: Vec<OutTool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tool_choice: Option<OutToolChoice>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub thinking: Option<OutThinking>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub stop_sequences: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub temperature: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub top_p: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub top_k: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<OutMetadata>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub stream: bool,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum OutSystem {
+    Text(String),
+    Blocks(Vec<TextBlock>),
+}
+
+#[derive(Debug, Serialize)]
+pub struct TextBlock {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub text: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct OutMessage {
+    pub role: WireRole,
+    pub content: Vec<OutBlock>,
+}
+
+/// A content block as written: in requests to an upstream and in responses to a client.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum OutBlock {
+    Text {
+        text: String,
+    },
+    Image {
+        source: OutImageSource,
+    },
+    ToolUse {
+        id: String,
+        name: String,
+        input: Value,
+    },
+    ToolResult {
+        tool_use_id: String,
+        content: Vec<OutResultBlock>,
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        is_error: bool,
+    },
+    Thinking {
+        thinking: String,
+        signature: String,
+    },
+    RedactedThinking {
+        data: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum OutImageSource {
+    Base64 { media_type: String, data: String },
+    Url { url: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum OutResultBlock {
+    Text { text: String },
+    Image { source: OutImageSource },
+}
+
+#[derive(Debug, Serialize)]
+pub struct OutTool {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub input_schema: Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum OutToolChoice {
+    Auto {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        disable_parallel_tool_use: Option<bool>,
+    },
+    Any {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        disable_parallel_tool_use: Option<bool>,
+    },
+    Tool {
+        name: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        disable_parallel_tool_use: Option<bool>,
+    },
+    None,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum OutThinking {
+    Enabled { budget_tokens: u32 },
+}
+
+#[derive(Debug, Serialize)]
+pub struct OutMetadata {
+    pub user_id: String,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Response body.
+
+#[derive(Debug, Deserialize)]
+pub struct InResponse {
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub id: String,
+    #[serde(default)]
+    pub model: String,
+    #[serde(default)]
+    pub content: Vec<InBlock>,
+    pub stop_reason: Option<String>,
+    pub usage: Option<WireUsage>,
+    /// Present when an error body arrives with a success status.
+    pub error: Option<WireErrorDetail>,
+}
+
+/// Usage as Anthropic counts it: the three input counts are disjoint.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+pub struct WireUsage {
+    pub input_tokens: Option<u64>,
+    pub output_tokens: Option<u64>,
+    pub cache_creation_input_tokens: Option<u64>,
+    pub cache_read_input_tokens: Option<u64>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct OutResponse {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub role: &'static str,
+    pub model: String,
+    pub content: Vec<OutBlock>,
+    pub stop_reason: &'static str,
+    pub stop_sequence: Option<String>,
+    pub usage: OutUsage,
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct OutUsage {
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub cache_creation_input_tokens: u64,
+    pub cache_read_input_tokens: u64,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stream events, as read from an upstream.
+
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum InEvent {
+    MessageStart {
+        message: InStartMessage,
+    },
+    ContentBlockStart {
+        index: u64,
+        content_block: InStreamBlock,
+    },
+    ContentBlockDelta {
+        index: u64,
+        delta: InDelta,
+    },
+    ContentBlockStop,
+    MessageDelta {
+        #[serde(default)]
+        delta: InMessageDelta,
+        #[serde(default)]
+        usage: Option<WireUsage>,
+    },
+    MessageStop,
+    Ping,
+    Error {
+        error: WireErrorDetail,
+    },
+    #[serde(other)]
+    Unknown,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct InStartMessage {
+    #[serde(default)]
+    pub id: String,
+    #[serde(default)]
+    pub model: String,
+    pub usage: Option<WireUsage>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum InStreamBlock {
+    Text {
+        #[serde(default)]
+        text: String,
+    },
+    Thinking {
+        #[serde(default)]
+        thinking: String,
+        #[serde(default)]
+        signature: Option<String>,
+    },
+    RedactedThinking {
+        #[serde(default)]
+        data: String,
+    },
+    ToolUse {
+        #[serde(default)]
+        id: String,
+        #[serde(default)]
+        name: String,
+        #[serde(default)]
+        input: Option<Value>,
+    },
+    #[serde(other)]
+    Unknown,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum InDelta {
+    TextDelta {
+        #[serde(default)]
+        text: String,
+    },
+    ThinkingDelta {
+        #[serde(default)]
+        thinking: String,
+    },
+    SignatureDelta {
+        #[serde(default)]
+        signature: String,
+    },
+    InputJsonDelta {
+        #[serde(default)]
+        partial_json: String,
+    },
+    /// `citations_delta` and future kinds.
+    #[serde(other)]
+    Unknown,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct InMessageDelta {
+    pub stop_reason: Option<String>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stream events, as written to a client.
+
+#[derive(Debug, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum OutEvent<'a> {
+    MessageStart {
+        message: OutStartMessage<'a>,
+    },
+    ContentBlockStart {
+        index: usize,
+        content_block: OutStreamBlock<'a>,
+    },
+    ContentBlockDelta {
+        index: usize,
+        delta: OutDelta<'a>,
+    },
+    ContentBlockStop {
+        index: usize,
+    },
+    MessageDelta {
+        delta: OutMessageDelta,
+        usage: OutUsage,
+    },
+    MessageStop,
+    Error {
+        error: OutErrorDetail<'a>,
+    },
+}
+
+impl OutEvent<'_> {
+    /// The `event:` line name, which always equals the data's `type`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::MessageStart { .. } => "message_start",
+            Self::ContentBlockStart { .. } => "content_block_start",
+            Self::ContentBlockDelta { .. } => "content_block_delta",
+            Self::ContentBlockStop { .. } => "content_block_stop",
+            Self::MessageDelta { .. } => "message_delta",
+            Self::MessageStop => "message_stop",
+            Self::Error { .. } => "error",
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct OutStartMessage<'a> {
+    pub id: &'a str,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub role: &'static str,
+    pub model: &'a str,
+    pub content: [(); 0],
+    pub stop_reason: Option<&'static str>,
+    pub stop_sequence: Option<&'static str>,
+    pub usage: OutUsage,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum OutStreamBlock<'a> {
+    Text {
+        text: &'a str,
+    },
+    Thinking {
+        thinking: &'a str,
+        signature: &'a str,
+    },
+    RedactedThinking {
+        data: &'a str,
+    },
+    ToolUse {
+        id: &'a str,
+        name: &'a str,
+        input: EmptyObject,
+    },
+}
+
+/// Serializes as `{}` (a streamed `tool_use` block starts with an empty input).
+#[derive(Debug, Clone, Copy)]
+pub struct EmptyObject;
+
+impl Serialize for EmptyObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        serializer.serialize_map(Some(0))?.end()
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(tag = "type")]
+pub enum OutDelta<'a> {
+    #[serde(rename = "text_delta")]
+    Text { text: &'a str },
+    #[serde(rename = "thinking_delta")]
+    Thinking { thinking: &'a str },
+    #[serde(rename = "signature_delta")]
+    Signature { signature: &'a str },
+    #[serde(rename = "input_json_delta")]
+    InputJson { partial_json: &'a str },
+}
+
+#[derive(Debug, Serialize)]
+pub struct OutMessageDelta {
+    pub stop_reason: &'static str,
+    pub stop_sequence: Option<String>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors.
+
+/// `{"type":"error","error":{"type":…,"message":…}}`, read leniently (some compatible
+/// upstreams omit the outer `type` or the inner one).
+#[derive(Debug, Deserialize)]
+pub struct InErrorBody {
+    pub error: Option<InErrorField>,
+    pub message: Option<String>,
+}
+
+/// The `error` member: usually an object, sometimes just a message string.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum InErrorField {
+    Detail(WireErrorDetail),
+    Message(String),
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct WireErrorDetail {
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct OutErrorBody<'a> {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub error: OutErrorDetail<'a>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct OutErrorDetail<'a> {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub message: &'a str,
+}

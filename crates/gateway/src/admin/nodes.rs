@@ -1,0 +1,77 @@
+//! `/api/provider-nodes`: custom OpenAI-, Anthropic-, Gemini- or Responses-compatible endpoints,
+//! each reachable under its own model prefix.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use omniroute_formats::Format;
+use omniroute_store::nodes::ProviderNode;
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::admin::json::ApiJson;
+use crate::admin::providers::validate_base_url;
+use crate::error::ApiError;
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CreateNode {
+    pub name: String,
+    pub prefix: String,
+    pub api_type: String,
+    pub base_url: String,
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<CreateNode>,
+) -> Result<(StatusCode, Json<ProviderNode>), ApiError> {
+    let prefix = body.prefix.trim();
+    let valid = !prefix.is_empty()
+        && prefix
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if !valid {
+        return Err(ApiError::invalid(format!(
+            "prefix '{prefix}' must be letters, digits, '-', '_' or '.' (it becomes the model prefix: {prefix}/model)"
+        )));
+    }
+    if state.catalog.get(prefix).is_some() {
+        return Err(ApiError::new(
+            crate::ErrorCode::Conflict,
+            format!("prefix '{prefix}' is a built-in provider; choose another"),
+        ));
+    }
+    let format = Format::parse(&body.api_type).ok_or_else(|| {
+        ApiError::invalid(format!(
+            "apiType '{}' must be one of openai, anthropic, gemini, responses",
+            body.api_type
+        ))
+    })?;
+    validate_base_url("baseUrl", &body.base_url)?;
+    let node = state
+        .store
+        .insert_node(
+            body.name.trim(),
+            prefix,
+            format.as_str(),
+            body.base_url.trim(),
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(node)))
+}
+
+pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<ProviderNode>>, ApiError> {
+    Ok(Json(state.store.nodes().await?))
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    if state.store.delete_node(&id).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::not_found(format!("no provider node '{id}'")))
+    }
+}

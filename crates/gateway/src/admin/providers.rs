@@ -1,0 +1,203 @@
+//! `/api/providers`: connections (accounts and API keys) of catalog providers and provider
+//! nodes. Keys are stored through `store::secrets` and only ever returned masked.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use omniroute_store::SecretString;
+use omniroute_store::connections::{Connection, NewConnection, api_key_secret_name};
+use serde::{Deserialize, Serialize};
+
+use crate::AppState;
+use crate::admin::json::ApiJson;
+use crate::error::ApiError;
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CreateConnection {
+    pub provider: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub api_key: Option<String>,
+    #[serde(default)]
+    pub base_url: Option<String>,
+    #[serde(default)]
+    pub priority: Option<i64>,
+    #[serde(default)]
+    pub enabled: Option<bool>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionView {
+    pub id: String,
+    pub provider: String,
+    pub name: String,
+    pub auth_kind: String,
+    /// The key masked as `sk-…abcd`; never the key itself.
+    pub api_key: Option<String>,
+    pub base_url: Option<String>,
+    pub priority: i64,
+    pub enabled: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// `sk-…abcd`: enough to recognise a key, not enough to use it.
+pub fn mask(key: &str) -> String {
+    let chars: Vec<char> = key.chars().collect();
+    if chars.len() <= 8 {
+        return "…".into();
+    }
+    let head: String = chars.iter().take(3).collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}…{tail}")
+}
+
+async fn view(state: &AppState, c: Connection) -> Result<ConnectionView, ApiError> {
+    let api_key = match &c.secret_name {
+        Some(name) => state
+            .secrets
+            .get(name)
+            .await
+            .map_err(|e| ApiError::from(omniroute_store::StoreError::from(e)))?
+            .map(|k| mask(k.expose())),
+        None => None,
+    };
+    Ok(ConnectionView {
+        id: c.id,
+        provider: c.provider,
+        name: c.name,
+        auth_kind: c.auth_kind,
+        api_key,
+        base_url: c.base_url,
+        priority: c.priority,
+        enabled: c.enabled,
+        created_at: c.created_at,
+        updated_at: c.updated_at,
+    })
+}
+
+pub(crate) fn validate_base_url(field: &str, url: &str) -> Result<(), ApiError> {
+    let ok = (url.starts_with("http://") || url.starts_with("https://"))
+        && reqwest::Url::parse(url).is_ok();
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(format!(
+            "{field} must be an http(s) URL, got '{url}'"
+        )))
+    }
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<CreateConnection>,
+) -> Result<(StatusCode, Json<ConnectionView>), ApiError> {
+    let provider = body.provider.trim().to_owned();
+    let known = state.catalog.get(&provider).is_some()
+        || state
+            .store
+            .nodes()
+            .await?
+            .iter()
+            .any(|n| n.prefix == provider);
+    if !known {
+        return Err(ApiError::invalid(format!(
+            "unknown provider '{provider}' (see GET /api/providers/catalog, or add a provider node)"
+        )));
+    }
+    if let Some(url) = &body.base_url {
+        validate_base_url("baseUrl", url)?;
+    }
+    let api_key = body
+        .api_key
+        .map(|k| k.trim().to_owned())
+        .filter(|k| !k.is_empty());
+    let new = NewConnection {
+        name: body.name.unwrap_or_else(|| provider.clone()),
+        provider,
+        auth_kind: if api_key.is_some() {
+            "api_key".into()
+        } else {
+            "none".into()
+        },
+        base_url: body.base_url,
+        priority: body.priority.unwrap_or(0),
+        enabled: body.enabled.unwrap_or(true),
+    };
+    let connection = state.store.insert_connection(&new, false).await?;
+    if let Some(key) = api_key {
+        let name = api_key_secret_name(&connection.id);
+        state
+            .secrets
+            .put(&name, &SecretString::new(key))
+            .await
+            .map_err(|e| ApiError::from(omniroute_store::StoreError::from(e)))?;
+        state
+            .store
+            .link_connection_secret(&connection.id, &name)
+            .await?;
+    }
+    let stored = state
+        .store
+        .connection(&connection.id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("connection vanished while being created"))?;
+    Ok((StatusCode::CREATED, Json(view(&state, stored).await?)))
+}
+
+pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<ConnectionView>>, ApiError> {
+    let mut out = Vec::new();
+    for c in state.store.connections().await? {
+        out.push(view(&state, c).await?);
+    }
+    Ok(Json(out))
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<ConnectionView>, ApiError> {
+    let c = state
+        .store
+        .connection(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no connection '{id}'")))?;
+    Ok(Json(view(&state, c).await?))
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let c = state
+        .store
+        .connection(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no connection '{id}'")))?;
+    state.store.delete_connection(&id).await?;
+    if let Some(name) = c.secret_name {
+        state
+            .secrets
+            .delete(&name)
+            .await
+            .map_err(|e| ApiError::from(omniroute_store::StoreError::from(e)))?;
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /api/providers/catalog`: every provider this build knows.
+pub async fn catalog(State(state): State<AppState>) -> Json<omniroute_providers::Catalog> {
+    Json((*state.catalog).clone())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn masks_keys() {
+        assert_eq!(super::mask("sk-proj-1234567890abcd"), "sk-…abcd");
+        assert_eq!(super::mask("short"), "…");
+    }
+}

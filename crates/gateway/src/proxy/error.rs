@@ -1,0 +1,96 @@
+//! Errors of the client-facing API, rendered in the client's own format with the right status.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use omniroute_formats::{ErrorInfo, ErrorKind, Format, FormatError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProxyError {
+    /// 400: the request body cannot be understood.
+    #[error("{0}")]
+    BadRequest(FormatError),
+    /// 400: a request that parses but cannot be served as asked.
+    #[error("{0}")]
+    Invalid(String),
+    /// 404: no combo, alias or `prefix/model` matches.
+    #[error(
+        "model '{0}' not found: use provider/model (e.g. openai/gpt-4o) with a connected provider; GET /v1/models lists what is routable"
+    )]
+    UnknownModel(String),
+    /// 404: no such path on the client-facing API.
+    #[error("no route for {0}")]
+    NoRoute(String),
+    /// 404: the provider exists but no enabled connection serves it.
+    #[error("no enabled connection for provider '{0}': add one with POST /api/providers")]
+    NoConnection(String),
+    /// 413: the body exceeds the limit.
+    #[error("request body is larger than {limit_mb} MB")]
+    TooLarge { limit_mb: usize },
+    /// The upstream answered with an error; its status and message are kept.
+    #[error("{provider}: {}", .error.message)]
+    Upstream { provider: String, error: ErrorInfo },
+    /// 502: the upstream could not be reached or sent something unreadable.
+    #[error("{provider} is unreachable: {reason}")]
+    Unreachable { provider: String, reason: String },
+    /// 504: the upstream did not answer in time.
+    #[error("{provider} did not answer in time")]
+    Timeout { provider: String },
+    /// 500/503: a fault of ours (database, secrets).
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl ProxyError {
+    pub fn to_error_info(&self) -> ErrorInfo {
+        let message = self.to_string();
+        match self {
+            Self::BadRequest(e) => e.to_error_info(),
+            Self::Invalid(_) => ErrorInfo::invalid(message),
+            Self::UnknownModel(_) | Self::NoConnection(_) => {
+                ErrorInfo::new(ErrorKind::NotFound, message).with_param("model")
+            }
+            Self::NoRoute(_) => ErrorInfo::new(ErrorKind::NotFound, message),
+            Self::TooLarge { .. } => ErrorInfo::new(ErrorKind::RequestTooLarge, message),
+            Self::Upstream { error, .. } => ErrorInfo {
+                message,
+                ..error.clone()
+            },
+            Self::Unreachable { .. } => ErrorInfo {
+                status: 502,
+                ..ErrorInfo::new(ErrorKind::Unavailable, message)
+            },
+            Self::Timeout { .. } => ErrorInfo::new(ErrorKind::Timeout, message),
+            Self::Internal(_) => ErrorInfo::new(ErrorKind::Server, message),
+        }
+    }
+
+    /// The response a client of `format` gets for this error.
+    pub fn into_response_for(self, format: Format) -> Response {
+        error_response(format, &self.to_error_info())
+    }
+}
+
+pub fn error_response(format: Format, error: &ErrorInfo) -> Response {
+    let status = StatusCode::from_u16(error.status).unwrap_or(StatusCode::BAD_GATEWAY);
+    let body = omniroute_formats::encode_error(format, error);
+    let mut response = (status, body).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+impl From<omniroute_store::StoreError> for ProxyError {
+    fn from(e: omniroute_store::StoreError) -> Self {
+        tracing::error!(error = %e, "store error on the request path");
+        Self::Internal(e.to_string())
+    }
+}
+
+impl From<omniroute_store::SecretError> for ProxyError {
+    fn from(e: omniroute_store::SecretError) -> Self {
+        tracing::error!(error = %e, "secret store error on the request path");
+        Self::Internal(format!("cannot read the connection's credential: {e}"))
+    }
+}

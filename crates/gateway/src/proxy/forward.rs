@@ -1,0 +1,209 @@
+//! One client request through one upstream: decode the client's format, resolve the target,
+//! send the body in the upstream's format (untouched but for `model` when both formats are the
+//! same), and answer in the client's format — whole, or as a translated stream.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::body::Bytes;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use omniroute_formats::{ClientContext, Format, RequestHint};
+use omniroute_providers::{AuthStyle, upstream_request};
+
+use super::error::{ProxyError, error_response};
+use super::resolve::{Target, resolve};
+use super::stream;
+use crate::AppState;
+
+/// A request as it arrived on one of the client-facing routes.
+pub struct Inbound<'a> {
+    pub format: Format,
+    pub hint: RequestHint<'a>,
+    /// Gemini clients: `?alt=sse` was given.
+    pub gemini_sse: bool,
+    pub headers: &'a HeaderMap,
+    pub body: Bytes,
+}
+
+/// Longest upstream error body read (the rest is not worth holding).
+const MAX_ERROR_BODY: usize = 1024 * 1024;
+
+pub async fn handle(state: &AppState, inbound: Inbound<'_>) -> Response {
+    let format = inbound.format;
+    match run(state, inbound).await {
+        Ok(response) => response,
+        Err(e) => {
+            if matches!(
+                e,
+                ProxyError::Upstream { .. }
+                    | ProxyError::Unreachable { .. }
+                    | ProxyError::Timeout { .. }
+            ) {
+                tracing::warn!(error = %e, "upstream failed");
+            }
+            e.into_response_for(format)
+        }
+    }
+}
+
+fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+async fn run(state: &AppState, inbound: Inbound<'_>) -> Result<Response, ProxyError> {
+    let format = inbound.format;
+    let request = omniroute_formats::decode_request(format, &inbound.body, &inbound.hint)
+        .map_err(ProxyError::BadRequest)?;
+    let target = resolve(state, &request.model).await?;
+    // Same format: forward the client's body as sent (unknown fields survive). A Gemini client
+    // streaming without `alt=sse` wants a JSON array, which the upstream is not asked for.
+    let passthrough = target.format == format
+        && !(format == Format::Gemini && request.stream && !inbound.gemini_sse);
+    let body = if passthrough {
+        omniroute_formats::rewrite_model(format, &inbound.body, &target.upstream_model)
+            .map_err(ProxyError::BadRequest)?
+    } else {
+        let mut upstream_request = request.clone();
+        upstream_request.model = target.upstream_model.clone();
+        omniroute_formats::encode_request(target.format, &upstream_request)
+    };
+    let response = send(
+        state,
+        &target,
+        format,
+        inbound.headers,
+        body,
+        request.stream,
+    )
+    .await?;
+    let ctx = ClientContext {
+        gemini_sse: inbound.gemini_sse,
+        ..ClientContext::for_request(&request, now_secs())
+    };
+    if request.stream {
+        return Ok(stream::respond(
+            format,
+            target.format,
+            passthrough,
+            ctx,
+            response,
+        ));
+    }
+    let bytes = response
+        .bytes()
+        .await
+        .map_err(|e| unreachable(&target, &e))?;
+    let decoded = omniroute_formats::decode_response(target.format, &bytes).map_err(|e| {
+        ProxyError::Unreachable {
+            provider: target.provider.clone(),
+            reason: format!("it sent an invalid response ({e})"),
+        }
+    })?;
+    let body = if passthrough {
+        bytes.to_vec()
+    } else {
+        omniroute_formats::encode_response(format, &decoded, &ctx)
+    };
+    let mut response = body.into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    Ok(response)
+}
+
+fn unreachable(target: &Target, e: &reqwest::Error) -> ProxyError {
+    if e.is_timeout() {
+        return ProxyError::Timeout {
+            provider: target.provider.clone(),
+        };
+    }
+    // reqwest's Display hides the cause ("error sending request"); the source says what broke.
+    let mut reason = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(inner) = source {
+        reason = format!("{reason}: {inner}");
+        source = inner.source();
+    }
+    ProxyError::Unreachable {
+        provider: target.provider.clone(),
+        reason,
+    }
+}
+
+/// Headers a client of the same format sends that the upstream must see (Claude Code's beta
+/// flags select features such as interleaved thinking).
+const FORWARDED: &[(Format, &str)] = &[
+    (Format::Anthropic, "anthropic-beta"),
+    (Format::Anthropic, "anthropic-version"),
+];
+
+async fn send(
+    state: &AppState,
+    target: &Target,
+    client_format: Format,
+    client_headers: &HeaderMap,
+    body: Vec<u8>,
+    stream: bool,
+) -> Result<reqwest::Response, ProxyError> {
+    let mut extra = target.headers.clone();
+    for (format, name) in FORWARDED {
+        if *format == client_format && *format == target.format {
+            if let Some(value) = client_headers.get(*name).and_then(|v| v.to_str().ok()) {
+                extra.retain(|(k, _)| !k.eq_ignore_ascii_case(name));
+                extra.push(((*name).to_owned(), value.to_owned()));
+            }
+        }
+    }
+    let up = upstream_request(
+        target.format,
+        &target.base_url,
+        &target.upstream_model,
+        stream,
+        target.auth,
+        &extra,
+    );
+    let mut builder = state.http.post(&up.url).body(body);
+    for (name, value) in &up.headers {
+        builder = builder.header(name, value);
+    }
+    if let Some(key) = &target.api_key {
+        builder = match up.auth {
+            AuthStyle::Bearer => builder.bearer_auth(key.expose()),
+            AuthStyle::XApiKey => builder.header("x-api-key", key.expose()),
+            AuthStyle::XGoogApiKey => builder.header("x-goog-api-key", key.expose()),
+            AuthStyle::None => builder,
+        };
+    }
+    let response = builder.send().await.map_err(|e| unreachable(target, &e))?;
+    let status = response.status();
+    if status.is_success() {
+        return Ok(response);
+    }
+    let body = read_limited(response, MAX_ERROR_BODY).await;
+    let error = omniroute_formats::decode_error(target.format, status.as_u16(), &body);
+    Err(ProxyError::Upstream {
+        provider: target.provider.clone(),
+        error,
+    })
+}
+
+async fn read_limited(mut response: reqwest::Response, limit: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Ok(Some(chunk)) = response.chunk().await {
+        let room = limit.saturating_sub(out.len());
+        out.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if out.len() >= limit {
+            break;
+        }
+    }
+    out
+}
+
+/// The error response for a request that never reached routing (e.g. an unreadable body).
+pub fn reject(format: Format, error: ProxyError) -> Response {
+    error_response(format, &error.to_error_info())
+}

@@ -1,0 +1,240 @@
+//! The client-facing API (`/v1`, `/v1beta`): one handler per route, each naming its wire format
+//! and handing the request to `forward`.
+
+mod error;
+mod forward;
+mod models;
+mod resolve;
+mod stream;
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, Request, State};
+use axum::response::{IntoResponse, Response};
+use omniroute_formats::ir::{Part, ToolResultContent};
+use omniroute_formats::{Format, RequestHint};
+use serde_json::json;
+
+pub use error::ProxyError;
+use forward::{Inbound, handle, reject};
+pub use models::{gemini_models, openai_models};
+
+use crate::AppState;
+
+/// Largest accepted request body: long conversations with inline images.
+pub const MAX_BODY: usize = 32 * 1024 * 1024;
+
+async fn read_body(request: Request) -> Result<Bytes, ProxyError> {
+    axum::body::to_bytes(request.into_body(), MAX_BODY)
+        .await
+        .map_err(|e| {
+            let too_large = std::error::Error::source(&e).is_some_and(|s| {
+                s.downcast_ref::<http_body_util::LengthLimitError>()
+                    .is_some()
+            });
+            if too_large {
+                ProxyError::TooLarge {
+                    limit_mb: MAX_BODY / (1024 * 1024),
+                }
+            } else {
+                ProxyError::Invalid(format!("cannot read the request body: {e}"))
+            }
+        })
+}
+
+async fn serve(
+    state: &AppState,
+    format: Format,
+    request: Request,
+    hint: RequestHint<'_>,
+    gemini_sse: bool,
+) -> Response {
+    let headers = request.headers().clone();
+    match read_body(request).await {
+        Ok(body) => {
+            handle(
+                state,
+                Inbound {
+                    format,
+                    hint,
+                    gemini_sse,
+                    headers: &headers,
+                    body,
+                },
+            )
+            .await
+        }
+        Err(e) => reject(format, e),
+    }
+}
+
+pub async fn chat_completions(State(state): State<AppState>, request: Request) -> Response {
+    serve(
+        &state,
+        Format::OpenAiChat,
+        request,
+        RequestHint::default(),
+        false,
+    )
+    .await
+}
+
+pub async fn messages(State(state): State<AppState>, request: Request) -> Response {
+    serve(
+        &state,
+        Format::Anthropic,
+        request,
+        RequestHint::default(),
+        false,
+    )
+    .await
+}
+
+pub async fn responses(State(state): State<AppState>, request: Request) -> Response {
+    serve(
+        &state,
+        Format::Responses,
+        request,
+        RequestHint::default(),
+        false,
+    )
+    .await
+}
+
+/// `POST /v1/messages/count_tokens`: an estimate from the request's text (about four
+/// characters a token), so clients can budget their context without an upstream call.
+pub async fn count_tokens(request: Request) -> Response {
+    let body = match read_body(request).await {
+        Ok(body) => body,
+        Err(e) => return reject(Format::Anthropic, e),
+    };
+    match omniroute_formats::anthropic::decode_request(&body, &RequestHint::default()) {
+        Ok(request) => Json(json!({"input_tokens": estimate_tokens(&request)})).into_response(),
+        Err(e) => reject(Format::Anthropic, ProxyError::BadRequest(e)),
+    }
+}
+
+fn estimate_tokens(request: &omniroute_formats::ir::Request) -> u64 {
+    let mut chars = request.system.iter().map(String::len).sum::<usize>();
+    for message in &request.messages {
+        chars += 16;
+        for part in &message.parts {
+            chars += match part {
+                Part::Text(t) | Part::Thinking { text: t, .. } => t.len(),
+                Part::ToolCall(c) => c.name.len() + c.arguments.len(),
+                Part::ToolResult(r) => r
+                    .content
+                    .iter()
+                    .map(|c| match c {
+                        ToolResultContent::Text(t) => t.len(),
+                        ToolResultContent::Image(_) => 6000,
+                    })
+                    .sum(),
+                Part::Image(_) => 6000,
+                Part::RedactedThinking { data } => data.len() / 2,
+            };
+        }
+    }
+    chars += request
+        .tools
+        .iter()
+        .map(|t| {
+            t.name.len()
+                + t.description.as_ref().map_or(0, String::len)
+                + t.parameters.to_string().len()
+        })
+        .sum::<usize>();
+    (chars as u64).div_ceil(4)
+}
+
+/// `POST /v1beta/models/{model}:{action}` (also under `/v1/models/…`): the model may contain
+/// slashes (`gemini/gemini-2.5-pro`, `together/meta-llama/…`), so the action is split off at
+/// the last colon.
+pub async fn gemini(
+    State(state): State<AppState>,
+    Path(rest): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    request: Request,
+) -> Response {
+    let Some((model, action)) = rest.rsplit_once(':') else {
+        let error = ProxyError::Invalid(format!(
+            "expected models/{{model}}:generateContent, got models/{rest}"
+        ));
+        return reject(Format::Gemini, error);
+    };
+    let sse = query.get("alt").is_some_and(|a| a == "sse");
+    match action {
+        "generateContent" => {
+            serve(
+                &state,
+                Format::Gemini,
+                request,
+                RequestHint {
+                    model: Some(model),
+                    stream: Some(false),
+                },
+                sse,
+            )
+            .await
+        }
+        "streamGenerateContent" => {
+            serve(
+                &state,
+                Format::Gemini,
+                request,
+                RequestHint {
+                    model: Some(model),
+                    stream: Some(true),
+                },
+                sse,
+            )
+            .await
+        }
+        "countTokens" => {
+            let body = match read_body(request).await {
+                Ok(body) => body,
+                Err(e) => return reject(Format::Gemini, e),
+            };
+            let hint = RequestHint {
+                model: Some(model),
+                stream: Some(false),
+            };
+            match omniroute_formats::gemini::decode_request(&body, &hint) {
+                Ok(request) => {
+                    Json(json!({"totalTokens": estimate_tokens(&request)})).into_response()
+                }
+                Err(e) => reject(Format::Gemini, ProxyError::BadRequest(e)),
+            }
+        }
+        other => reject(
+            Format::Gemini,
+            ProxyError::Invalid(format!(
+                "unknown method '{other}' (expected generateContent, streamGenerateContent or countTokens)"
+            )),
+        ),
+    }
+}
+
+/// Which format a path's client speaks, for 404s on the client-facing plane.
+pub fn format_of_path(path: &str) -> Option<Format> {
+    if path.contains("/messages") {
+        Some(Format::Anthropic)
+    } else if path.contains("/responses") {
+        Some(Format::Responses)
+    } else if path.starts_with("/v1beta")
+        || path.contains(":generateContent")
+        || path.contains(":streamGenerateContent")
+    {
+        Some(Format::Gemini)
+    } else if path.starts_with("/v1") || path.starts_with("/chat") {
+        Some(Format::OpenAiChat)
+    } else {
+        None
+    }
+}
+
+pub fn not_found(format: Format, path: &str) -> Response {
+    reject(format, ProxyError::NoRoute(path.to_owned()))
+}

@@ -1,0 +1,146 @@
+//! Streaming answers: upstream bytes → SSE events → IR → the client's grammar, chunk by chunk,
+//! with keep-alive comments through long silences. Dropping the body (client gone) drops the
+//! upstream response, which aborts the upstream request.
+
+use std::pin::Pin;
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderValue, header};
+use axum::response::Response;
+use futures_util::{Stream, StreamExt};
+use omniroute_formats::ir::StreamEvent;
+use omniroute_formats::sse::KEEP_ALIVE;
+use omniroute_formats::{
+    ClientContext, ErrorInfo, ErrorKind, Format, SseEvent, SseParser, StreamDecoder, StreamEncoder,
+};
+
+/// Silence after which a keep-alive comment is sent.
+const KEEP_ALIVE_AFTER: Duration = Duration::from_secs(15);
+
+struct Translator {
+    parser: SseParser,
+    decoder: StreamDecoder,
+    encoder: StreamEncoder,
+    passthrough: bool,
+    events: Vec<SseEvent>,
+    ir: Vec<StreamEvent>,
+    /// The client's stream has ended (normally or with an error event).
+    over: bool,
+}
+
+impl Translator {
+    fn push(&mut self, chunk: &[u8]) -> Vec<u8> {
+        self.parser.push(chunk, &mut self.events);
+        self.process(chunk)
+    }
+
+    fn process(&mut self, raw: &[u8]) -> Vec<u8> {
+        for event in self.events.drain(..) {
+            self.decoder.decode(&event, &mut self.ir);
+        }
+        if self.passthrough {
+            self.ir.clear();
+            return raw.to_vec();
+        }
+        let mut out = Vec::new();
+        for event in self.ir.drain(..) {
+            let is_error = matches!(event, StreamEvent::Error(_));
+            self.encoder.encode(&event, &mut out);
+            if is_error {
+                self.over = true;
+                break;
+            }
+        }
+        out
+    }
+
+    fn end(&mut self) -> Vec<u8> {
+        self.parser.finish(&mut self.events);
+        let mut out = self.process(&[]);
+        if self.over {
+            return out;
+        }
+        self.over = true;
+        if self.decoder.is_complete() {
+            if !self.passthrough {
+                self.encoder.finish(&mut out);
+            }
+        } else {
+            let error = ErrorInfo::new(
+                ErrorKind::Server,
+                "the upstream stream ended before completing",
+            );
+            self.encoder.encode(&StreamEvent::Error(error), &mut out);
+        }
+        out
+    }
+
+    fn fail(&mut self, reason: String) -> Vec<u8> {
+        self.over = true;
+        let mut out = Vec::new();
+        self.encoder.encode(
+            &StreamEvent::Error(ErrorInfo::new(ErrorKind::Server, reason)),
+            &mut out,
+        );
+        out
+    }
+}
+
+type Upstream = Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>;
+
+pub fn respond(
+    client: Format,
+    upstream: Format,
+    passthrough: bool,
+    ctx: ClientContext,
+    response: reqwest::Response,
+) -> Response {
+    let sse = client != Format::Gemini || ctx.gemini_sse;
+    let translator = Translator {
+        parser: SseParser::new(),
+        decoder: StreamDecoder::new(upstream),
+        encoder: StreamEncoder::new(client, ctx),
+        passthrough,
+        events: Vec::new(),
+        ir: Vec::new(),
+        over: false,
+    };
+    let upstream: Upstream = Box::pin(response.bytes_stream());
+    let body = futures_util::stream::unfold(
+        (upstream, translator),
+        move |(mut upstream, mut t)| async move {
+            if t.over {
+                return None;
+            }
+            loop {
+                let out = match tokio::time::timeout(KEEP_ALIVE_AFTER, upstream.next()).await {
+                    Err(_) if sse => {
+                        return Some((
+                            Ok::<_, std::io::Error>(Bytes::from_static(KEEP_ALIVE)),
+                            (upstream, t),
+                        ));
+                    }
+                    Err(_) => continue,
+                    Ok(Some(Ok(chunk))) => t.push(&chunk),
+                    Ok(Some(Err(e))) => t.fail(format!("the upstream stream broke: {e}")),
+                    Ok(None) => t.end(),
+                };
+                if !out.is_empty() || t.over {
+                    return Some((Ok(Bytes::from(out)), (upstream, t)));
+                }
+            }
+        },
+    );
+    let mut response = Response::new(Body::from_stream(body));
+    let headers = response.headers_mut();
+    let content_type = if sse {
+        "text/event-stream"
+    } else {
+        "application/json"
+    };
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
+    response
+}

@@ -1,0 +1,114 @@
+//! The `provider_connections` table: accounts and API keys of providers. The credential itself
+//! lives in `secrets` under `connection/<id>/api_key`; this table only names it.
+
+use serde::Serialize;
+use sqlx::FromRow;
+
+use crate::{Store, StoreError, new_id, now_ms};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow)]
+pub struct Connection {
+    pub id: String,
+    pub provider: String,
+    pub name: String,
+    pub auth_kind: String,
+    pub secret_name: Option<String>,
+    pub base_url: Option<String>,
+    pub priority: i64,
+    pub enabled: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct NewConnection {
+    pub provider: String,
+    pub name: String,
+    pub auth_kind: String,
+    pub base_url: Option<String>,
+    pub priority: i64,
+    pub enabled: bool,
+}
+
+/// The secret name under which a connection's API key is kept.
+pub fn api_key_secret_name(connection_id: &str) -> String {
+    format!("connection/{connection_id}/api_key")
+}
+
+const COLUMNS: &str = "id, provider, name, auth_kind, secret_name, base_url, priority, enabled, created_at, updated_at";
+
+impl Store {
+    /// Inserts a connection; `secret_name` should already exist in `secrets` when given.
+    pub async fn insert_connection(
+        &self,
+        new: &NewConnection,
+        with_secret: bool,
+    ) -> Result<Connection, StoreError> {
+        let id = new_id();
+        let now = now_ms();
+        let secret_name = with_secret.then(|| api_key_secret_name(&id));
+        sqlx::query(
+            "INSERT INTO provider_connections (id, provider, name, auth_kind, secret_name, base_url, priority, enabled, created_at, updated_at) \
+             VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?, ?)",
+        )
+        .bind(&id)
+        .bind(&new.provider)
+        .bind(&new.name)
+        .bind(&new.auth_kind)
+        .bind(&new.base_url)
+        .bind(new.priority)
+        .bind(new.enabled)
+        .bind(now)
+        .bind(now)
+        .execute(self.pool())
+        .await?;
+        if let Some(name) = &secret_name {
+            self.link_connection_secret(&id, name).await?;
+        }
+        self.connection(&id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("connection {id}")))
+    }
+
+    /// Points a connection at its stored secret (after the secret was written).
+    pub async fn link_connection_secret(
+        &self,
+        id: &str,
+        secret_name: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE provider_connections SET secret_name = ?, updated_at = ? WHERE id = ?")
+            .bind(secret_name)
+            .bind(now_ms())
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    pub async fn connection(&self, id: &str) -> Result<Option<Connection>, StoreError> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM provider_connections WHERE id = ?"
+        ))
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?)
+    }
+
+    /// All connections, by provider then priority (lowest first).
+    pub async fn connections(&self) -> Result<Vec<Connection>, StoreError> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM provider_connections ORDER BY provider, priority, created_at"
+        ))
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    /// Deletes a connection; returns whether it existed. The caller removes its secret.
+    pub async fn delete_connection(&self, id: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM provider_connections WHERE id = ?")
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+}

@@ -1,0 +1,122 @@
+//! The `provider_nodes` table: user-defined OpenAI-, Anthropic-, Gemini- or Responses-compatible
+//! endpoints, each with its own model prefix.
+
+use serde::Serialize;
+use sqlx::FromRow;
+
+use crate::{Store, StoreError, new_id, now_ms};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow)]
+#[serde(rename_all = "camelCase")]
+pub struct ProviderNode {
+    pub id: String,
+    pub name: String,
+    pub prefix: String,
+    pub api_type: String,
+    pub base_url: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const COLUMNS: &str = "id, name, prefix, api_type, base_url, created_at, updated_at";
+
+impl Store {
+    /// Inserts a node; a prefix already taken is a `Conflict`.
+    pub async fn insert_node(
+        &self,
+        name: &str,
+        prefix: &str,
+        api_type: &str,
+        base_url: &str,
+    ) -> Result<ProviderNode, StoreError> {
+        let id = new_id();
+        let now = now_ms();
+        sqlx::query(
+            "INSERT INTO provider_nodes (id, name, prefix, api_type, base_url, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&id)
+        .bind(name)
+        .bind(prefix)
+        .bind(api_type)
+        .bind(base_url)
+        .bind(now)
+        .bind(now)
+        .execute(self.pool())
+        .await
+        .map_err(|e| StoreError::conflict_or(e, format!("a provider node with prefix '{prefix}' already exists")))?;
+        self.node(&id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("provider node {id}")))
+    }
+
+    pub async fn node(&self, id: &str) -> Result<Option<ProviderNode>, StoreError> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM provider_nodes WHERE id = ?"
+        ))
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?)
+    }
+
+    pub async fn nodes(&self) -> Result<Vec<ProviderNode>, StoreError> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM provider_nodes ORDER BY prefix"
+        ))
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    pub async fn delete_node(&self, id: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM provider_nodes WHERE id = ?")
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Store;
+
+    #[tokio::test]
+    async fn nodes_and_connections_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).await.unwrap();
+        let node = store
+            .insert_node("Local", "local", "openai", "http://127.0.0.1:1/v1")
+            .await
+            .unwrap();
+        assert_eq!(store.nodes().await.unwrap(), vec![node.clone()]);
+        let dup = store
+            .insert_node("Other", "local", "anthropic", "http://x")
+            .await
+            .unwrap_err();
+        assert!(matches!(dup, crate::StoreError::Conflict(_)), "{dup}");
+        assert!(store.delete_node(&node.id).await.unwrap());
+        assert!(!store.delete_node(&node.id).await.unwrap());
+
+        let new = crate::connections::NewConnection {
+            provider: "openai".into(),
+            name: "main".into(),
+            auth_kind: "api_key".into(),
+            base_url: None,
+            priority: 1,
+            enabled: true,
+        };
+        let secrets = crate::Secrets::open(&store, dir.path(), crate::SecretBackendKind::Encrypted)
+            .await
+            .unwrap();
+        let c = store.insert_connection(&new, false).await.unwrap();
+        let name = crate::connections::api_key_secret_name(&c.id);
+        secrets
+            .put(&name, &crate::SecretString::new("sk-1"))
+            .await
+            .unwrap();
+        store.link_connection_secret(&c.id, &name).await.unwrap();
+        let stored = store.connection(&c.id).await.unwrap().unwrap();
+        assert_eq!(stored.secret_name.as_deref(), Some(name.as_str()));
+        assert_eq!(store.connections().await.unwrap().len(), 1);
+        assert!(store.delete_connection(&c.id).await.unwrap());
+    }
+}
