@@ -9,6 +9,7 @@
     reason = "test harness: failing loudly is the point, and it runs outside the gateway"
 )]
 
+pub mod clients;
 pub mod gateway;
 pub mod mock;
 

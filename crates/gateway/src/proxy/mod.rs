@@ -110,6 +110,14 @@ pub async fn count_tokens(request: Request) -> Response {
         Ok(body) => body,
         Err(e) => return reject(Format::Anthropic, e),
     };
+    // A count request is a messages request without `max_tokens`.
+    let body = match serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&body) {
+        Ok(mut map) => {
+            map.entry("max_tokens").or_insert(json!(1));
+            Bytes::from(serde_json::Value::Object(map).to_string())
+        }
+        Err(_) => body,
+    };
     match omniroute_formats::anthropic::decode_request(&body, &RequestHint::default()) {
         Ok(request) => Json(json!({"input_tokens": estimate_tokens(&request)})).into_response(),
         Err(e) => reject(Format::Anthropic, ProxyError::BadRequest(e)),
