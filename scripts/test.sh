@@ -24,4 +24,12 @@ dbus-run-session -- bash -c '
     printf "omniroute-test" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
     cargo nextest run --locked --workspace --no-fail-fast
 '
+echo "==> official SDKs (Python: openai, anthropic, google-genai) against the gateway"
+if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import openai, anthropic, google.genai, pytest" 2>/dev/null; then
+    python3 -m venv .venv
+    .venv/bin/pip install --quiet --upgrade pip
+    .venv/bin/pip install --quiet -r tests/python/requirements.txt
+fi
+cargo build --locked -p omniroute -p omniroute-e2e --bins
+(cd tests/python && ../../.venv/bin/python -m pytest -q -p no:cacheprovider)
 echo "==> all tests passed"

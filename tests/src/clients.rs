@@ -5,7 +5,12 @@ use serde_json::{Value, json};
 
 use crate::mock::Format;
 
-pub const FORMATS: [Format; 4] = [Format::OpenAiChat, Format::Anthropic, Format::Gemini, Format::Responses];
+pub const FORMATS: [Format; 4] = [
+    Format::OpenAiChat,
+    Format::Anthropic,
+    Format::Gemini,
+    Format::Responses,
+];
 
 pub fn name(format: Format) -> &'static str {
     match format {
@@ -18,8 +23,15 @@ pub fn name(format: Format) -> &'static str {
 
 /// The path and body of a request in `format` for `model`, asking `prompt`, optionally
 /// declaring one tool `get_weather(city)`.
-pub fn request(format: Format, model: &str, prompt: &str, stream: bool, with_tool: bool) -> (String, Value) {
-    let schema = json!({"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]});
+pub fn request(
+    format: Format,
+    model: &str,
+    prompt: &str,
+    stream: bool,
+    with_tool: bool,
+) -> (String, Value) {
+    let schema =
+        json!({"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]});
     match format {
         Format::OpenAiChat => {
             let mut body = json!({"model": model, "stream": stream, "messages": [
@@ -47,7 +59,11 @@ pub fn request(format: Format, model: &str, prompt: &str, stream: bool, with_too
             if with_tool {
                 body["tools"] = json!([{"functionDeclarations": [{"name": "get_weather", "description": "Weather", "parameters": schema}]}]);
             }
-            let action = if stream { "streamGenerateContent?alt=sse" } else { "generateContent" };
+            let action = if stream {
+                "streamGenerateContent?alt=sse"
+            } else {
+                "generateContent"
+            };
             (format!("/v1beta/models/{model}:{action}"), body)
         }
         Format::Responses => {
@@ -98,26 +114,39 @@ fn args(v: &Value) -> Value {
 
 /// Reads a non-streamed answer.
 pub fn read_body(format: Format, body: &Value) -> Seen {
-    let mut seen = Seen { finished: true, ..Seen::default() };
+    let mut seen = Seen {
+        finished: true,
+        ..Seen::default()
+    };
     match format {
         Format::OpenAiChat => {
             let m = &body["choices"][0]["message"];
             seen.text = m["content"].as_str().unwrap_or_default().to_owned();
             for c in m["tool_calls"].as_array().into_iter().flatten() {
-                seen.calls.push((c["function"]["name"].as_str().unwrap_or_default().into(), args(&c["function"]["arguments"])));
+                seen.calls.push((
+                    c["function"]["name"].as_str().unwrap_or_default().into(),
+                    args(&c["function"]["arguments"]),
+                ));
             }
         }
         Format::Anthropic => {
             for b in body["content"].as_array().into_iter().flatten() {
                 match b["type"].as_str() {
                     Some("text") => seen.text.push_str(b["text"].as_str().unwrap_or_default()),
-                    Some("tool_use") => seen.calls.push((b["name"].as_str().unwrap_or_default().into(), b["input"].clone())),
+                    Some("tool_use") => seen.calls.push((
+                        b["name"].as_str().unwrap_or_default().into(),
+                        b["input"].clone(),
+                    )),
                     _ => {}
                 }
             }
         }
         Format::Gemini => {
-            for p in body["candidates"][0]["content"]["parts"].as_array().into_iter().flatten() {
+            for p in body["candidates"][0]["content"]["parts"]
+                .as_array()
+                .into_iter()
+                .flatten()
+            {
                 if p["thought"] == true {
                     continue;
                 }
@@ -125,7 +154,10 @@ pub fn read_body(format: Format, body: &Value) -> Seen {
                     seen.text.push_str(t);
                 }
                 if let Some(fc) = p.get("functionCall") {
-                    seen.calls.push((fc["name"].as_str().unwrap_or_default().into(), fc["args"].clone()));
+                    seen.calls.push((
+                        fc["name"].as_str().unwrap_or_default().into(),
+                        fc["args"].clone(),
+                    ));
                 }
             }
         }
@@ -137,7 +169,10 @@ pub fn read_body(format: Format, body: &Value) -> Seen {
                             seen.text.push_str(c["text"].as_str().unwrap_or_default());
                         }
                     }
-                    Some("function_call") => seen.calls.push((item["name"].as_str().unwrap_or_default().into(), args(&item["arguments"]))),
+                    Some("function_call") => seen.calls.push((
+                        item["name"].as_str().unwrap_or_default().into(),
+                        args(&item["arguments"]),
+                    )),
                     _ => {}
                 }
             }
@@ -164,7 +199,8 @@ pub fn read_stream(format: Format, body: &str) -> Seen {
                     continue;
                 }
                 let d = &v["choices"][0]["delta"];
-                seen.text.push_str(d["content"].as_str().unwrap_or_default());
+                seen.text
+                    .push_str(d["content"].as_str().unwrap_or_default());
                 for tc in d["tool_calls"].as_array().into_iter().flatten() {
                     let i = tc["index"].as_u64().unwrap_or(0) as usize;
                     if calls.len() <= i {
@@ -173,17 +209,26 @@ pub fn read_stream(format: Format, body: &str) -> Seen {
                     if let Some(n) = tc["function"]["name"].as_str() {
                         calls[i].0 = n.into();
                     }
-                    calls[i].1.push_str(tc["function"]["arguments"].as_str().unwrap_or_default());
+                    calls[i]
+                        .1
+                        .push_str(tc["function"]["arguments"].as_str().unwrap_or_default());
                 }
             }
-            seen.calls = calls.into_iter().map(|(n, a)| (n, args(&Value::String(a)))).collect();
+            seen.calls = calls
+                .into_iter()
+                .map(|(n, a)| (n, args(&Value::String(a))))
+                .collect();
         }
         Format::Anthropic => {
             let mut blocks: Vec<(String, String, String)> = Vec::new();
             let mut open: Option<u64> = None;
             for (name, data) in &events {
                 let v: Value = serde_json::from_str(data).unwrap_or(Value::Null);
-                assert_eq!(name.as_deref(), v["type"].as_str(), "event name matches type: {data}");
+                assert_eq!(
+                    name.as_deref(),
+                    v["type"].as_str(),
+                    "event name matches type: {data}"
+                );
                 match name.as_deref() {
                     Some("content_block_start") => {
                         let i = v["index"].as_u64().unwrap();
@@ -191,19 +236,28 @@ pub fn read_stream(format: Format, body: &str) -> Seen {
                         assert!(open.is_none(), "a block opened before the previous closed");
                         open = Some(i);
                         let b = &v["content_block"];
-                        blocks.push((b["type"].as_str().unwrap_or_default().into(), b["name"].as_str().unwrap_or_default().into(), String::new()));
+                        blocks.push((
+                            b["type"].as_str().unwrap_or_default().into(),
+                            b["name"].as_str().unwrap_or_default().into(),
+                            String::new(),
+                        ));
                     }
                     Some("content_block_delta") => {
                         assert_eq!(open, v["index"].as_u64(), "delta for the open block");
                         let d = &v["delta"];
-                        let text = d["text"].as_str().or(d["partial_json"].as_str()).unwrap_or_default();
+                        let text = d["text"]
+                            .as_str()
+                            .or(d["partial_json"].as_str())
+                            .unwrap_or_default();
                         if let Some(b) = blocks.last_mut() {
                             b.2.push_str(text);
                         }
                     }
                     Some("content_block_stop") => open = None,
                     Some("message_stop") => seen.finished = true,
-                    Some("error") => seen.error = Some(v["error"]["message"].as_str().unwrap_or("error").into()),
+                    Some("error") => {
+                        seen.error = Some(v["error"]["message"].as_str().unwrap_or("error").into())
+                    }
                     _ => {}
                 }
             }
@@ -234,17 +288,33 @@ pub fn read_stream(format: Format, body: &str) -> Seen {
             for (i, (name, data)) in events.iter().enumerate() {
                 let v: Value = serde_json::from_str(data).unwrap_or(Value::Null);
                 assert_eq!(name.as_deref(), v["type"].as_str());
-                assert_eq!(v["sequence_number"].as_u64(), Some(i as u64), "sequence numbers are consecutive");
+                assert_eq!(
+                    v["sequence_number"].as_u64(),
+                    Some(i as u64),
+                    "sequence numbers are consecutive"
+                );
                 match name.as_deref() {
-                    Some("response.output_text.delta") => seen.text.push_str(v["delta"].as_str().unwrap_or_default()),
+                    Some("response.output_text.delta") => {
+                        seen.text.push_str(v["delta"].as_str().unwrap_or_default())
+                    }
                     Some("response.output_item.done") if v["item"]["type"] == "function_call" => {
-                        seen.calls.push((v["item"]["name"].as_str().unwrap_or_default().into(), args(&v["item"]["arguments"])))
+                        seen.calls.push((
+                            v["item"]["name"].as_str().unwrap_or_default().into(),
+                            args(&v["item"]["arguments"]),
+                        ))
                     }
                     Some("response.completed" | "response.incomplete") => seen.finished = true,
                     Some("response.failed") => {
-                        seen.error = Some(v["response"]["error"]["message"].as_str().unwrap_or("failed").into())
+                        seen.error = Some(
+                            v["response"]["error"]["message"]
+                                .as_str()
+                                .unwrap_or("failed")
+                                .into(),
+                        )
                     }
-                    Some("error") => seen.error = Some(v["message"].as_str().unwrap_or("error").into()),
+                    Some("error") => {
+                        seen.error = Some(v["message"].as_str().unwrap_or("error").into())
+                    }
                     _ => {}
                 }
             }

@@ -1,7 +1,13 @@
 //! Every client format against every upstream format, over real HTTP: the gateway in front of
 //! the mock upstream. Each cell runs the same cases; the matrix of passes is printed and every
 //! case must pass.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::disallowed_methods, reason = "tests")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::disallowed_methods,
+    reason = "tests"
+)]
 
 use omniroute_e2e::clients::{self, FORMATS, Seen};
 use omniroute_e2e::mock::{Fault, Format, Reply, Script, ToolCall};
@@ -26,24 +32,58 @@ impl Rig {
                 Format::Anthropic | Format::Gemini => mock.url(),
             };
             let node = json!({"name": name, "prefix": format!("up-{name}"), "apiType": name, "baseUrl": base});
-            let r = http.post(format!("{}/api/provider-nodes", gw.url)).json(&node).send().await.unwrap();
+            let r = http
+                .post(format!("{}/api/provider-nodes", gw.url))
+                .json(&node)
+                .send()
+                .await
+                .unwrap();
             assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
             let conn = json!({"provider": format!("up-{name}"), "apiKey": format!("key-for-{name}-0123456789")});
-            let r = http.post(format!("{}/api/providers", gw.url)).json(&conn).send().await.unwrap();
+            let r = http
+                .post(format!("{}/api/providers", gw.url))
+                .json(&conn)
+                .send()
+                .await
+                .unwrap();
             assert_eq!(r.status(), 201);
         }
         Self { gw, mock, http }
     }
 
-    async fn call(&self, client: Format, upstream: Format, stream: bool, with_tool: bool) -> (u16, String) {
+    async fn call(
+        &self,
+        client: Format,
+        upstream: Format,
+        stream: bool,
+        with_tool: bool,
+    ) -> (u16, String) {
         let model = format!("up-{}/m-1", clients::name(upstream));
-        let (path, body) = clients::request(client, &model, "What is the weather in Paris?", stream, with_tool);
-        let r = self.http.post(format!("{}{path}", self.gw.url)).json(&body).send().await.unwrap();
+        let (path, body) = clients::request(
+            client,
+            &model,
+            "What is the weather in Paris?",
+            stream,
+            with_tool,
+        );
+        let r = self
+            .http
+            .post(format!("{}{path}", self.gw.url))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
         let status = r.status().as_u16();
         (status, r.text().await.unwrap_or_default())
     }
 
-    async fn seen(&self, client: Format, upstream: Format, stream: bool, with_tool: bool) -> Result<Seen, String> {
+    async fn seen(
+        &self,
+        client: Format,
+        upstream: Format,
+        stream: bool,
+        with_tool: bool,
+    ) -> Result<Seen, String> {
         let (status, text) = self.call(client, upstream, stream, with_tool).await;
         if status != 200 {
             return Err(format!("status {status}: {text}"));
@@ -51,7 +91,10 @@ impl Rig {
         Ok(if stream {
             clients::read_stream(client, &text)
         } else {
-            clients::read_body(client, &serde_json::from_str(&text).map_err(|e| format!("{e}: {text}"))?)
+            clients::read_body(
+                client,
+                &serde_json::from_str(&text).map_err(|e| format!("{e}: {text}"))?,
+            )
         })
     }
 }
@@ -62,14 +105,21 @@ fn weather_calls(n: usize) -> Reply {
         text: String::new(),
         tool_calls: calls[..n]
             .iter()
-            .map(|(id, city)| ToolCall { id: (*id).into(), name: "get_weather".into(), arguments: json!({"city": city}).to_string() })
+            .map(|(id, city)| ToolCall {
+                id: (*id).into(),
+                name: "get_weather".into(),
+                arguments: json!({"city": city}).to_string(),
+            })
             .collect(),
         ..Reply::default()
     }
 }
 
 fn expect_calls(n: usize) -> Vec<(String, Value)> {
-    ["Paris", "Rome"][..n].iter().map(|c| ("get_weather".to_owned(), json!({"city": c}))).collect()
+    ["Paris", "Rome"][..n]
+        .iter()
+        .map(|c| ("get_weather".to_owned(), json!({"city": c})))
+        .collect()
 }
 
 type Case = (&'static str, Result<(), String>);
@@ -83,7 +133,15 @@ async fn run_cell(rig: &Rig, client: Format, upstream: Format) -> Vec<Case> {
     for stream in [false, true] {
         let seen = rig.seen(client, upstream, stream, false).await;
         let name = if stream { "text stream" } else { "text" };
-        out.push((name, seen.and_then(|s| check(s.text == hello && s.finished && s.error.is_none(), format!("{s:?}")))));
+        out.push((
+            name,
+            seen.and_then(|s| {
+                check(
+                    s.text == hello && s.finished && s.error.is_none(),
+                    format!("{s:?}"),
+                )
+            }),
+        ));
     }
 
     // The upstream saw its own format, the model without prefix, and the system prompt.
@@ -93,35 +151,93 @@ async fn run_cell(rig: &Rig, client: Format, upstream: Format) -> Vec<Case> {
         "upstream request",
         check(
             last.format == Some(upstream)
-                && (upstream == Format::Gemini && last.path.contains("models/m-1:") || last.body["model"] == "m-1")
+                && (upstream == Format::Gemini && last.path.contains("models/m-1:")
+                    || last.body["model"] == "m-1")
                 && body.contains("You are terse."),
             format!("{last:?}"),
         ),
     ));
 
-    for (n, name, stream) in [(1, "tool call", false), (1, "tool call stream", true), (2, "parallel tool calls stream", true)] {
-        rig.mock.push(Script { model: Some("m-1".into()), reply: weather_calls(n), ..Script::default() });
+    for (n, name, stream) in [
+        (1, "tool call", false),
+        (1, "tool call stream", true),
+        (2, "parallel tool calls stream", true),
+    ] {
+        rig.mock.push(Script {
+            model: Some("m-1".into()),
+            reply: weather_calls(n),
+            ..Script::default()
+        });
         let seen = rig.seen(client, upstream, stream, true).await;
-        out.push((name, seen.and_then(|s| check(s.calls == expect_calls(n) && s.error.is_none(), format!("{s:?}")))));
+        out.push((
+            name,
+            seen.and_then(|s| {
+                check(
+                    s.calls == expect_calls(n) && s.error.is_none(),
+                    format!("{s:?}"),
+                )
+            }),
+        ));
     }
-    let tools_sent = rig.mock.received().pop().unwrap().body.to_string().contains("get_weather");
-    out.push(("tool declaration", check(tools_sent, "upstream did not receive the tool".into())));
+    let tools_sent = rig
+        .mock
+        .received()
+        .pop()
+        .unwrap()
+        .body
+        .to_string()
+        .contains("get_weather");
+    out.push((
+        "tool declaration",
+        check(tools_sent, "upstream did not receive the tool".into()),
+    ));
 
     rig.mock.push(Script {
-        fault: Fault { status: Some(429), retry_after: Some("3".into()), error_message: Some("quota gone".into()), ..Fault::default() },
+        fault: Fault {
+            status: Some(429),
+            retry_after: Some("3".into()),
+            error_message: Some("quota gone".into()),
+            ..Fault::default()
+        },
         ..Script::default()
     });
     let (status, text) = rig.call(client, upstream, false, false).await;
-    let message = serde_json::from_str(&text).ok().and_then(|v| clients::error_message(client, &v));
-    out.push(("upstream 429", check(status == 429 && message.is_some_and(|m| m.contains("quota gone")), format!("{status} {text}"))));
+    let message = serde_json::from_str(&text)
+        .ok()
+        .and_then(|v| clients::error_message(client, &v));
+    out.push((
+        "upstream 429",
+        check(
+            status == 429 && message.is_some_and(|m| m.contains("quota gone")),
+            format!("{status} {text}"),
+        ),
+    ));
 
-    rig.mock.push(Script { fault: Fault { error_event_after: Some(3), ..Fault::default() }, ..Script::default() });
+    rig.mock.push(Script {
+        fault: Fault {
+            error_event_after: Some(3),
+            ..Fault::default()
+        },
+        ..Script::default()
+    });
     let seen = rig.seen(client, upstream, true, false).await;
-    out.push(("mid-stream error", seen.and_then(|s| check(s.error.is_some() && !s.finished, format!("{s:?}")))));
+    out.push((
+        "mid-stream error",
+        seen.and_then(|s| check(s.error.is_some() && !s.finished, format!("{s:?}"))),
+    ));
 
-    rig.mock.push(Script { fault: Fault { cut_after_events: Some(3), ..Fault::default() }, ..Script::default() });
+    rig.mock.push(Script {
+        fault: Fault {
+            cut_after_events: Some(3),
+            ..Fault::default()
+        },
+        ..Script::default()
+    });
     let seen = rig.seen(client, upstream, true, false).await;
-    out.push(("stream cut", seen.and_then(|s| check(s.error.is_some() && !s.finished, format!("{s:?}")))));
+    out.push((
+        "stream cut",
+        seen.and_then(|s| check(s.error.is_some() && !s.finished, format!("{s:?}"))),
+    ));
     out
 }
 
@@ -129,7 +245,9 @@ async fn run_cell(rig: &Rig, client: Format, upstream: Format) -> Vec<Case> {
 async fn every_client_format_through_every_upstream_format() {
     let rig = Rig::new().await;
     let mut failures = Vec::new();
-    let mut table = String::from("| client \\ upstream | openai | anthropic | gemini | responses |\n|---|---|---|---|---|\n");
+    let mut table = String::from(
+        "| client \\ upstream | openai | anthropic | gemini | responses |\n|---|---|---|---|---|\n",
+    );
     for client in FORMATS {
         table.push_str(&format!("| {} |", clients::name(client)));
         for upstream in FORMATS {
@@ -138,7 +256,11 @@ async fn every_client_format_through_every_upstream_format() {
             table.push_str(&format!(" {passed}/{} |", cases.len()));
             for (name, result) in cases {
                 if let Err(e) = result {
-                    failures.push(format!("{} → {}: {name}: {e}", clients::name(client), clients::name(upstream)));
+                    failures.push(format!(
+                        "{} → {}: {name}: {e}",
+                        clients::name(client),
+                        clients::name(upstream)
+                    ));
                 }
             }
         }
