@@ -84,6 +84,8 @@ pub struct Seen {
     pub calls: Vec<(String, Value)>,
     pub error: Option<String>,
     pub finished: bool,
+    /// Violations of the format's event grammar.
+    pub grammar: Vec<String>,
 }
 
 pub fn sse(body: &str) -> Vec<(Option<String>, String)> {
@@ -231,9 +233,11 @@ pub fn read_stream(format: Format, body: &str) -> Seen {
                 );
                 match name.as_deref() {
                     Some("content_block_start") => {
-                        let i = v["index"].as_u64().unwrap();
-                        assert_eq!(i as usize, blocks.len(), "block indices are consecutive");
-                        assert!(open.is_none(), "a block opened before the previous closed");
+                        let i = v["index"].as_u64().unwrap_or(u64::MAX);
+                        if i as usize != blocks.len() || open.is_some() {
+                            seen.grammar
+                                .push(format!("block {i} opened out of order: {data}"));
+                        }
                         open = Some(i);
                         let b = &v["content_block"];
                         blocks.push((
@@ -243,7 +247,10 @@ pub fn read_stream(format: Format, body: &str) -> Seen {
                         ));
                     }
                     Some("content_block_delta") => {
-                        assert_eq!(open, v["index"].as_u64(), "delta for the open block");
+                        if open != v["index"].as_u64() {
+                            seen.grammar
+                                .push(format!("delta for a block that is not open: {data}"));
+                        }
                         let d = &v["delta"];
                         let text = d["text"]
                             .as_str()
@@ -287,12 +294,13 @@ pub fn read_stream(format: Format, body: &str) -> Seen {
         Format::Responses => {
             for (i, (name, data)) in events.iter().enumerate() {
                 let v: Value = serde_json::from_str(data).unwrap_or(Value::Null);
-                assert_eq!(name.as_deref(), v["type"].as_str());
-                assert_eq!(
-                    v["sequence_number"].as_u64(),
-                    Some(i as u64),
-                    "sequence numbers are consecutive"
-                );
+                if name.as_deref() != v["type"].as_str()
+                    || v["sequence_number"].as_u64() != Some(i as u64)
+                {
+                    seen.grammar.push(format!(
+                        "event {i} {name:?}: type or sequence_number wrong: {data}"
+                    ));
+                }
                 match name.as_deref() {
                     Some("response.output_text.delta") => {
                         seen.text.push_str(v["delta"].as_str().unwrap_or_default())

@@ -89,7 +89,11 @@ impl Rig {
             return Err(format!("status {status}: {text}"));
         }
         Ok(if stream {
-            clients::read_stream(client, &text)
+            let seen = clients::read_stream(client, &text);
+            if !seen.grammar.is_empty() {
+                return Err(format!("grammar: {:?}", seen.grammar));
+            }
+            seen
         } else {
             clients::read_body(
                 client,

@@ -19,11 +19,13 @@ pub mod anthropic;
 pub mod gemini;
 pub mod ir;
 pub mod openai_chat;
+pub mod passthrough;
 pub mod responses;
 pub mod schema;
 pub mod sse;
 
 pub use ir::{ErrorInfo, ErrorKind, Format};
+pub use passthrough::PassthroughTail;
 pub use sse::{SseEvent, SseParser};
 
 /// A request or response that cannot be understood. The message names the field at fault.

@@ -324,7 +324,7 @@ async fn answer(
             Format::OpenAiChat => openai_chat::error_event(&message),
             Format::Anthropic => anthropic::error_event(&message),
             Format::Gemini => gemini::error_event(&message),
-            Format::Responses => responses::error_event(&message),
+            Format::Responses => responses::error_event(&message, events.len()),
         });
     }
     if fault.malformed_json {

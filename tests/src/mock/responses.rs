@@ -214,10 +214,11 @@ pub fn error(status: u16, message: &str) -> Value {
     json!({"error": {"message": message, "type": kind, "param": null, "code": code}})
 }
 
-pub fn error_event(message: &str) -> Event {
+/// `response.failed` as the event numbered `sequence_number`.
+pub fn error_event(message: &str, sequence_number: usize) -> Event {
     Event::named(
         "response.failed",
-        json!({"type": "response.failed", "sequence_number": 0, "response": {
+        json!({"type": "response.failed", "sequence_number": sequence_number, "response": {
         "id": "resp_mock", "object": "response", "status": "failed", "output": [],
         "error": {"code": "server_error", "message": message}}}),
     )

@@ -1,43 +1,16 @@
-//! PLACEHOLDER while this format is written; replaced by wire.rs request.rs response.rs stream.rs.
+//! OpenAI Responses API (`POST /v1/responses`), as a client format (Codex CLI, the openai SDKs'
+//! `client.responses`) and as an upstream format (OpenAI, the ChatGPT Codex backend).
+//! Custom (freeform) tools such as Codex's `apply_patch` map to `ToolKind::Custom`; reasoning
+//! items travel as thinking whose signature is the item's `encrypted_content`.
 
-use crate::ir::{ErrorInfo, Request, Response, StreamEvent};
-use crate::sse::SseEvent;
-use crate::{ClientContext, FormatError, RequestHint};
+mod request;
+mod response;
+mod stream;
+pub mod wire;
 
-pub fn decode_request(_body: &[u8], _hint: &RequestHint<'_>) -> Result<Request, FormatError> {
-    Err(FormatError::field("format", "not available yet"))
-}
-pub fn encode_request(_request: &Request) -> Vec<u8> {
-    Vec::new()
-}
-pub fn decode_response(_body: &[u8]) -> Result<Response, FormatError> {
-    Err(FormatError::field("format", "not available yet"))
-}
-pub fn encode_response(_response: &Response, _ctx: &ClientContext) -> Vec<u8> {
-    Vec::new()
-}
-pub fn decode_error(status: u16, _body: &[u8]) -> ErrorInfo {
-    ErrorInfo::new(
-        crate::ir::ErrorKind::from_status(status),
-        "not available yet",
-    )
-}
-pub fn encode_error(_error: &ErrorInfo) -> Vec<u8> {
-    Vec::new()
-}
-#[derive(Default)]
-pub struct Decoder;
-impl Decoder {
-    pub fn decode(&mut self, _event: &SseEvent, _out: &mut Vec<StreamEvent>) {}
-    pub fn is_complete(&self) -> bool {
-        false
-    }
-}
-pub struct Encoder;
-impl Encoder {
-    pub fn new(_ctx: ClientContext) -> Self {
-        Self
-    }
-    pub fn encode(&mut self, _event: &StreamEvent, _out: &mut Vec<u8>) {}
-    pub fn finish(&mut self, _out: &mut Vec<u8>) {}
-}
+pub use request::{decode_request, encode_request};
+pub use response::{decode_error, decode_response, encode_error, encode_response};
+pub use stream::{Decoder, Encoder};
+
+#[cfg(test)]
+mod tests;

@@ -12,7 +12,8 @@ use futures_util::{Stream, StreamExt};
 use omniroute_formats::ir::StreamEvent;
 use omniroute_formats::sse::KEEP_ALIVE;
 use omniroute_formats::{
-    ClientContext, ErrorInfo, ErrorKind, Format, SseEvent, SseParser, StreamDecoder, StreamEncoder,
+    ClientContext, ErrorInfo, ErrorKind, Format, PassthroughTail, SseEvent, SseParser,
+    StreamDecoder, StreamEncoder,
 };
 
 /// Silence after which a keep-alive comment is sent.
@@ -22,7 +23,10 @@ struct Translator {
     parser: SseParser,
     decoder: StreamDecoder,
     encoder: StreamEncoder,
-    passthrough: bool,
+    /// Same format: bytes are relayed as they come; `tail` can end them with an error.
+    passthrough: Option<PassthroughTail>,
+    /// The upstream sent its own error event (relayed already in passthrough).
+    upstream_failed: bool,
     events: Vec<SseEvent>,
     ir: Vec<StreamEvent>,
     /// The client's stream has ended (normally or with an error event).
@@ -37,9 +41,13 @@ impl Translator {
 
     fn process(&mut self, raw: &[u8]) -> Vec<u8> {
         for event in self.events.drain(..) {
+            if let Some(tail) = &mut self.passthrough {
+                tail.observe(&event);
+            }
             self.decoder.decode(&event, &mut self.ir);
         }
-        if self.passthrough {
+        if self.passthrough.is_some() {
+            self.upstream_failed |= self.ir.iter().any(|e| matches!(e, StreamEvent::Error(_)));
             self.ir.clear();
             return raw.to_vec();
         }
@@ -61,29 +69,30 @@ impl Translator {
         if self.over {
             return out;
         }
-        self.over = true;
         if self.decoder.is_complete() {
-            if !self.passthrough {
+            self.over = true;
+            if self.passthrough.is_none() {
                 self.encoder.finish(&mut out);
             }
-        } else {
-            let error = ErrorInfo::new(
-                ErrorKind::Server,
-                "the upstream stream ended before completing",
-            );
-            self.encoder.encode(&StreamEvent::Error(error), &mut out);
+            return out;
         }
+        out.extend(self.fail("the upstream stream ended before completing".into()));
         out
     }
 
     fn fail(&mut self, reason: String) -> Vec<u8> {
         self.over = true;
-        let mut out = Vec::new();
-        self.encoder.encode(
-            &StreamEvent::Error(ErrorInfo::new(ErrorKind::Server, reason)),
-            &mut out,
-        );
-        out
+        let error = ErrorInfo::new(ErrorKind::Server, reason);
+        match &self.passthrough {
+            // The upstream already told the client what went wrong.
+            Some(_) if self.upstream_failed => Vec::new(),
+            Some(tail) => tail.error(&error),
+            None => {
+                let mut out = Vec::new();
+                self.encoder.encode(&StreamEvent::Error(error), &mut out);
+                out
+            }
+        }
     }
 }
 
@@ -101,7 +110,8 @@ pub fn respond(
         parser: SseParser::new(),
         decoder: StreamDecoder::new(upstream),
         encoder: StreamEncoder::new(client, ctx),
-        passthrough,
+        passthrough: passthrough.then(|| PassthroughTail::new(client)),
+        upstream_failed: false,
         events: Vec::new(),
         ir: Vec::new(),
         over: false,
