@@ -8,3 +8,7 @@ apt_ensure python3
 cargo build --release --locked -p omniroute
 echo "## Cold start and idle memory ($(nproc) cores, $(uname -m))"
 python3 bench/cold_start.py target/release/omniroute "${COLD_START_RUNS:-20}"
+echo
+echo "## Translation (criterion, crates/formats/benches/translate.rs)"
+cargo bench --locked -p omniroute-formats --bench translate >/dev/null
+python3 bench/translation_table.py target/criterion
