@@ -13,7 +13,34 @@ pub use request::{decode_request, encode_request};
 pub use response::{decode_error, decode_response, encode_error, encode_response};
 pub use stream::{Decoder, Encoder};
 
-use crate::ir::StopReason;
+use serde_json::json;
+
+use crate::ir::{Part, StopReason, ToolKind};
+
+/// An assistant turn's parts as Chat Completions carries them: text, reasoning text and tool
+/// calls (custom tools' raw input wrapped as `{"input": …}`, the function form they travel in).
+fn assistant_fields(parts: &[Part]) -> (String, String, Vec<wire::ToolCall>) {
+    let (mut text, mut reasoning, mut calls) = (String::new(), String::new(), Vec::new());
+    for part in parts {
+        match part {
+            Part::Text(t) => text.push_str(t),
+            Part::Thinking { text: t, .. } => reasoning.push_str(t),
+            Part::ToolCall(call) => calls.push(wire::ToolCall {
+                id: call.id.clone(),
+                kind: "function".into(),
+                function: wire::FunctionCall {
+                    name: call.name.clone(),
+                    arguments: wire::Arguments::Text(match call.kind {
+                        ToolKind::Function => call.arguments.clone(),
+                        ToolKind::Custom => json!({"input": call.arguments}).to_string(),
+                    }),
+                },
+            }),
+            Part::Image(_) | Part::RedactedThinking { .. } | Part::ToolResult(_) => {}
+        }
+    }
+    (text, reasoning, calls)
+}
 
 fn stop_from_wire(reason: &str) -> StopReason {
     match reason {

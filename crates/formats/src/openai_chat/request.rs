@@ -441,27 +441,7 @@ fn encode_user(message: &Message, out: &mut Vec<ChatMessage>) {
 }
 
 fn encode_assistant(message: &Message) -> ChatMessage {
-    let mut text = String::new();
-    let mut reasoning = String::new();
-    let mut calls = Vec::new();
-    for part in &message.parts {
-        match part {
-            Part::Text(t) => text.push_str(t),
-            Part::Thinking { text: t, .. } => reasoning.push_str(t),
-            Part::ToolCall(call) => calls.push(wire::ToolCall {
-                id: call.id.clone(),
-                kind: "function".into(),
-                function: wire::FunctionCall {
-                    name: call.name.clone(),
-                    arguments: wire::Arguments::Text(match call.kind {
-                        ToolKind::Function => call.arguments.clone(),
-                        ToolKind::Custom => json!({"input": call.arguments}).to_string(),
-                    }),
-                },
-            }),
-            Part::Image(_) | Part::RedactedThinking { .. } | Part::ToolResult(_) => {}
-        }
-    }
+    let (text, reasoning, calls) = super::assistant_fields(&message.parts);
     ChatMessage::Assistant {
         content: (!text.is_empty() || calls.is_empty()).then_some(Content::Text(text)),
         reasoning_content: (!reasoning.is_empty()).then_some(reasoning),

@@ -92,24 +92,7 @@ pub fn decode_response(body: &[u8]) -> Result<Response, FormatError> {
 }
 
 pub fn encode_response(response: &Response, ctx: &ClientContext) -> Vec<u8> {
-    let mut text = String::new();
-    let mut reasoning = String::new();
-    let mut calls = Vec::new();
-    for part in &response.parts {
-        match part {
-            Part::Text(t) => text.push_str(t),
-            Part::Thinking { text: t, .. } => reasoning.push_str(t),
-            Part::ToolCall(call) => calls.push(wire::ToolCall {
-                id: call.id.clone(),
-                kind: "function".into(),
-                function: wire::FunctionCall {
-                    name: call.name.clone(),
-                    arguments: wire::Arguments::Text(call.arguments.clone()),
-                },
-            }),
-            Part::Image(_) | Part::RedactedThinking { .. } | Part::ToolResult(_) => {}
-        }
-    }
+    let (text, reasoning, calls) = super::assistant_fields(&response.parts);
     let wire = ChatCompletion {
         id: completion_id(&response.id, ctx.created),
         object: "chat.completion".into(),
