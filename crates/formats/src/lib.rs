@@ -20,6 +20,7 @@ pub mod gemini;
 pub mod ir;
 pub mod openai_chat;
 pub mod passthrough;
+pub mod provenance;
 pub mod responses;
 pub mod schema;
 pub mod sse;
@@ -137,10 +138,12 @@ pub fn decode_request(
         Format::Responses => responses::decode_request(body, hint),
     }?;
     accumulate::repair_tool_pairs(&mut request.messages);
+    provenance::tag_request(format, &mut request);
     Ok(request)
 }
 
 pub fn encode_request(format: Format, request: &ir::Request) -> Vec<u8> {
+    let request = &*provenance::for_upstream(format, request);
     match format {
         Format::OpenAiChat => openai_chat::encode_request(request),
         Format::Anthropic => anthropic::encode_request(request),
@@ -150,15 +153,18 @@ pub fn encode_request(format: Format, request: &ir::Request) -> Vec<u8> {
 }
 
 pub fn decode_response(format: Format, body: &[u8]) -> Result<ir::Response, FormatError> {
-    match format {
+    let mut response = match format {
         Format::OpenAiChat => openai_chat::decode_response(body),
         Format::Anthropic => anthropic::decode_response(body),
         Format::Gemini => gemini::decode_response(body),
         Format::Responses => responses::decode_response(body),
-    }
+    }?;
+    provenance::tag_response(format, &mut response);
+    Ok(response)
 }
 
 pub fn encode_response(format: Format, response: &ir::Response, ctx: &ClientContext) -> Vec<u8> {
+    let response = &*provenance::response_for_client(format, response);
     match format {
         Format::OpenAiChat => openai_chat::encode_response(response, ctx),
         Format::Anthropic => anthropic::encode_response(response, ctx),
@@ -219,11 +225,27 @@ impl StreamDecoder {
     /// Decodes one upstream event, appending IR events to `out`. An event that cannot be parsed
     /// becomes an `Error` event (the stream is broken), never a panic.
     pub fn decode(&mut self, event: &SseEvent, out: &mut Vec<ir::StreamEvent>) {
-        match self {
-            Self::OpenAiChat(d) => d.decode(event, out),
-            Self::Anthropic(d) => d.decode(event, out),
-            Self::Gemini(d) => d.decode(event, out),
-            Self::Responses(d) => d.decode(event, out),
+        let first_new = out.len();
+        let format = match self {
+            Self::OpenAiChat(d) => {
+                d.decode(event, out);
+                Format::OpenAiChat
+            }
+            Self::Anthropic(d) => {
+                d.decode(event, out);
+                Format::Anthropic
+            }
+            Self::Gemini(d) => {
+                d.decode(event, out);
+                Format::Gemini
+            }
+            Self::Responses(d) => {
+                d.decode(event, out);
+                Format::Responses
+            }
+        };
+        for event in &mut out[first_new..] {
+            provenance::tag_event(format, event);
         }
     }
 
@@ -261,10 +283,17 @@ impl StreamEncoder {
     /// later events are ignored.
     pub fn encode(&mut self, event: &ir::StreamEvent, out: &mut Vec<u8>) {
         match self {
-            Self::OpenAiChat(e) => e.encode(event, out),
-            Self::Anthropic(e) => e.encode(event, out),
-            Self::Gemini(e) => e.encode(event, out),
-            Self::Responses(e) => e.encode(event, out),
+            Self::OpenAiChat(e) => e.encode(
+                &provenance::event_for_client(Format::OpenAiChat, event),
+                out,
+            ),
+            Self::Anthropic(e) => {
+                e.encode(&provenance::event_for_client(Format::Anthropic, event), out)
+            }
+            Self::Gemini(e) => e.encode(&provenance::event_for_client(Format::Gemini, event), out),
+            Self::Responses(e) => {
+                e.encode(&provenance::event_for_client(Format::Responses, event), out)
+            }
         }
     }
 
