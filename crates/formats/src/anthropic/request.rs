@@ -37,17 +37,21 @@ pub fn decode_request(body: &[u8], hint: &RequestHint<'_>) -> Result<Request, Fo
         .messages
         .ok_or_else(|| FormatError::field("messages", "is required"))?;
 
-    let system = match wire.system {
+    let mut system = match wire.system {
         None => Vec::new(),
         Some(TextOrBlocks::Text(text)) => vec![text],
         Some(TextOrBlocks::Blocks(blocks)) => blocks.into_iter().map(|b| b.text).collect(),
     };
 
     let mut call_names: HashMap<String, String> = HashMap::new();
-    let messages = wire_messages
-        .into_iter()
-        .map(|m| decode_message(m, &mut call_names))
-        .collect();
+    let mut messages = Vec::new();
+    for message in wire_messages {
+        if message.role == WireRole::System {
+            system.extend(system_texts(message.content));
+        } else {
+            messages.push(decode_message(message, &mut call_names));
+        }
+    }
 
     let mut tools = Vec::new();
     for (i, tool) in wire.tools.unwrap_or_default().into_iter().enumerate() {
@@ -113,9 +117,23 @@ pub fn decode_request(body: &[u8], hint: &RequestHint<'_>) -> Result<Request, Fo
     })
 }
 
+/// The text of a mid-conversation system message.
+fn system_texts(content: TextOrBlocks<InBlock>) -> Vec<String> {
+    match content {
+        TextOrBlocks::Text(text) => vec![text],
+        TextOrBlocks::Blocks(blocks) => blocks
+            .into_iter()
+            .filter_map(|b| match b {
+                InBlock::Text { text, .. } => Some(text),
+                _ => None,
+            })
+            .collect(),
+    }
+}
+
 fn decode_message(message: InMessage, call_names: &mut HashMap<String, String>) -> Message {
     let role = match message.role {
-        WireRole::User => Role::User,
+        WireRole::User | WireRole::System => Role::User,
         WireRole::Assistant => Role::Assistant,
     };
     let parts = match message.content {

@@ -204,8 +204,16 @@ fn request_variants_and_required_fields() {
     // A wrong type names its path.
     let err = with(json!({"messages": [{"role": "user", "content": 5}]})).unwrap_err();
     assert!(err.to_string().contains("messages[0].content"), "{err}");
-    let err = with(json!({"messages": [{"role": "system", "content": "x"}]})).unwrap_err();
+    let err = with(json!({"messages": [{"role": "tool", "content": "x"}]})).unwrap_err();
     assert!(err.to_string().contains("messages[0].role"), "{err}");
+    // Mid-conversation system messages (a Claude Code beta) join the system instructions.
+    let r = with(json!({"system": "first", "messages": [
+        {"role": "user", "content": "hi"},
+        {"role": "system", "content": [{"type": "text", "text": "Available agent types: x"}]},
+        {"role": "user", "content": "go"}]}))
+    .unwrap();
+    assert_eq!(r.system, vec!["first", "Available agent types: x"]);
+    assert_eq!(r.messages.len(), 2);
     // Unknown fields and nulls are fine.
     assert!(
         with(json!({"service_tier": "auto", "temperature": null, "container": {"x": 1}})).is_ok()

@@ -81,6 +81,9 @@ pub struct InSystemBlock {
 pub enum WireRole {
     User,
     Assistant,
+    /// A system message inside the conversation (Claude Code's `mid-conversation-system`
+    /// beta). Only ever read: other formats receive its text as a system instruction.
+    System,
 }
 
 #[derive(Debug, Deserialize)]

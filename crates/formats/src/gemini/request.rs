@@ -344,6 +344,16 @@ fn encode_tool_choice(choice: &ToolChoice) -> wire::ToolConfig {
     }
 }
 
+/// The largest `thinkingBudget` a Gemini model accepts (Flash models 24576, Pro 32768); a
+/// larger one is a 400, so budgets from other formats are capped here.
+fn max_thinking_budget(model: &str) -> u32 {
+    if model.contains("flash") {
+        24_576
+    } else {
+        32_768
+    }
+}
+
 fn encode_generation_config(request: &Request) -> Option<wire::GenerationConfig> {
     let (response_mime_type, response_schema) = match &request.response_format {
         None => (None, None),
@@ -355,7 +365,9 @@ fn encode_generation_config(request: &Request) -> Option<wire::GenerationConfig>
         ),
     };
     let thinking_config = request.reasoning.map(|reasoning| {
-        let budget = reasoning.budget(request.max_output_tokens);
+        let budget = reasoning
+            .budget(request.max_output_tokens)
+            .min(max_thinking_budget(&request.model));
         wire::ThinkingConfig {
             thinking_budget: Some(i64::from(budget)),
             include_thoughts: (budget > 0).then_some(true),

@@ -282,13 +282,13 @@ fn decode_tool_choice(choice: wire::ToolChoice) -> Result<ToolChoice, FormatErro
 }
 
 pub fn encode_request(request: &Request) -> Vec<u8> {
-    let mut messages: Vec<ChatMessage> = request
-        .system
-        .iter()
-        .map(|s| ChatMessage::System {
-            content: Content::Text(s.clone()),
-        })
-        .collect();
+    // One system message: several in a row are rejected by some compatible servers.
+    let mut messages: Vec<ChatMessage> = Vec::new();
+    if !request.system.is_empty() {
+        messages.push(ChatMessage::System {
+            content: Content::Text(request.system.join("\n\n")),
+        });
+    }
     for message in &request.messages {
         match message.role {
             Role::User => encode_user(message, &mut messages),

@@ -42,7 +42,7 @@ pub fn decode_request(body: &[u8], hint: &RequestHint<'_>) -> Result<Request, Fo
 
     let tools: Vec<Tool> = wire.tools.into_iter().filter_map(decode_tool).collect();
     let tool_choice = wire.tool_choice.and_then(decode_tool_choice);
-    let reasoning = wire.reasoning.map(decode_reasoning);
+    let reasoning = wire.reasoning.and_then(decode_reasoning);
     let response_format = wire.text.and_then(|t| t.format).and_then(|f| match f {
         TextFormat::Text => Some(ResponseFormat::Text),
         TextFormat::JsonObject => Some(ResponseFormat::JsonObject),
@@ -299,21 +299,22 @@ fn mode_choice(mode: &str) -> Option<IrToolChoice> {
     }
 }
 
-fn decode_reasoning(config: ReasoningConfig) -> Reasoning {
-    let effort = match config.effort.as_deref() {
-        Some("none") => Effort::None,
-        Some("minimal") => Effort::Minimal,
-        Some("low") => Effort::Low,
-        Some("high" | "xhigh" | "max") => Effort::High,
-        // OpenAI's default effort.
+/// Reasoning settings, when the client chose an effort. Without one the upstream keeps its own
+/// default, rather than other formats getting thinking switched on that nobody asked for.
+fn decode_reasoning(config: ReasoningConfig) -> Option<Reasoning> {
+    let effort = match config.effort.as_deref()? {
+        "none" => Effort::None,
+        "minimal" => Effort::Minimal,
+        "low" => Effort::Low,
+        "high" | "xhigh" | "max" => Effort::High,
         _ => Effort::Medium,
     };
     let summary = config.summary.or(config.generate_summary);
-    Reasoning {
+    Some(Reasoning {
         effort: Some(effort),
         budget_tokens: None,
         include_thoughts: summary.is_some_and(|s| s != "none"),
-    }
+    })
 }
 
 pub fn encode_request(request: &Request) -> Vec<u8> {
