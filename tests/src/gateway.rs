@@ -206,6 +206,7 @@ fn clean_env(command: &mut Command, vars: &[(&str, &str)]) {
         "OMNIROUTE_SECRETS",
         "SHUTDOWN_TIMEOUT",
         "OMNIROUTE_CONTAINER",
+        "STREAM_KEEPALIVE",
     ] {
         command.env_remove(name);
     }

@@ -57,6 +57,8 @@ pub struct Config {
     pub secrets_backend: SecretBackendKind,
     /// How long in-flight requests may run after a shutdown signal (`SHUTDOWN_TIMEOUT`, seconds).
     pub shutdown_grace: Duration,
+    /// Silence on a stream after which a keep-alive comment is sent (`STREAM_KEEPALIVE`, seconds).
+    pub stream_keepalive: Duration,
 }
 
 impl Config {
@@ -118,6 +120,19 @@ impl Config {
                 })?,
             None => Duration::from_secs(10),
         };
+        let stream_keepalive = match var("STREAM_KEEPALIVE") {
+            Some(raw) => match raw.trim().parse::<u64>() {
+                Ok(secs) if secs > 0 => Duration::from_secs(secs),
+                _ => {
+                    return Err(ConfigError::Invalid {
+                        name: "STREAM_KEEPALIVE",
+                        value: raw,
+                        reason: "expected whole seconds, at least 1",
+                    });
+                }
+            },
+            None => Duration::from_secs(15),
+        };
         let shown_port = if port == 0 { DEFAULT_PORT } else { port };
         Ok(Self {
             jwt_secret: SecretString::new(
@@ -141,6 +156,7 @@ impl Config {
             auth_cookie_secure: parse_bool("AUTH_COOKIE_SECURE", var("AUTH_COOKIE_SECURE"))?,
             secrets_backend,
             shutdown_grace,
+            stream_keepalive,
         })
     }
 
@@ -273,6 +289,7 @@ mod tests {
             ("AUTH_COOKIE_SECURE", "yes"),
             ("OMNIROUTE_SECRETS", "keychain"),
             ("SHUTDOWN_TIMEOUT", "3"),
+            ("STREAM_KEEPALIVE", "5"),
         ];
         let c = parse(&vars, Overrides::default()).unwrap();
         assert_eq!(
@@ -291,6 +308,7 @@ mod tests {
         assert!(c.require_api_key && c.enable_request_logs && c.auth_cookie_secure);
         assert_eq!(c.secrets_backend, SecretBackendKind::Keychain);
         assert_eq!(c.shutdown_grace, Duration::from_secs(3));
+        assert_eq!(c.stream_keepalive, Duration::from_secs(5));
         assert!(c.default_secrets_in_use().is_empty());
 
         let flags = Overrides {

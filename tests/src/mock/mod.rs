@@ -90,6 +90,22 @@ struct MockState {
     scripts: VecDeque<Script>,
     default: Script,
     received: Vec<Received>,
+    /// Streams whose client went away before the last event was sent.
+    aborted_streams: usize,
+}
+
+/// Counts a stream as aborted when its body is dropped before the end.
+struct AbortWatch {
+    shared: Shared,
+    finished: bool,
+}
+
+impl Drop for AbortWatch {
+    fn drop(&mut self) {
+        if !self.finished {
+            self.shared.with(|s| s.aborted_streams += 1);
+        }
+    }
 }
 
 #[derive(Clone, Default)]
@@ -173,6 +189,11 @@ impl MockUpstream {
         self.shared.with(|s| *s = MockState::default());
     }
 
+    /// How many streamed answers were cut off by the client going away.
+    pub fn aborted_streams(&self) -> usize {
+        self.shared.with(|s| s.aborted_streams)
+    }
+
     /// Waits until `n` requests have arrived (or the timeout passes) and returns them.
     pub async fn wait_for_requests(&self, n: usize, timeout: Duration) -> Vec<Received> {
         let deadline = tokio::time::Instant::now() + timeout;
@@ -248,10 +269,20 @@ async fn handle(State(shared): State<Shared>, request: Request) -> Response {
         _ => body.get("stream").and_then(Value::as_bool).unwrap_or(false),
     };
     let script = shared.take_script(&model);
-    answer(format, &model, stream, query.as_deref(), &body, script).await
+    answer(
+        &shared,
+        format,
+        &model,
+        stream,
+        query.as_deref(),
+        &body,
+        script,
+    )
+    .await
 }
 
 async fn answer(
+    shared: &Shared,
     format: Format,
     model: &str,
     stream: bool,
@@ -338,23 +369,31 @@ async fn answer(
     let frames = frame(format, sse, events);
     let cut = fault.cut_after_events;
     let gap = Duration::from_millis(fault.event_delay_ms);
+    // A cut is the mock's own doing, so it is counted as finished, not as a client abort.
+    let watch = AbortWatch {
+        shared: shared.clone(),
+        finished: cut.is_some(),
+    };
     let body_stream = futures_util::stream::unfold(
-        (frames.into_iter().enumerate(), cut, gap),
-        |(mut it, cut, gap)| async move {
-            let (i, frame) = it.next()?;
+        (frames.into_iter().enumerate(), cut, gap, watch),
+        |(mut it, cut, gap, mut watch)| async move {
+            let Some((i, frame)) = it.next() else {
+                watch.finished = true;
+                return None;
+            };
             if cut.is_some_and(|n| i >= n) {
                 // An abrupt end: hyper aborts the chunked body, the client sees a broken stream.
                 // The pause lets what came before reach the wire first, as in a real failure.
                 tokio::time::sleep(Duration::from_millis(50)).await;
                 return Some((
                     Err(std::io::Error::other("mock: stream cut")),
-                    (it, Some(0), gap),
+                    (it, Some(0), gap, watch),
                 ));
             }
             if i > 0 && !gap.is_zero() {
                 tokio::time::sleep(gap).await;
             }
-            Some((Ok::<Bytes, std::io::Error>(frame), (it, cut, gap)))
+            Some((Ok::<Bytes, std::io::Error>(frame), (it, cut, gap, watch)))
         },
     );
     let content_type = if sse {

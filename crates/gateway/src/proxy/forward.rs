@@ -90,6 +90,7 @@ async fn run(state: &AppState, inbound: Inbound<'_>) -> Result<Response, ProxyEr
             passthrough,
             ctx,
             response,
+            state.config.stream_keepalive,
         ));
     }
     let bytes = response

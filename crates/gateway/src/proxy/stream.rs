@@ -16,9 +16,6 @@ use omniroute_formats::{
     StreamDecoder, StreamEncoder,
 };
 
-/// Silence after which a keep-alive comment is sent.
-const KEEP_ALIVE_AFTER: Duration = Duration::from_secs(15);
-
 struct Translator {
     parser: SseParser,
     decoder: StreamDecoder,
@@ -104,6 +101,7 @@ pub fn respond(
     passthrough: bool,
     ctx: ClientContext,
     response: reqwest::Response,
+    keepalive: Duration,
 ) -> Response {
     let sse = client != Format::Gemini || ctx.gemini_sse;
     let translator = Translator {
@@ -124,7 +122,7 @@ pub fn respond(
                 return None;
             }
             loop {
-                let out = match tokio::time::timeout(KEEP_ALIVE_AFTER, upstream.next()).await {
+                let out = match tokio::time::timeout(keepalive, upstream.next()).await {
                     Err(_) if sse => {
                         return Some((
                             Ok::<_, std::io::Error>(Bytes::from_static(KEEP_ALIVE)),
