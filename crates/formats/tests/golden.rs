@@ -163,3 +163,98 @@ fn errors_every_format() {
         insta::assert_json_snapshot!(format!("error__{}", name(client)), bodies);
     }
 }
+
+#[test]
+fn stop_reasons_every_pair() {
+    use omniroute_formats::ir::{Part, Response, StopReason, ToolCall, ToolKind};
+    let reasons = [
+        StopReason::EndTurn,
+        StopReason::MaxTokens,
+        StopReason::StopSequence,
+        StopReason::ToolUse,
+        StopReason::ContentFilter,
+        StopReason::Refusal,
+    ];
+    let stop_field = |client: Format, v: &Value| -> Value {
+        match client {
+            Format::OpenAiChat => v["choices"][0]["finish_reason"].clone(),
+            Format::Anthropic => v["stop_reason"].clone(),
+            Format::Gemini => v["candidates"][0]["finishReason"].clone(),
+            Format::Responses => serde_json::json!([v["status"], v["incomplete_details"]]),
+        }
+    };
+    let mut table = serde_json::Map::new();
+    for upstream in Format::ALL {
+        for client in Format::ALL {
+            let mut row = serde_json::Map::new();
+            for reason in reasons {
+                let mut parts = vec![Part::Text("x".into())];
+                if reason == StopReason::ToolUse {
+                    parts.push(Part::ToolCall(ToolCall {
+                        id: "c".into(),
+                        name: "f".into(),
+                        arguments: "{}".into(),
+                        kind: ToolKind::Function,
+                        signature: None,
+                    }));
+                }
+                let produced = Response {
+                    id: "r".into(),
+                    model: "m".into(),
+                    parts,
+                    stop: reason,
+                    ..Response::default()
+                };
+                // The upstream says it in its words; the client hears it in its own.
+                let upstream_body = omniroute_formats::encode_response(upstream, &produced, &ctx());
+                let ir = omniroute_formats::decode_response(upstream, &upstream_body).unwrap();
+                let out: Value = serde_json::from_slice(&omniroute_formats::encode_response(
+                    client,
+                    &ir,
+                    &ctx(),
+                ))
+                .unwrap();
+                row.insert(format!("{reason:?}"), stop_field(client, &out));
+            }
+            table.insert(
+                format!("{}_to_{}", name(upstream), name(client)),
+                Value::Object(row),
+            );
+        }
+    }
+    insta::assert_json_snapshot!("stop_reasons", table);
+}
+
+#[test]
+fn mid_stream_errors_every_pair() {
+    for upstream in Format::ALL {
+        let bytes = fixture(&format!("streams/{}.sse", name(upstream)));
+        let mut parser = SseParser::new();
+        let mut sse = Vec::new();
+        parser.push(&bytes, &mut sse);
+        parser.finish(&mut sse);
+        let mut decoder = StreamDecoder::new(upstream);
+        let mut ir = Vec::new();
+        for e in &sse {
+            decoder.decode(e, &mut ir);
+        }
+        // The stream fails after its first few events.
+        ir.truncate(4);
+        ir.push(omniroute_formats::ir::StreamEvent::Error(ErrorInfo::new(
+            ErrorKind::Overloaded,
+            "upstream overloaded",
+        )));
+        for client in Format::ALL {
+            let mut encoder = StreamEncoder::new(client, ctx());
+            let mut out = Vec::new();
+            for e in &ir {
+                encoder.encode(e, &mut out);
+            }
+            encoder.finish(&mut out);
+            insta::assert_json_snapshot!(
+                format!("stream_error__{}_to_{}", name(upstream), name(client)),
+                events_json(&out)
+            );
+        }
+    }
+}
