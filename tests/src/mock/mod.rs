@@ -100,6 +100,12 @@ struct AbortWatch {
     finished: bool,
 }
 
+impl AbortWatch {
+    fn finish(&mut self) {
+        self.finished = true;
+    }
+}
+
 impl Drop for AbortWatch {
     fn drop(&mut self) {
         if !self.finished {
@@ -378,7 +384,7 @@ async fn answer(
         (frames.into_iter().enumerate(), cut, gap, watch),
         |(mut it, cut, gap, mut watch)| async move {
             let Some((i, frame)) = it.next() else {
-                watch.finished = true;
+                watch.finish();
                 return None;
             };
             if cut.is_some_and(|n| i >= n) {
