@@ -24,12 +24,17 @@ dbus-run-session -- bash -c '
     printf "omniroute-test" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
     cargo nextest run --locked --workspace --no-fail-fast
 '
-echo "==> official SDKs (Python: openai, anthropic, google-genai) against the gateway"
+echo "==> official SDKs (Python: openai, anthropic, google-genai) and coding CLIs against the gateway"
 if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import openai, anthropic, google.genai, pytest" 2>/dev/null; then
     python3 -m venv .venv
     .venv/bin/pip install --quiet --upgrade pip
     .venv/bin/pip install --quiet -r tests/python/requirements.txt
 fi
 cargo build --locked -p omniroute -p omniroute-e2e --bins
+echo "==> the real coding CLIs (npm: Claude Code, Codex, Gemini CLI)"
+if ! npm ci --prefix tests/cli --no-audit --no-fund >/tmp/omniroute-npm-ci.log 2>&1; then
+    cat /tmp/omniroute-npm-ci.log
+    exit 1
+fi
 (cd tests/python && ../../.venv/bin/python -m pytest -q -p no:cacheprovider)
 echo "==> all tests passed"

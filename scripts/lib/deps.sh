@@ -38,6 +38,10 @@ ensure_test_deps() {
     ensure_build_deps
     # A D-Bus session with an unlocked gnome-keyring runs the OS-keychain tests headless.
     apt_ensure dbus dbus-x11 gnome-keyring python3 python3-venv
+    # Node.js 20+ runs the real coding CLIs (Claude Code, Codex, Gemini CLI) in the tests.
+    if ! command -v npm >/dev/null 2>&1; then
+        apt_ensure nodejs npm
+    fi
     rustup component add clippy rustfmt >/dev/null 2>&1 || true
     if ! cargo nextest --version >/dev/null 2>&1; then
         echo "==> installing cargo-nextest"
