@@ -34,10 +34,10 @@ async fn settings_reject_bad_input_without_changing_anything() {
             "malformed JSON",
         ),
         (
-            c.patch(&url).body("{}"),
-            415,
-            "unsupported_media_type",
-            "Content-Type: application/json",
+            c.patch(&url).body("{\"ai\": 3}"),
+            400,
+            "invalid_request",
+            "ai: invalid type",
         ),
         (
             c.patch(&url).json(&json!({"colors": {}})),
@@ -95,6 +95,15 @@ async fn settings_reject_bad_input_without_changing_anything() {
     }
     let (_, after) = send(c.get(&url)).await;
     assert_eq!(before, after);
+
+    // The guide's `curl -d` examples send no JSON content type; the body is JSON anyway.
+    let (status, _) = send(
+        c.patch(&url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("{}"),
+    )
+    .await;
+    assert_eq!(status, 200);
 
     // A valid patch changes only what it names.
     let (status, patched) = send(

@@ -9,6 +9,7 @@ pub mod error;
 mod lifecycle;
 mod process;
 pub mod proxy;
+mod registry;
 pub mod routes;
 mod state;
 

@@ -29,6 +29,8 @@ pub enum StartError {
     #[error("{0}")]
     Store(#[from] StoreError),
     #[error("{0}")]
+    Catalog(String),
+    #[error("{0}")]
     Internal(String),
 }
 
@@ -94,7 +96,9 @@ impl Gateway {
             .map_err(|e| StartError::Internal(e.to_string()))?;
         let http = upstream_client()
             .map_err(|e| StartError::Internal(format!("cannot build the HTTP client: {e}")))?;
+        let registry = Arc::new(crate::registry::Registry::load(&store, &secrets).await?);
         let state = AppState {
+            registry,
             config: Arc::new(config),
             store: store.clone(),
             secrets,

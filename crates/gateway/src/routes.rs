@@ -5,9 +5,9 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{Method, Uri};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
+use axum::routing::{get, post, put};
 
-use crate::admin::{health, nodes, providers, settings};
+use crate::admin::{health, models, nodes, providers, settings};
 use crate::{AppState, ErrorCode, access_log, error::ApiError, proxy};
 
 pub fn app(state: AppState) -> Router {
@@ -47,10 +47,29 @@ pub fn app(state: AppState) -> Router {
         .route("/api/providers/catalog", get(providers::catalog))
         .route(
             "/api/providers/{id}",
-            get(providers::get).delete(providers::delete),
+            get(providers::get)
+                .put(providers::update)
+                .delete(providers::delete),
         )
+        .route("/api/providers/{id}/test", post(providers::test))
         .route("/api/provider-nodes", get(nodes::list).post(nodes::create))
-        .route("/api/provider-nodes/{id}", delete(nodes::delete))
+        .route(
+            "/api/provider-nodes/{id}",
+            put(nodes::update).delete(nodes::delete),
+        )
+        .route(
+            "/api/provider-models",
+            get(models::list_custom)
+                .post(models::add_custom)
+                .delete(models::delete_custom),
+        )
+        .route("/api/models/catalog", get(models::catalog))
+        .route(
+            "/api/models/alias",
+            get(models::list_aliases)
+                .put(models::put_alias)
+                .delete(models::delete_alias),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn(access_log::log_request))

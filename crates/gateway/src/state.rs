@@ -14,6 +14,8 @@ pub struct AppState {
     pub store: Store,
     pub secrets: Secrets,
     pub catalog: Arc<Catalog>,
+    /// Nodes, connections and aliases in memory for the request path.
+    pub registry: Arc<crate::registry::Registry>,
     /// The one pooled HTTP client for upstream requests (direct connections).
     pub http: reqwest::Client,
     pub started: Instant,

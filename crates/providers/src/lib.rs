@@ -5,5 +5,7 @@
 pub mod catalog;
 pub mod upstream;
 
-pub use catalog::{AuthStyle, Catalog, ModelEntry, ProviderEntry};
+pub use catalog::{
+    AuthStyle, Catalog, CatalogError, Login, ModelEntry, ModelKind, ProviderEntry, Wire,
+};
 pub use upstream::{UpstreamRequest, upstream_request};

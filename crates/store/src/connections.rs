@@ -112,3 +112,38 @@ impl Store {
         Ok(done.rows_affected() > 0)
     }
 }
+
+/// Fields of a connection that `PUT /api/providers/{id}` may change (`None`: unchanged).
+#[derive(Debug, Clone, Default)]
+pub struct ConnectionUpdate {
+    pub name: Option<String>,
+    /// `Some(None)` clears the override.
+    pub base_url: Option<Option<String>>,
+    pub priority: Option<i64>,
+    pub enabled: Option<bool>,
+}
+
+impl Store {
+    /// Applies `update` to connection `id`; returns the updated row, `None` if there is none.
+    pub async fn update_connection(
+        &self,
+        id: &str,
+        update: &ConnectionUpdate,
+    ) -> Result<Option<Connection>, StoreError> {
+        let Some(current) = self.connection(id).await? else {
+            return Ok(None);
+        };
+        sqlx::query(
+            "UPDATE provider_connections SET name = ?, base_url = ?, priority = ?, enabled = ?, updated_at = ? WHERE id = ?",
+        )
+        .bind(update.name.clone().unwrap_or(current.name))
+        .bind(update.base_url.clone().unwrap_or(current.base_url))
+        .bind(update.priority.unwrap_or(current.priority))
+        .bind(update.enabled.unwrap_or(current.enabled))
+        .bind(now_ms())
+        .bind(id)
+        .execute(self.pool())
+        .await?;
+        self.connection(id).await
+    }
+}

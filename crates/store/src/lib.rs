@@ -1,8 +1,10 @@
 //! OmniRoute's persistent state: one SQLite file (`DATA_DIR/storage.sqlite`, WAL) with numbered
 //! migrations, one module per table, and secrets kept out of plain columns.
 
+pub mod aliases;
 pub mod connections;
 pub mod nodes;
+pub mod provider_models;
 pub mod secrets;
 pub mod settings;
 

@@ -1,47 +1,43 @@
-//! A JSON body extractor whose rejections are `ApiError`s, so a malformed body gets the
-//! management API's error format and names what is wrong.
+//! A JSON body extractor whose rejections are `ApiError`s naming what is wrong. The body is read
+//! as JSON whatever its `Content-Type`: the guide's `curl -d '{…}'` examples send
+//! `application/x-www-form-urlencoded`, and refusing them would only annoy.
 
-use axum::extract::rejection::JsonRejection;
+use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use serde::de::DeserializeOwned;
 
 use crate::error::{ApiError, ErrorCode};
+
+/// Largest management request body (imports have their own route and limit).
+const MAX_BODY: usize = 2 * 1024 * 1024;
 
 pub struct ApiJson<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(value)) => Ok(Self(value)),
-            Err(rejection) => Err(match rejection {
-                JsonRejection::MissingJsonContentType(_) => ApiError::new(
-                    ErrorCode::UnsupportedMediaType,
-                    "expected a body with Content-Type: application/json",
-                ),
-                JsonRejection::JsonSyntaxError(e) => {
-                    ApiError::invalid(format!("malformed JSON: {}", source_text(&e)))
+    async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
+        let bytes: Bytes = axum::body::to_bytes(req.into_body(), MAX_BODY)
+            .await
+            .map_err(|_| {
+                ApiError::new(
+                    ErrorCode::PayloadTooLarge,
+                    "request body is larger than 2 MB",
+                )
+            })?;
+        let de = &mut serde_json::Deserializer::from_slice(&bytes);
+        serde_path_to_error::deserialize(de)
+            .map(ApiJson)
+            .map_err(|e| {
+                let path = e.path().to_string();
+                let inner = e.into_inner();
+                if inner.is_syntax() || inner.is_eof() {
+                    ApiError::invalid(format!("malformed JSON: {inner}"))
+                } else if path == "." {
+                    ApiError::invalid(format!("invalid body: {inner}"))
+                } else {
+                    ApiError::invalid(format!("invalid body: {path}: {inner}"))
                 }
-                JsonRejection::JsonDataError(e) => {
-                    ApiError::invalid(format!("invalid body: {}", source_text(&e)))
-                }
-                JsonRejection::BytesRejection(e)
-                    if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE =>
-                {
-                    ApiError::new(ErrorCode::PayloadTooLarge, "request body is too large")
-                }
-                other => ApiError::invalid(other.body_text()),
-            }),
-        }
+            })
     }
-}
-
-/// The innermost error message (serde's, with line and column), without axum's wrapping text.
-fn source_text(e: &dyn std::error::Error) -> String {
-    let mut inner: &dyn std::error::Error = e;
-    while let Some(next) = inner.source() {
-        inner = next;
-    }
-    inner.to_string()
 }

@@ -2,6 +2,7 @@
 
 pub mod health;
 pub mod json;
+pub mod models;
 pub mod nodes;
 pub mod providers;
 pub mod settings;

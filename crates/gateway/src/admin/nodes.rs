@@ -58,7 +58,57 @@ pub async fn create(
             body.base_url.trim(),
         )
         .await?;
+    crate::admin::providers::reload(&state).await?;
     Ok((StatusCode::CREATED, Json(node)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UpdateNode {
+    pub name: Option<String>,
+    pub api_type: Option<String>,
+    pub base_url: Option<String>,
+}
+
+/// `PUT /api/provider-nodes/{id}`: the prefix is the node's identity (models route by it) and
+/// stays; name, API type and base URL may change.
+pub async fn update(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<UpdateNode>,
+) -> Result<Json<ProviderNode>, ApiError> {
+    let current = state
+        .store
+        .node(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no provider node '{id}'")))?;
+    let api_type = match &body.api_type {
+        Some(t) => Format::parse(t)
+            .ok_or_else(|| {
+                ApiError::invalid(format!(
+                    "apiType '{t}' must be one of openai, anthropic, gemini, responses"
+                ))
+            })?
+            .as_str()
+            .to_owned(),
+        None => current.api_type.clone(),
+    };
+    let base_url = body
+        .base_url
+        .map(|u| u.trim().to_owned())
+        .unwrap_or(current.base_url);
+    validate_base_url("baseUrl", &base_url)?;
+    let name = body
+        .name
+        .map(|n| n.trim().to_owned())
+        .unwrap_or(current.name);
+    let node = state
+        .store
+        .update_node(&id, &name, &api_type, &base_url)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no provider node '{id}'")))?;
+    crate::admin::providers::reload(&state).await?;
+    Ok(Json(node))
 }
 
 pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<ProviderNode>>, ApiError> {
@@ -70,6 +120,7 @@ pub async fn delete(
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     if state.store.delete_node(&id).await? {
+        crate::admin::providers::reload(&state).await?;
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::not_found(format!("no provider node '{id}'")))

@@ -61,7 +61,7 @@ async fn view(state: &AppState, c: Connection) -> Result<ConnectionView, ApiErro
             .secrets
             .get(name)
             .await
-            .map_err(|e| ApiError::from(omniroute_store::StoreError::from(e)))?
+            .map_err(store_error)?
             .map(|k| mask(k.expose())),
         None => None,
     };
@@ -145,7 +145,133 @@ pub async fn create(
         .connection(&connection.id)
         .await?
         .ok_or_else(|| ApiError::not_found("connection vanished while being created"))?;
+    reload(&state).await?;
     Ok((StatusCode::CREATED, Json(view(&state, stored).await?)))
+}
+
+/// Makes a management write visible to the request path.
+pub(crate) async fn reload(state: &AppState) -> Result<(), ApiError> {
+    state
+        .registry
+        .reload(&state.store, &state.secrets)
+        .await
+        .map_err(ApiError::from)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UpdateConnection {
+    #[serde(default)]
+    pub name: Option<String>,
+    /// A new key; omitted keeps the stored one.
+    #[serde(default)]
+    pub api_key: Option<String>,
+    /// `null` removes the override.
+    #[serde(default, deserialize_with = "double_option")]
+    pub base_url: Option<Option<String>>,
+    #[serde(default)]
+    pub priority: Option<i64>,
+    #[serde(default)]
+    pub enabled: Option<bool>,
+}
+
+/// Tells "absent" (`None`) from "null" (`Some(None)`).
+fn double_option<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<UpdateConnection>,
+) -> Result<Json<ConnectionView>, ApiError> {
+    if let Some(Some(url)) = &body.base_url {
+        validate_base_url("baseUrl", url)?;
+    }
+    let update = omniroute_store::connections::ConnectionUpdate {
+        name: body
+            .name
+            .map(|n| n.trim().to_owned())
+            .filter(|n| !n.is_empty()),
+        base_url: body.base_url,
+        priority: body.priority,
+        enabled: body.enabled,
+    };
+    let updated = state
+        .store
+        .update_connection(&id, &update)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no connection '{id}'")))?;
+    if let Some(key) = body
+        .api_key
+        .map(|k| k.trim().to_owned())
+        .filter(|k| !k.is_empty())
+    {
+        let name = api_key_secret_name(&id);
+        state
+            .secrets
+            .put(&name, &SecretString::new(key))
+            .await
+            .map_err(store_error)?;
+        state.store.link_connection_secret(&id, &name).await?;
+    }
+    reload(&state).await?;
+    let current = state.store.connection(&id).await?.unwrap_or(updated);
+    Ok(Json(view(&state, current).await?))
+}
+
+fn store_error(e: omniroute_store::SecretError) -> ApiError {
+    ApiError::from(omniroute_store::StoreError::from(e))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TestRequest {
+    /// The model to try (without prefix); default: the provider's first chat model.
+    #[serde(default)]
+    pub model: Option<String>,
+}
+
+/// `POST /api/providers/{id}/test`: one minimal real request through this connection.
+pub async fn test(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Json<crate::proxy::ProbeResult>, ApiError> {
+    // The body is optional: `curl -X POST …/test` sends none.
+    let body: TestRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        TestRequest::default()
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|e| ApiError::invalid(format!("invalid body: {e}")))?
+    };
+    let snapshot = state.registry.snapshot();
+    let connection = snapshot
+        .connections
+        .iter()
+        .find(|c| c.row.id == id)
+        .ok_or_else(|| ApiError::not_found(format!("no connection '{id}'")))?;
+    let provider = connection.row.provider.as_str();
+    let model = body
+        .model
+        .or_else(|| {
+            state.catalog.get(provider).and_then(|p| {
+                p.models
+                    .iter()
+                    .find(|m| m.kind == omniroute_providers::ModelKind::Chat)
+                    .map(|m| m.id.clone())
+            })
+        })
+        .ok_or_else(|| {
+            ApiError::invalid(format!(
+                "provider '{provider}' has no default model; pass {{\"model\": \"…\"}}"
+            ))
+        })?;
+    let target = crate::proxy::target_for(&state, &snapshot, connection, &model)
+        .map_err(|e| ApiError::invalid(e.to_string()))?;
+    Ok(Json(crate::proxy::probe(&state, &target).await))
 }
 
 pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<ConnectionView>>, ApiError> {
@@ -185,6 +311,7 @@ pub async fn delete(
             .await
             .map_err(|e| ApiError::from(omniroute_store::StoreError::from(e)))?;
     }
+    reload(&state).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -8,7 +8,7 @@ use axum::body::Bytes;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use omniroute_formats::{ClientContext, Format, RequestHint};
-use omniroute_providers::{AuthStyle, upstream_request};
+use omniroute_providers::upstream_request;
 
 use super::error::{ProxyError, error_response};
 use super::resolve::{Target, resolve};
@@ -57,7 +57,7 @@ async fn run(state: &AppState, inbound: Inbound<'_>) -> Result<Response, ProxyEr
     let format = inbound.format;
     let request = omniroute_formats::decode_request(format, &inbound.body, &inbound.hint)
         .map_err(ProxyError::BadRequest)?;
-    let target = resolve(state, &request.model).await?;
+    let target = resolve(state, &request.model)?;
     // Same format: forward the client's body as sent (unknown fields survive). A Gemini client
     // streaming without `alt=sse` wants a JSON array, which the upstream is not asked for.
     let passthrough = target.format == format
@@ -171,13 +171,12 @@ async fn send(
     for (name, value) in &up.headers {
         builder = builder.header(name, value);
     }
-    if let Some(key) = &target.api_key {
-        builder = match up.auth {
-            AuthStyle::Bearer => builder.bearer_auth(key.expose()),
-            AuthStyle::XApiKey => builder.header("x-api-key", key.expose()),
-            AuthStyle::XGoogApiKey => builder.header("x-goog-api-key", key.expose()),
-            AuthStyle::None => builder,
-        };
+    if let Some((name, value)) = target
+        .api_key
+        .as_ref()
+        .and_then(|key| up.auth.header(key.expose()))
+    {
+        builder = builder.header(name, value);
     }
     let response = builder.send().await.map_err(|e| unreachable(target, &e))?;
     let status = response.status();
@@ -202,6 +201,63 @@ async fn read_limited(mut response: reqwest::Response, limit: usize) -> Vec<u8> 
         }
     }
     out
+}
+
+/// The outcome of `probe`: how long a minimal request took, or why it failed.
+#[derive(Debug, serde::Serialize)]
+pub struct ProbeResult {
+    pub ok: bool,
+    pub model: String,
+    pub latency_ms: u64,
+    pub status: Option<u16>,
+    pub error: Option<String>,
+}
+
+/// Sends the smallest real chat request ("ping", one output token) through `target`.
+pub async fn probe(state: &AppState, target: &Target) -> ProbeResult {
+    let request = omniroute_formats::ir::Request {
+        model: target.upstream_model.clone(),
+        messages: vec![omniroute_formats::ir::Message {
+            role: omniroute_formats::ir::Role::User,
+            parts: vec![omniroute_formats::ir::Part::Text("ping".into())],
+        }],
+        max_output_tokens: Some(1),
+        ..Default::default()
+    };
+    let body = omniroute_formats::encode_request(target.format, &request);
+    let started = std::time::Instant::now();
+    let outcome = match send(state, target, target.format, &HeaderMap::new(), body, false).await {
+        Ok(response) => {
+            let status = response.status().as_u16();
+            match response.bytes().await {
+                Ok(bytes) => match omniroute_formats::decode_response(target.format, &bytes) {
+                    Ok(_) => Ok(status),
+                    Err(e) => Err((Some(status), format!("the answer was not valid: {e}"))),
+                },
+                Err(e) => Err((Some(status), e.to_string())),
+            }
+        }
+        Err(ProxyError::Upstream { error, .. }) => Err((Some(error.status), error.message)),
+        Err(e) => Err((None, e.to_string())),
+    };
+    let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    let model = format!("{}/{}", target.provider, target.upstream_model);
+    match outcome {
+        Ok(status) => ProbeResult {
+            ok: true,
+            model,
+            latency_ms,
+            status: Some(status),
+            error: None,
+        },
+        Err((status, error)) => ProbeResult {
+            ok: false,
+            model,
+            latency_ms,
+            status,
+            error: Some(error),
+        },
+    }
 }
 
 /// The error response for a request that never reached routing (e.g. an unreadable body).

@@ -4,7 +4,7 @@
 mod error;
 mod forward;
 mod models;
-mod resolve;
+pub mod resolve;
 mod stream;
 
 use std::collections::HashMap;
@@ -19,7 +19,9 @@ use serde_json::json;
 
 pub use error::ProxyError;
 use forward::{Inbound, handle, reject};
+pub use forward::{ProbeResult, probe};
 pub use models::{gemini_models, openai_models};
+pub use resolve::{Target, dealias, target_for};
 
 use crate::AppState;
 

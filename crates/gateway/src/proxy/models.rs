@@ -16,13 +16,10 @@ struct Listed {
 }
 
 async fn routable(state: &AppState) -> Result<Vec<Listed>, ProxyError> {
-    let connections = state.store.connections().await?;
+    let snapshot = state.registry.snapshot();
     let mut out = Vec::new();
     for provider in &state.catalog.providers {
-        if !connections
-            .iter()
-            .any(|c| c.enabled && c.provider == provider.id)
-        {
+        if snapshot.connections_of(&provider.id).next().is_none() {
             continue;
         }
         for model in &provider.models {
@@ -30,6 +27,25 @@ async fn routable(state: &AppState) -> Result<Vec<Listed>, ProxyError> {
                 id: format!("{}/{}", provider.id, model.id),
                 owned_by: provider.id.clone(),
                 context: model.context,
+            });
+        }
+    }
+    for model in state.store.custom_models(None).await? {
+        if snapshot.connections_of(&model.provider).next().is_some() {
+            out.push(Listed {
+                id: format!("{}/{}", model.provider, model.model_id),
+                owned_by: model.provider,
+                context: None,
+            });
+        }
+    }
+    // Exact aliases are routable ids too (wildcards are patterns, not ids).
+    for alias in &snapshot.aliases {
+        if !alias.pattern.contains(['*', '?']) {
+            out.push(Listed {
+                id: alias.pattern.clone(),
+                owned_by: "alias".into(),
+                context: None,
             });
         }
     }

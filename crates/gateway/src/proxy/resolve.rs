@@ -1,6 +1,7 @@
-//! From a request's model id to the upstream that serves it: `prefix/model` where the prefix is
-//! a catalog provider or a provider node, and the first enabled connection of that provider
-//! (lowest priority value). Combos, aliases and account strategies extend this in routing.
+//! From a request's model id to the upstream that serves it. Order: an alias (exact, then the
+//! most specific wildcard; an alias may point at another, up to 3 hops) → `prefix/model`, where
+//! the prefix is a catalog provider or a provider node → the first enabled connection of that
+//! provider (lowest priority value). Combos and account strategies extend this in routing.
 
 use omniroute_formats::Format;
 use omniroute_providers::AuthStyle;
@@ -8,6 +9,7 @@ use omniroute_store::SecretString;
 
 use super::error::ProxyError;
 use crate::AppState;
+use crate::registry::{LiveConnection, Snapshot};
 
 /// Everything needed to send one request upstream.
 #[derive(Debug, Clone)]
@@ -22,60 +24,89 @@ pub struct Target {
     pub headers: Vec<(String, String)>,
 }
 
-pub async fn resolve(state: &AppState, model: &str) -> Result<Target, ProxyError> {
-    let Some((prefix, upstream_model)) = model
+const MAX_ALIAS_HOPS: usize = 3;
+
+/// The model id after aliases.
+pub fn dealias(snapshot: &Snapshot, model: &str) -> String {
+    let mut current = model.to_owned();
+    for _ in 0..MAX_ALIAS_HOPS {
+        let aliases = snapshot
+            .aliases
+            .iter()
+            .map(|a| (a.pattern.as_str(), a.target.as_str()));
+        match omniroute_routing::alias::resolve(&current, aliases) {
+            Some(target) if target != current => current = target.to_owned(),
+            _ => break,
+        }
+    }
+    current
+}
+
+pub fn resolve(state: &AppState, model: &str) -> Result<Target, ProxyError> {
+    let snapshot = state.registry.snapshot();
+    let routed = dealias(&snapshot, model);
+    let Some((prefix, upstream_model)) = routed
         .split_once('/')
         .filter(|(p, m)| !p.is_empty() && !m.is_empty())
     else {
         return Err(ProxyError::UnknownModel(model.to_owned()));
     };
+    if state.catalog.get(prefix).is_none() && snapshot.node(prefix).is_none() {
+        return Err(ProxyError::UnknownModel(model.to_owned()));
+    }
+    let connection = snapshot
+        .connections_of(prefix)
+        .next()
+        .ok_or_else(|| ProxyError::NoConnection(prefix.to_owned()))?;
+    target_for(state, &snapshot, connection, upstream_model)
+}
+
+/// The target for `upstream_model` through one particular connection.
+pub fn target_for(
+    state: &AppState,
+    snapshot: &Snapshot,
+    connection: &LiveConnection,
+    upstream_model: &str,
+) -> Result<Target, ProxyError> {
+    let prefix = connection.row.provider.as_str();
     let (format, default_base, auth, headers) = if let Some(entry) = state.catalog.get(prefix) {
+        let format = entry.wire.chat_format().ok_or_else(|| {
+            ProxyError::Invalid(format!(
+                "provider '{prefix}' ({}) does not serve chat requests",
+                entry.name
+            ))
+        })?;
         let headers = entry
             .headers
             .iter()
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
-        (entry.format, entry.base_url.clone(), entry.auth, headers)
-    } else if let Some(node) = state
-        .store
-        .nodes()
-        .await?
-        .into_iter()
-        .find(|n| n.prefix == prefix)
-    {
+        (format, entry.base_url.clone(), entry.auth, headers)
+    } else if let Some(node) = snapshot.node(prefix) {
         let format = Format::parse(&node.api_type).ok_or_else(|| {
             ProxyError::Internal(format!("provider node '{prefix}' has unknown apiType"))
         })?;
         (
             format,
-            node.base_url,
+            node.base_url.clone(),
             AuthStyle::for_format(format),
             Vec::new(),
         )
     } else {
-        return Err(ProxyError::UnknownModel(model.to_owned()));
-    };
-    let connection = state
-        .store
-        .connections()
-        .await?
-        .into_iter()
-        .find(|c| c.provider == prefix && c.enabled)
-        .ok_or_else(|| ProxyError::NoConnection(prefix.to_owned()))?;
-    let api_key = match &connection.secret_name {
-        Some(name) => state.secrets.get(name).await?,
-        None => None,
+        return Err(ProxyError::Invalid(format!(
+            "provider '{prefix}' no longer exists"
+        )));
     };
     Ok(Target {
         provider: prefix.to_owned(),
         format,
-        base_url: connection.base_url.unwrap_or(default_base),
-        auth: if api_key.is_some() {
+        base_url: connection.row.base_url.clone().unwrap_or(default_base),
+        auth: if connection.api_key.is_some() {
             auth
         } else {
             AuthStyle::None
         },
-        api_key,
+        api_key: connection.api_key.clone(),
         upstream_model: upstream_model.to_owned(),
         headers,
     })
