@@ -12,6 +12,7 @@
 pub mod clients;
 pub mod gateway;
 pub mod mock;
+pub mod proxies;
 
 pub use gateway::{GatewayProcess, TestGateway};
 pub use mock::MockUpstream;

@@ -7,6 +7,7 @@ pub mod admin;
 pub mod config;
 pub mod error;
 mod lifecycle;
+pub mod outbound;
 mod process;
 pub mod proxy;
 mod registry;

@@ -34,17 +34,6 @@ pub enum StartError {
     Internal(String),
 }
 
-/// The shared upstream client: pooled keep-alive connections, a bounded connect time, and an
-/// idle-read timeout rather than a total one (streams may run for many minutes).
-fn upstream_client() -> reqwest::Result<reqwest::Client> {
-    reqwest::Client::builder()
-        .connect_timeout(std::time::Duration::from_secs(10))
-        .read_timeout(std::time::Duration::from_secs(300))
-        .pool_idle_timeout(std::time::Duration::from_secs(90))
-        .tcp_nodelay(true)
-        .build()
-}
-
 /// Creates `DATA_DIR` when missing and proves it is writable.
 pub fn prepare_data_dir(dir: &Path) -> Result<(), StartError> {
     let fail = |reason: String| StartError::DataDir {
@@ -94,7 +83,7 @@ impl Gateway {
         let grace = config.shutdown_grace;
         let catalog = omniroute_providers::Catalog::builtin()
             .map_err(|e| StartError::Internal(e.to_string()))?;
-        let http = upstream_client()
+        let clients = crate::outbound::Clients::new()
             .map_err(|e| StartError::Internal(format!("cannot build the HTTP client: {e}")))?;
         let registry = Arc::new(crate::registry::Registry::load(&store, &secrets).await?);
         let state = AppState {
@@ -103,7 +92,7 @@ impl Gateway {
             store: store.clone(),
             secrets,
             catalog: Arc::new(catalog),
-            http,
+            clients: Arc::new(clients),
             started: Instant::now(),
         };
         let app = routes::app(state).into_make_service_with_connect_info::<SocketAddr>();

@@ -10,12 +10,61 @@ use omniroute_store::connections::Connection;
 use omniroute_store::nodes::ProviderNode;
 use omniroute_store::{SecretString, Secrets, Store, StoreError};
 
+use crate::outbound::{ProxyConfig, ProxySettings};
+
+/// The settings section holding proxy configuration (passwords live in the secret store).
+pub const PROXY_SECTION: &str = "proxy";
+
+/// The secret name of the password of a proxy at `level` (`global`, `providers/openai`, …).
+pub fn proxy_secret_name(level: &str) -> String {
+    format!("proxy/{level}/password")
+}
+
+/// The stored proxy settings with passwords filled in from the secret store.
+pub async fn load_proxies(store: &Store, secrets: &Secrets) -> Result<ProxySettings, StoreError> {
+    let mut settings: ProxySettings = match store.settings_section(PROXY_SECTION).await? {
+        Some(value) => serde_json::from_value(value).unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "stored proxy settings unreadable; ignoring them");
+            ProxySettings::default()
+        }),
+        None => ProxySettings::default(),
+    };
+    async fn fill(
+        secrets: &Secrets,
+        level: String,
+        proxy: &mut ProxyConfig,
+    ) -> Result<(), StoreError> {
+        if proxy.username.is_some() {
+            proxy.password = secrets
+                .get(&proxy_secret_name(&level))
+                .await?
+                .map(|p| p.expose().to_owned());
+        }
+        Ok(())
+    }
+    if let Some(global) = settings.global.as_mut() {
+        fill(secrets, "global".into(), global).await?;
+    }
+    for (level, map) in [
+        ("providers", &mut settings.providers),
+        ("combos", &mut settings.combos),
+        ("connections", &mut settings.connections),
+    ] {
+        for (key, proxy) in map.iter_mut() {
+            fill(secrets, format!("{level}/{key}"), proxy).await?;
+        }
+    }
+    Ok(settings)
+}
+
 #[derive(Debug, Default)]
 pub struct Snapshot {
     pub nodes: Vec<ProviderNode>,
     /// Every connection, by provider then priority, with its key.
     pub connections: Vec<LiveConnection>,
     pub aliases: Vec<Alias>,
+    /// Proxy settings with their passwords.
+    pub proxies: ProxySettings,
 }
 
 #[derive(Debug)]
@@ -74,6 +123,7 @@ impl Registry {
             nodes: store.nodes().await?,
             connections,
             aliases: store.aliases().await?,
+            proxies: load_proxies(store, secrets).await?,
         });
         match self.current.write() {
             Ok(mut guard) => *guard = snapshot,

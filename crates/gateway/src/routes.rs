@@ -7,7 +7,7 @@ use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 
-use crate::admin::{health, models, nodes, providers, settings};
+use crate::admin::{health, models, nodes, providers, proxy as proxy_settings, settings};
 use crate::{AppState, ErrorCode, access_log, error::ApiError, proxy};
 
 pub fn app(state: AppState) -> Router {
@@ -40,6 +40,11 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(health::liveness))
         .route("/api/health", get(health::report))
         .route("/api/settings", get(settings::get).patch(settings::patch))
+        .route(
+            "/api/settings/proxy",
+            get(proxy_settings::get).put(proxy_settings::put),
+        )
+        .route("/api/settings/proxy/test", post(proxy_settings::test))
         .route(
             "/api/providers",
             get(providers::list).post(providers::create),

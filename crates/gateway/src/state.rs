@@ -16,7 +16,7 @@ pub struct AppState {
     pub catalog: Arc<Catalog>,
     /// Nodes, connections and aliases in memory for the request path.
     pub registry: Arc<crate::registry::Registry>,
-    /// The one pooled HTTP client for upstream requests (direct connections).
-    pub http: reqwest::Client,
+    /// Pooled upstream clients: direct, and one per proxy in use.
+    pub clients: Arc<crate::outbound::Clients>,
     pub started: Instant,
 }

@@ -75,6 +75,28 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Replaces the name, API type and base URL of node `id` (the prefix is its identity and
+    /// stays); `None` if there is no such node.
+    pub async fn update_node(
+        &self,
+        id: &str,
+        name: &str,
+        api_type: &str,
+        base_url: &str,
+    ) -> Result<Option<ProviderNode>, StoreError> {
+        sqlx::query("UPDATE provider_nodes SET name = ?, api_type = ?, base_url = ?, updated_at = ? WHERE id = ?")
+            .bind(name)
+            .bind(api_type)
+            .bind(base_url)
+            .bind(now_ms())
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        self.node(id).await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::Store;
@@ -118,27 +140,5 @@ mod tests {
         assert_eq!(stored.secret_name.as_deref(), Some(name.as_str()));
         assert_eq!(store.connections().await.unwrap().len(), 1);
         assert!(store.delete_connection(&c.id).await.unwrap());
-    }
-}
-
-impl Store {
-    /// Replaces the name, API type and base URL of node `id` (the prefix is its identity and
-    /// stays); `None` if there is no such node.
-    pub async fn update_node(
-        &self,
-        id: &str,
-        name: &str,
-        api_type: &str,
-        base_url: &str,
-    ) -> Result<Option<ProviderNode>, StoreError> {
-        sqlx::query("UPDATE provider_nodes SET name = ?, api_type = ?, base_url = ?, updated_at = ? WHERE id = ?")
-            .bind(name)
-            .bind(api_type)
-            .bind(base_url)
-            .bind(now_ms())
-            .bind(id)
-            .execute(self.pool())
-            .await?;
-        self.node(id).await
     }
 }

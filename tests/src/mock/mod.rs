@@ -75,6 +75,8 @@ pub struct Received {
     /// The JSON body, or the raw text as a JSON string when it was not JSON.
     pub body: Value,
     pub format: Option<Format>,
+    /// The address the request came from (a proxy's, when one carried it).
+    pub peer: Option<std::net::SocketAddr>,
 }
 
 impl Received {
@@ -163,7 +165,11 @@ impl MockUpstream {
         let app = Router::new().fallback(handle).with_state(shared.clone());
         #[allow(clippy::disallowed_methods, reason = "test server, aborted on drop")]
         let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
+            let _ = axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await;
         });
         Ok(Self { addr, shared, task })
     }
@@ -227,7 +233,11 @@ fn format_of(path: &str) -> Option<Format> {
     }
 }
 
-async fn handle(State(shared): State<Shared>, request: Request) -> Response {
+async fn handle(
+    State(shared): State<Shared>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<SocketAddr>,
+    request: Request,
+) -> Response {
     let (parts, body) = request.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024 * 1024).await else {
         return (StatusCode::PAYLOAD_TOO_LARGE, "body too large").into_response();
@@ -248,6 +258,7 @@ async fn handle(State(shared): State<Shared>, request: Request) -> Response {
             headers: headers_map(&parts.headers),
             body: body.clone(),
             format,
+            peer: Some(peer),
         })
     });
     let Some(format) = format else {

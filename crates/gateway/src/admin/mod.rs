@@ -5,4 +5,5 @@ pub mod json;
 pub mod models;
 pub mod nodes;
 pub mod providers;
+pub mod proxy;
 pub mod settings;

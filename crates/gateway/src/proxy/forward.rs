@@ -167,7 +167,15 @@ async fn send(
         target.auth,
         &extra,
     );
-    let mut builder = state.http.post(&up.url).body(body);
+    let client =
+        state
+            .clients
+            .get(target.proxy.as_ref())
+            .map_err(|reason| ProxyError::Unreachable {
+                provider: target.provider.clone(),
+                reason,
+            })?;
+    let mut builder = client.post(&up.url).body(body);
     for (name, value) in &up.headers {
         builder = builder.header(name, value);
     }

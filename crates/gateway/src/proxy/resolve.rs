@@ -22,6 +22,8 @@ pub struct Target {
     /// The model id as the upstream knows it (after the prefix).
     pub upstream_model: String,
     pub headers: Vec<(String, String)>,
+    /// The outbound proxy, by precedence (connection → provider → global); `None`: direct.
+    pub proxy: Option<crate::outbound::ProxyConfig>,
 }
 
 const MAX_ALIAS_HOPS: usize = 3;
@@ -109,5 +111,9 @@ pub fn target_for(
         api_key: connection.api_key.clone(),
         upstream_model: upstream_model.to_owned(),
         headers,
+        proxy: snapshot
+            .proxies
+            .pick(&connection.row.id, None, prefix)
+            .cloned(),
     })
 }
