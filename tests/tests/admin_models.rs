@@ -85,6 +85,14 @@ async fn aliases_custom_models_and_live_edits() {
     // Custom models, exactly as the guide's curl examples.
     let (s, _) = call(&h, h.post(api("/api/provider-models")).json(&json!({"provider": "openai", "modelId": "gpt-4.5-preview", "modelName": "GPT-4.5 Preview"}))).await;
     assert_eq!(s, 201);
+    let (s, _) = call(
+        &h,
+        h.post(api("/v1/providers/openai/chat/completions")).json(
+            &json!({"model": "gpt-4.5-preview", "messages": [{"role": "user", "content": "x"}]}),
+        ),
+    )
+    .await;
+    assert_eq!(s, 200, "a custom model is served by the dedicated route");
     let (_, listed) = call(&h, h.get(api("/api/provider-models?provider=openai"))).await;
     assert_eq!(listed[0]["modelName"], "GPT-4.5 Preview");
     let (_, models) = call(&h, h.get(api("/v1/models"))).await;
@@ -128,6 +136,39 @@ async fn aliases_custom_models_and_live_edits() {
     )
     .await;
     assert_eq!(s, 204);
+
+    // Dedicated provider route: prefix added when missing, others' models and unlisted ones refused.
+    let dedicated = api("/v1/providers/openai/chat/completions");
+    let ask = |model: &str| json!({"model": model, "messages": [{"role": "user", "content": "x"}]});
+    let (s, _) = call(&h, h.post(&dedicated).json(&ask("gpt-4o"))).await;
+    assert_eq!(s, 200);
+    assert_eq!(mock.received().pop().unwrap().body["model"], "gpt-4o");
+    let (s, _) = call(&h, h.post(&dedicated).json(&ask("openai/gpt-4o-mini"))).await;
+    assert_eq!(s, 200);
+    let (s, err) = call(
+        &h,
+        h.post(&dedicated).json(&ask("anthropic/claude-opus-4-6")),
+    )
+    .await;
+    assert_eq!(s, 400);
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("belongs to provider 'anthropic'"),
+        "{err}"
+    );
+    let (s, err) = call(&h, h.post(&dedicated).json(&ask("gpt-9-imaginary"))).await;
+    assert_eq!(s, 400, "{err}");
+    let (s, _) = call(&h, h.post(&dedicated).json(&ask("text-embedding-3-small"))).await;
+    assert_eq!(s, 400, "an embedding model is not a chat model");
+    let (s, _) = call(
+        &h,
+        h.post(api("/v1/providers/nowhere/chat/completions"))
+            .json(&ask("m")),
+    )
+    .await;
+    assert_eq!(s, 404);
 
     // The connection test sends a real minimal request.
     let (s, probe) = call(&h, h.post(api(&format!("/api/providers/{id}/test")))).await;

@@ -65,6 +65,8 @@ pub struct Snapshot {
     pub aliases: Vec<Alias>,
     /// Proxy settings with their passwords.
     pub proxies: ProxySettings,
+    /// User-added models, as `provider/model`.
+    pub custom_models: std::collections::HashSet<String>,
 }
 
 #[derive(Debug)]
@@ -124,6 +126,12 @@ impl Registry {
             connections,
             aliases: store.aliases().await?,
             proxies: load_proxies(store, secrets).await?,
+            custom_models: store
+                .custom_models(None)
+                .await?
+                .into_iter()
+                .map(|m| format!("{}/{}", m.provider, m.model_id))
+                .collect(),
         });
         match self.current.write() {
             Ok(mut guard) => *guard = snapshot,

@@ -29,6 +29,10 @@ pub fn app(state: AppState) -> Router {
             .route(&format!("{prefix}/models"), get(proxy::openai_models));
     }
     let client_api = client_api
+        .route(
+            "/v1/providers/{provider}/chat/completions",
+            post(proxy::provider_chat_completions),
+        )
         .route("/v1beta/models", get(proxy::gemini_models))
         .route("/v1beta/models/{*rest}", post(proxy::gemini))
         .route("/v1/models/{*rest}", post(proxy::gemini))

@@ -277,3 +277,64 @@ async fn one_log_line_per_request_and_no_secret_in_logs() {
         assert!(!logs.contains(needle), "secret {needle} in logs");
     }
 }
+
+#[tokio::test]
+async fn provider_keys_never_reach_logs_responses_or_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let mock = omniroute_e2e::MockUpstream::start().await.unwrap();
+    let mut gw = start(dir.path(), &[("RUST_LOG", "debug")]);
+    let key = "sk-proj-NEVER-LOG-ME-0123456789";
+    let client = reqwest::Client::new();
+    let created: Value = client
+        .post(format!("{}/api/providers", gw.url))
+        .json(
+            &json!({"provider": "openai", "apiKey": key, "baseUrl": format!("{}/v1", mock.url())}),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(created["apiKey"], "sk-…6789");
+    for stream in [false, true] {
+        let r = client
+            .post(format!("{}/v1/chat/completions", gw.url))
+            .json(&json!({"model": "openai/gpt-4o", "stream": stream, "messages": [{"role": "user", "content": "hi"}]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let _ = r.text().await;
+    }
+    assert_eq!(
+        mock.received()[0].header("authorization"),
+        Some(format!("Bearer {key}").as_str())
+    );
+    let listed = client
+        .get(format!("{}/api/providers", gw.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!listed.contains(key));
+    gw.signal("TERM");
+    assert_eq!(
+        gw.wait_exit(Duration::from_secs(10)).unwrap().code(),
+        Some(0)
+    );
+    assert!(
+        gw.stderr().contains("omniroute::http"),
+        "logs were captured"
+    );
+    assert!(!gw.stderr().contains(key), "the key is in the logs");
+    for file in std::fs::read_dir(dir.path()).unwrap() {
+        let bytes = std::fs::read(file.unwrap().path()).unwrap();
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(key),
+            "the key is on disk in clear"
+        );
+    }
+}

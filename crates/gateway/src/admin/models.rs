@@ -159,6 +159,7 @@ pub async fn add_custom(
         kind: kind.to_owned(),
     };
     state.store.put_custom_model(&model).await?;
+    reload(&state).await?;
     Ok((StatusCode::CREATED, Json(model)))
 }
 
@@ -172,6 +173,7 @@ pub async fn delete_custom(
         ));
     };
     if state.store.delete_custom_model(&provider, &model).await? {
+        reload(&state).await?;
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::not_found(format!(

@@ -94,6 +94,86 @@ pub async fn messages(State(state): State<AppState>, request: Request) -> Respon
     .await
 }
 
+/// `POST /v1/providers/{provider}/chat/completions`: the provider prefix is added to the model
+/// when missing; a model of another provider, or one this provider does not list, is a `400`.
+pub async fn provider_chat_completions(
+    State(state): State<AppState>,
+    Path(provider): Path<String>,
+    request: Request,
+) -> Response {
+    let format = Format::OpenAiChat;
+    let headers = request.headers().clone();
+    let body = match read_body(request).await {
+        Ok(body) => body,
+        Err(e) => return reject(format, e),
+    };
+    let body = match pin_provider(&state, &provider, &body) {
+        Ok(body) => body,
+        Err(e) => return reject(format, e),
+    };
+    handle(
+        &state,
+        Inbound {
+            format,
+            hint: RequestHint::default(),
+            gemini_sse: false,
+            headers: &headers,
+            body,
+        },
+    )
+    .await
+}
+
+/// The body with its `model` set to `provider/model`, after checking the provider serves it.
+pub fn pin_provider(state: &AppState, provider: &str, body: &[u8]) -> Result<Bytes, ProxyError> {
+    let snapshot = state.registry.snapshot();
+    let entry = state.catalog.get(provider);
+    if entry.is_none() && snapshot.node(provider).is_none() {
+        return Err(ProxyError::NoRoute(format!("/v1/providers/{provider}")));
+    }
+    let mut map: serde_json::Map<String, serde_json::Value> =
+        omniroute_formats::parse_json(body).map_err(ProxyError::BadRequest)?;
+    let model = map
+        .get("model")
+        .and_then(serde_json::Value::as_str)
+        .ok_or_else(|| {
+            ProxyError::BadRequest(omniroute_formats::FormatError::field(
+                "model",
+                "is required",
+            ))
+        })?;
+    let model_id = match model.split_once('/') {
+        Some((prefix, rest)) if prefix == provider => rest,
+        Some((prefix, _))
+            if state.catalog.get(prefix).is_some() || snapshot.node(prefix).is_some() =>
+        {
+            return Err(ProxyError::Invalid(format!(
+                "model '{model}' belongs to provider '{prefix}', not '{provider}'"
+            )));
+        }
+        _ => model,
+    };
+    // Catalog providers serve what they list (plus custom models); nodes serve anything.
+    if let Some(entry) = entry {
+        let listed = entry
+            .model(model_id)
+            .is_some_and(|m| m.kind == omniroute_providers::ModelKind::Chat);
+        let custom = snapshot
+            .custom_models
+            .contains(&format!("{provider}/{model_id}"));
+        if !listed && !custom {
+            return Err(ProxyError::Invalid(format!(
+                "provider '{provider}' does not serve chat model '{model_id}' (add it with POST /api/provider-models)"
+            )));
+        }
+    }
+    map.insert(
+        "model".into(),
+        serde_json::Value::String(format!("{provider}/{model_id}")),
+    );
+    Ok(Bytes::from(serde_json::Value::Object(map).to_string()))
+}
+
 pub async fn responses(State(state): State<AppState>, request: Request) -> Response {
     serve(
         &state,
