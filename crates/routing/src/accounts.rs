@@ -10,14 +10,14 @@ use crate::rng::{Random, shuffle};
 #[serde(rename_all = "kebab-case")]
 pub enum AccountStrategy {
     /// 1. Lowest priority value first (ties in configured order). 2. An account keeps serving
-    /// until it becomes unavailable.
+    ///    until it becomes unavailable.
     #[default]
     FillFirst,
     /// 1. The current account serves `sticky_limit` calls in a row. 2. Then the next in order
-    /// takes over, wrapping around.
+    ///    takes over, wrapping around.
     RoundRobin,
     /// 1. Draw two accounts at random. 2. The healthier (higher success rate, then fewer
-    /// requests in flight) goes first, the other second, then the rest by priority.
+    ///    requests in flight) goes first, the other second, then the rest by priority.
     PowerOfTwoChoices,
     /// 1. A uniformly random order (Fisher–Yates).
     Random,

@@ -19,12 +19,12 @@ pub enum Strategy {
     /// 1. A uniformly random order (Fisher–Yates).
     Random,
     /// 1. Draw the first target with probability proportional to its weight (weight 0 never
-    /// first). 2. Draw the next from the remaining targets the same way, and so on.
+    ///    first). 2. Draw the next from the remaining targets the same way, and so on.
     Weighted,
     /// 1. Fewest recent requests first (ties in listed order).
     LeastUsed,
     /// 1. Cheapest first by the pricing table (input + output price per 1K tokens; unknown
-    /// prices last). 2. Ties in listed order.
+    ///    prices last). 2. Ties in listed order.
     CostOptimized,
 }
 
