@@ -72,8 +72,10 @@ def gateway(mock):
 
 
 @pytest.fixture(autouse=True)
-def fresh_mock(mock):
+def fresh_mock(mock, gateway):
+    """Each test starts with an empty mock and no cooldowns left by an earlier test's faults."""
     mock.reset()
+    _post(f"{gateway}/api/resilience/reset", {})
 
 
 WEATHER_CALL = {

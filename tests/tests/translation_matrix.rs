@@ -51,6 +51,18 @@ impl Rig {
         Self { gw, mock, http }
     }
 
+    /// A fresh start for a cell: the mock's queue and log, and the gateway's cooldowns.
+    async fn reset(&self) {
+        self.mock.reset();
+        let r = self
+            .http
+            .post(format!("{}/api/resilience/reset", self.gw.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    }
+
     async fn call(
         &self,
         client: Format,
@@ -129,7 +141,7 @@ fn expect_calls(n: usize) -> Vec<(String, Value)> {
 type Case = (&'static str, Result<(), String>);
 
 async fn run_cell(rig: &Rig, client: Format, upstream: Format) -> Vec<Case> {
-    rig.mock.reset();
+    rig.reset().await;
     let mut out: Vec<Case> = Vec::new();
     let hello = "Hello from the mock upstream.";
     let check = |ok: bool, what: String| if ok { Ok(()) } else { Err(what) };
@@ -217,9 +229,13 @@ async fn run_cell(rig: &Rig, client: Format, upstream: Format) -> Vec<Case> {
         ),
     ));
 
+    // Far enough into the stream that content has reached the client (Gemini's first event
+    // already carries text; the others open with several bookkeeping events).
+    let after_content = if upstream == Format::Gemini { 2 } else { 6 };
+    rig.reset().await;
     rig.mock.push(Script {
         fault: Fault {
-            error_event_after: Some(3),
+            error_event_after: Some(after_content),
             ..Fault::default()
         },
         ..Script::default()
@@ -230,9 +246,10 @@ async fn run_cell(rig: &Rig, client: Format, upstream: Format) -> Vec<Case> {
         seen.and_then(|s| check(s.error.is_some() && !s.finished, format!("{s:?}"))),
     ));
 
+    rig.reset().await;
     rig.mock.push(Script {
         fault: Fault {
-            cut_after_events: Some(3),
+            cut_after_events: Some(after_content),
             ..Fault::default()
         },
         ..Script::default()

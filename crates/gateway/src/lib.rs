@@ -6,6 +6,7 @@ mod access_log;
 pub mod admin;
 pub mod config;
 pub mod error;
+pub mod health;
 mod lifecycle;
 pub mod outbound;
 mod process;

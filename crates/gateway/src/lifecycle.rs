@@ -93,6 +93,7 @@ impl Gateway {
             secrets,
             catalog: Arc::new(catalog),
             clients: Arc::new(clients),
+            health: Arc::default(),
             started: Instant::now(),
         };
         let app = routes::app(state).into_make_service_with_connect_info::<SocketAddr>();

@@ -10,7 +10,20 @@ use omniroute_store::connections::Connection;
 use omniroute_store::nodes::ProviderNode;
 use omniroute_store::{SecretString, Secrets, Store, StoreError};
 
+use std::collections::HashMap;
+
+use omniroute_routing::combo::{Strategy, Target};
+
+use crate::admin::settings::RoutingSettings;
 use crate::outbound::{ProxyConfig, ProxySettings};
+
+/// The settings section holding the active combo's name.
+pub const ACTIVE_COMBO_SECTION: &str = "active_combo";
+
+/// A stored strategy name as the routing crate's strategy (unknown names: priority).
+pub fn strategy(name: &str) -> Strategy {
+    serde_json::from_value(serde_json::Value::String(name.to_owned())).unwrap_or_default()
+}
 
 /// The settings section holding proxy configuration (passwords live in the secret store).
 pub const PROXY_SECTION: &str = "proxy";
@@ -67,6 +80,13 @@ pub struct Snapshot {
     pub proxies: ProxySettings,
     /// User-added models, as `provider/model`.
     pub custom_models: std::collections::HashSet<String>,
+    /// Combos by name: strategy and targets.
+    pub combos: HashMap<String, (Strategy, Vec<Target>)>,
+    /// Global fallback chains by the model that heads them.
+    pub chains: HashMap<String, Vec<String>>,
+    /// The combo `auto`/`active` name (the tray's choice).
+    pub active_combo: Option<String>,
+    pub routing: RoutingSettings,
 }
 
 #[derive(Debug)]
@@ -132,6 +152,31 @@ impl Registry {
                 .into_iter()
                 .map(|m| format!("{}/{}", m.provider, m.model_id))
                 .collect(),
+            combos: store
+                .combos()
+                .await?
+                .into_iter()
+                .map(|c| {
+                    let targets = c
+                        .models
+                        .into_iter()
+                        .map(|t| Target {
+                            model: t.model,
+                            weight: t.weight,
+                        })
+                        .collect();
+                    (c.name, (strategy(&c.strategy), targets))
+                })
+                .collect(),
+            chains: store.fallback_chains().await?.into_iter().collect(),
+            active_combo: match store.settings_section(ACTIVE_COMBO_SECTION).await? {
+                Some(serde_json::Value::String(name)) => Some(name),
+                _ => None,
+            },
+            routing: match store.settings_section("routing").await? {
+                Some(value) => serde_json::from_value(value).unwrap_or_default(),
+                None => RoutingSettings::default(),
+            },
         });
         match self.current.write() {
             Ok(mut guard) => *guard = snapshot,

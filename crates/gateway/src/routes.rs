@@ -7,7 +7,9 @@ use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 
-use crate::admin::{health, models, nodes, providers, proxy as proxy_settings, settings};
+use crate::admin::{
+    health, models, nodes, providers, proxy as proxy_settings, resilience, settings,
+};
 use crate::{AppState, ErrorCode, access_log, error::ApiError, proxy};
 
 pub fn app(state: AppState) -> Router {
@@ -49,6 +51,8 @@ pub fn app(state: AppState) -> Router {
             get(proxy_settings::get).put(proxy_settings::put),
         )
         .route("/api/settings/proxy/test", post(proxy_settings::test))
+        .route("/api/resilience", get(resilience::get))
+        .route("/api/resilience/reset", post(resilience::reset))
         .route(
             "/api/providers",
             get(providers::list).post(providers::create),

@@ -16,6 +16,8 @@ pub struct AppState {
     pub catalog: Arc<Catalog>,
     /// Nodes, connections and aliases in memory for the request path.
     pub registry: Arc<crate::registry::Registry>,
+    /// Live breakers, cooldowns, rate limiters and usage counters.
+    pub health: Arc<crate::health::Health>,
     /// Pooled upstream clients: direct, and one per proxy in use.
     pub clients: Arc<crate::outbound::Clients>,
     pub started: Instant,

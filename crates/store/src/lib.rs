@@ -2,6 +2,7 @@
 //! migrations, one module per table, and secrets kept out of plain columns.
 
 pub mod aliases;
+pub mod combos;
 pub mod connections;
 pub mod nodes;
 pub mod provider_models;

@@ -6,4 +6,5 @@ pub mod models;
 pub mod nodes;
 pub mod providers;
 pub mod proxy;
+pub mod resilience;
 pub mod settings;

@@ -12,18 +12,7 @@ use crate::AppState;
 use crate::admin::json::ApiJson;
 use crate::error::ApiError;
 
-/// How a request picks among the accounts (connections) of one provider.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "kebab-case")]
-pub enum AccountStrategy {
-    #[default]
-    FillFirst,
-    RoundRobin,
-    PowerOfTwoChoices,
-    Random,
-    LeastRecentlyUsed,
-    CostOptimized,
-}
+pub use omniroute_routing::accounts::AccountStrategy;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]

@@ -28,7 +28,14 @@ pub enum ProxyError {
     TooLarge { limit_mb: usize },
     /// The upstream answered with an error; its status and message are kept.
     #[error("{provider}: {}", .error.message)]
-    Upstream { provider: String, error: ErrorInfo },
+    Upstream {
+        provider: String,
+        error: ErrorInfo,
+        retry_after_ms: Option<u64>,
+    },
+    /// 503: every target of a request failed; each reason is listed.
+    #[error("{0}")]
+    AllFailed(String),
     /// 502: the upstream could not be reached or sent something unreadable.
     #[error("{provider} is unreachable: {reason}")]
     Unreachable { provider: String, reason: String },
@@ -55,6 +62,7 @@ impl ProxyError {
                 message,
                 ..error.clone()
             },
+            Self::AllFailed(_) => ErrorInfo::new(ErrorKind::Unavailable, message),
             Self::Unreachable { .. } => ErrorInfo {
                 status: 502,
                 ..ErrorInfo::new(ErrorKind::Unavailable, message)

@@ -11,7 +11,7 @@ use omniroute_formats::{ClientContext, Format, RequestHint};
 use omniroute_providers::upstream_request;
 
 use super::error::{ProxyError, error_response};
-use super::resolve::{Target, resolve};
+use super::resolve::Target;
 use super::stream;
 use crate::AppState;
 
@@ -30,7 +30,7 @@ const MAX_ERROR_BODY: usize = 1024 * 1024;
 
 pub async fn handle(state: &AppState, inbound: Inbound<'_>) -> Response {
     let format = inbound.format;
-    match run(state, inbound).await {
+    match super::route::run(state, inbound).await {
         Ok(response) => response,
         Err(e) => {
             if matches!(
@@ -53,11 +53,15 @@ fn now_secs() -> u64 {
         .unwrap_or(0)
 }
 
-async fn run(state: &AppState, inbound: Inbound<'_>) -> Result<Response, ProxyError> {
+/// One attempt at one target: send the request in the target's format and start the answer
+/// in the client's. For streams the answer is committed only after the first content arrived.
+pub(super) async fn attempt(
+    state: &AppState,
+    inbound: &Inbound<'_>,
+    request: &omniroute_formats::ir::Request,
+    target: &Target,
+) -> Result<Response, ProxyError> {
     let format = inbound.format;
-    let request = omniroute_formats::decode_request(format, &inbound.body, &inbound.hint)
-        .map_err(ProxyError::BadRequest)?;
-    let target = resolve(state, &request.model)?;
     // Same format: forward the client's body as sent (unknown fields survive). A Gemini client
     // streaming without `alt=sse` wants a JSON array, which the upstream is not asked for.
     let passthrough = target.format == format
@@ -70,33 +74,30 @@ async fn run(state: &AppState, inbound: Inbound<'_>) -> Result<Response, ProxyEr
         upstream_request.model = target.upstream_model.clone();
         omniroute_formats::encode_request(target.format, &upstream_request)
     };
-    let response = send(
-        state,
-        &target,
-        format,
-        inbound.headers,
-        body,
-        request.stream,
-    )
-    .await?;
+    let response = send(state, target, format, inbound.headers, body, request.stream).await?;
     let ctx = ClientContext {
         gemini_sse: inbound.gemini_sse,
-        ..ClientContext::for_request(&request, now_secs())
+        ..ClientContext::for_request(request, now_secs())
     };
     if request.stream {
-        return Ok(stream::respond(
+        return stream::start(
             format,
             target.format,
             passthrough,
             ctx,
             response,
             state.config.stream_keepalive,
-        ));
+        )
+        .await
+        .map_err(|reason| ProxyError::Unreachable {
+            provider: target.provider.clone(),
+            reason,
+        });
     }
     let bytes = response
         .bytes()
         .await
-        .map_err(|e| unreachable(&target, &e))?;
+        .map_err(|e| unreachable(target, &e))?;
     let decoded = omniroute_formats::decode_response(target.format, &bytes).map_err(|e| {
         ProxyError::Unreachable {
             provider: target.provider.clone(),
@@ -191,12 +192,71 @@ async fn send(
     if status.is_success() {
         return Ok(response);
     }
+    let retry_after_ms = retry_hint(response.headers());
     let body = read_limited(response, MAX_ERROR_BODY).await;
     let error = omniroute_formats::decode_error(target.format, status.as_u16(), &body);
     Err(ProxyError::Upstream {
         provider: target.provider.clone(),
         error,
+        retry_after_ms,
     })
+}
+
+/// How long the upstream asked us to wait: `Retry-After` (seconds), or OpenAI's
+/// `x-ratelimit-reset-*` durations (`1s`, `250ms`, `6m0s`).
+fn retry_hint(headers: &reqwest::header::HeaderMap) -> Option<u64> {
+    let now_unix_ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(0));
+    if let Some(ms) = headers
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| omniroute_routing::cooldown::hint_ms(v, now_unix_ms))
+    {
+        return Some(ms);
+    }
+    [
+        "x-ratelimit-reset-requests",
+        "x-ratelimit-reset-tokens",
+        "x-ratelimit-reset",
+    ]
+    .iter()
+    .filter_map(|name| {
+        headers
+            .get(*name)
+            .and_then(|v| v.to_str().ok())
+            .and_then(go_duration_ms)
+    })
+    .max()
+}
+
+/// `6m0s`, `1.5s`, `250ms` → milliseconds.
+fn go_duration_ms(text: &str) -> Option<u64> {
+    let mut total = 0.0;
+    let mut number = String::new();
+    let mut chars = text.trim().chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_ascii_digit() || c == '.' {
+            number.push(c);
+            continue;
+        }
+        let value: f64 = number.parse().ok()?;
+        number.clear();
+        total += match c {
+            'h' => value * 3_600_000.0,
+            'm' if chars.peek() == Some(&'s') => {
+                chars.next();
+                value
+            }
+            'm' => value * 60_000.0,
+            's' => value * 1_000.0,
+            _ => return None,
+        };
+    }
+    if !number.is_empty() {
+        total += number.parse::<f64>().ok()? * 1_000.0;
+    }
+    Some(total.ceil() as u64)
 }
 
 async fn read_limited(mut response: reqwest::Response, limit: usize) -> Vec<u8> {

@@ -4,7 +4,9 @@
 mod error;
 mod forward;
 mod models;
+mod plan;
 pub mod resolve;
+mod route;
 mod stream;
 
 use std::collections::HashMap;

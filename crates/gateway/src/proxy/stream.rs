@@ -28,6 +28,10 @@ struct Translator {
     ir: Vec<StreamEvent>,
     /// The client's stream has ended (normally or with an error event).
     over: bool,
+    /// A content event (text, thinking, tool call) has come from the upstream.
+    content_seen: bool,
+    /// The upstream's error event, when it came before any content.
+    early_error: Option<ErrorInfo>,
 }
 
 impl Translator {
@@ -42,6 +46,18 @@ impl Translator {
                 tail.observe(&event);
             }
             self.decoder.decode(&event, &mut self.ir);
+        }
+        for event in &self.ir {
+            match event {
+                StreamEvent::Error(error) if !self.content_seen => {
+                    self.early_error.get_or_insert_with(|| error.clone());
+                }
+                StreamEvent::Start { .. }
+                | StreamEvent::Usage(_)
+                | StreamEvent::Stop(_)
+                | StreamEvent::Error(_) => {}
+                _ => self.content_seen = true,
+            }
         }
         if self.passthrough.is_some() {
             self.upstream_failed |= self.ir.iter().any(|e| matches!(e, StreamEvent::Error(_)));
@@ -95,16 +111,19 @@ impl Translator {
 
 type Upstream = Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>;
 
-pub fn respond(
+/// Starts answering a stream, committing late: nothing is sent to the client until the upstream
+/// produced its first content (or finished normally with none). A stream that fails before that
+/// is an `Err`, so the caller can try the next target and the client never sees it.
+pub async fn start(
     client: Format,
     upstream: Format,
     passthrough: bool,
     ctx: ClientContext,
     response: reqwest::Response,
     keepalive: Duration,
-) -> Response {
+) -> Result<Response, String> {
     let sse = client != Format::Gemini || ctx.gemini_sse;
-    let translator = Translator {
+    let mut translator = Translator {
         parser: SseParser::new(),
         decoder: StreamDecoder::new(upstream),
         encoder: StreamEncoder::new(client, ctx),
@@ -113,9 +132,34 @@ pub fn respond(
         events: Vec::new(),
         ir: Vec::new(),
         over: false,
+        content_seen: false,
+        early_error: None,
     };
-    let upstream: Upstream = Box::pin(response.bytes_stream());
-    let body = futures_util::stream::unfold(
+    let mut upstream: Upstream = Box::pin(response.bytes_stream());
+    let mut prefix = Vec::new();
+    while !translator.content_seen {
+        match upstream.next().await {
+            Some(Ok(chunk)) => {
+                let out = translator.push(&chunk);
+                if let Some(error) = translator.early_error.take() {
+                    return Err(format!(
+                        "its stream failed before the first token: {}",
+                        error.message
+                    ));
+                }
+                prefix.extend(out);
+            }
+            Some(Err(e)) => return Err(format!("its stream broke before the first token: {e}")),
+            None if translator.decoder.is_complete() => {
+                prefix.extend(translator.end());
+                break;
+            }
+            None => return Err("its stream ended before the first token".into()),
+        }
+    }
+    let first =
+        futures_util::stream::once(async move { Ok::<_, std::io::Error>(Bytes::from(prefix)) });
+    let rest = futures_util::stream::unfold(
         (upstream, translator),
         move |(mut upstream, mut t)| async move {
             if t.over {
@@ -140,7 +184,7 @@ pub fn respond(
             }
         },
     );
-    let mut response = Response::new(Body::from_stream(body));
+    let mut response = Response::new(Body::from_stream(first.chain(rest)));
     let headers = response.headers_mut();
     let content_type = if sse {
         "text/event-stream"
@@ -150,5 +194,5 @@ pub fn respond(
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
-    response
+    Ok(response)
 }

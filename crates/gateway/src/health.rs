@@ -1,0 +1,225 @@
+//! Live health of upstreams, shared by all requests: a circuit breaker per provider, and per
+//! connection a cooldown, a rate limiter and usage figures. Lookups take a read lock on a map
+//! and then one small per-entry lock, so requests to different upstreams never contend.
+//! Nothing here is persisted: it describes the last minutes, not configuration.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Instant;
+
+use omniroute_routing::accounts::Rotation;
+use omniroute_routing::breaker::{Breaker, BreakerProfile};
+use omniroute_routing::cooldown::{BackoffProfile, Cooldown, Reason};
+use omniroute_routing::ratelimit::Limiter;
+use omniroute_routing::rng::XorShift;
+use serde::Serialize;
+
+#[derive(Debug, Default, Clone)]
+pub struct ConnectionHealth {
+    pub cooldown: Cooldown,
+    pub limiter: Limiter,
+    pub last_used: u64,
+    /// Exponentially weighted success rate (1.0 = every recent request succeeded).
+    pub health: f64,
+    pub requests: u64,
+    pub failures: u64,
+}
+
+type Shared<T> = Arc<Mutex<T>>;
+
+fn entry<K: Eq + Hash + Clone, V: Default>(
+    map: &RwLock<HashMap<K, Shared<V>>>,
+    key: &K,
+) -> Shared<V> {
+    if let Some(found) = map.read().ok().and_then(|m| m.get(key).cloned()) {
+        return found;
+    }
+    let mut m = match map.write() {
+        Ok(m) => m,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    m.entry(key.clone()).or_default().clone()
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+#[derive(Debug)]
+pub struct Health {
+    epoch: Instant,
+    breakers: RwLock<HashMap<String, Shared<Breaker>>>,
+    connections: RwLock<HashMap<String, Shared<ConnectionHealth>>>,
+    combo_turns: RwLock<HashMap<String, Arc<AtomicU64>>>,
+    rotations: RwLock<HashMap<String, Shared<Rotation>>>,
+    model_requests: RwLock<HashMap<String, Arc<AtomicU64>>>,
+    rng: Mutex<XorShift>,
+    pub backoff: BackoffProfile,
+}
+
+impl Default for Health {
+    fn default() -> Self {
+        let seed = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(7, |d| d.as_nanos() as u64);
+        Self {
+            epoch: Instant::now(),
+            breakers: RwLock::default(),
+            connections: RwLock::default(),
+            combo_turns: RwLock::default(),
+            rotations: RwLock::default(),
+            model_requests: RwLock::default(),
+            rng: Mutex::new(XorShift::new(seed)),
+            backoff: BackoffProfile::default(),
+        }
+    }
+}
+
+impl Health {
+    /// Milliseconds since start, the routing crate's clock.
+    pub fn now(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    pub fn rng(&self) -> std::sync::MutexGuard<'_, XorShift> {
+        lock(&self.rng)
+    }
+
+    pub fn breaker(&self, provider: &str) -> Shared<Breaker> {
+        entry(&self.breakers, &provider.to_owned())
+    }
+
+    pub fn connection(&self, id: &str) -> Shared<ConnectionHealth> {
+        entry(&self.connections, &id.to_owned())
+    }
+
+    pub fn rotation(&self, provider: &str) -> Shared<Rotation> {
+        entry(&self.rotations, &provider.to_owned())
+    }
+
+    /// The combo's round-robin turn, then advanced.
+    pub fn next_turn(&self, combo: &str) -> u64 {
+        let counter = self
+            .combo_turns
+            .read()
+            .ok()
+            .and_then(|m| m.get(combo).cloned())
+            .unwrap_or_else(|| {
+                let mut m = match self.combo_turns.write() {
+                    Ok(m) => m,
+                    Err(p) => p.into_inner(),
+                };
+                m.entry(combo.to_owned()).or_default().clone()
+            });
+        counter.fetch_add(1, Ordering::Relaxed)
+    }
+
+    pub fn model_requests(&self, model: &str) -> u64 {
+        self.model_requests
+            .read()
+            .ok()
+            .and_then(|m| m.get(model).map(|c| c.load(Ordering::Relaxed)))
+            .unwrap_or(0)
+    }
+
+    fn count_model(&self, model: &str) {
+        let counter = self
+            .model_requests
+            .read()
+            .ok()
+            .and_then(|m| m.get(model).cloned())
+            .unwrap_or_else(|| {
+                let mut m = match self.model_requests.write() {
+                    Ok(m) => m,
+                    Err(p) => p.into_inner(),
+                };
+                m.entry(model.to_owned()).or_default().clone()
+            });
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn on_success(&self, provider: &str, connection: &str, model: &str) {
+        lock(&self.breaker(provider)).on_success();
+        let c = self.connection(connection);
+        let mut c = lock(&c);
+        c.cooldown.on_success();
+        c.health = c.health * 0.8 + 0.2;
+        c.requests += 1;
+        self.count_model(model);
+    }
+
+    pub fn on_failure(
+        &self,
+        provider: &str,
+        profile: &BreakerProfile,
+        connection: &str,
+        reason: Reason,
+        hint_ms: Option<u64>,
+    ) {
+        let now = self.now();
+        lock(&self.breaker(provider)).on_failure(now, profile);
+        let c = self.connection(connection);
+        let mut c = lock(&c);
+        c.cooldown.on_failure(now, reason, hint_ms, &self.backoff);
+        c.health *= 0.8;
+        c.requests += 1;
+        c.failures += 1;
+    }
+
+    /// Clears every breaker and cooldown ("Reset all").
+    pub fn reset(&self) {
+        for b in self.breakers.read().iter().flat_map(|m| m.values()) {
+            lock(b).on_success();
+        }
+        for c in self.connections.read().iter().flat_map(|m| m.values()) {
+            lock(c).cooldown.on_success();
+        }
+    }
+
+    /// What `/api/resilience` and `/api/health` show.
+    pub fn report(&self) -> HealthReport {
+        let now = self.now();
+        let breakers = self
+            .breakers
+            .read()
+            .map(|m| m.iter().map(|(k, b)| (k.clone(), *lock(b))).collect())
+            .unwrap_or_default();
+        let cooldowns = self
+            .connections
+            .read()
+            .map(|m| {
+                m.iter()
+                    .filter_map(|(k, c)| {
+                        let c = lock(c);
+                        c.cooldown.is_resting(now).then(|| CooldownView {
+                            connection: k.clone(),
+                            remaining_ms: c.cooldown.remaining(now),
+                            reason: c.cooldown.reason,
+                            strikes: c.cooldown.strikes,
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        HealthReport {
+            breakers,
+            cooldowns,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct CooldownView {
+    pub connection: String,
+    pub remaining_ms: u64,
+    pub reason: Option<Reason>,
+    pub strikes: u32,
+}
+
+#[derive(Debug, Serialize)]
+pub struct HealthReport {
+    pub breakers: HashMap<String, Breaker>,
+    pub cooldowns: Vec<CooldownView>,
+}

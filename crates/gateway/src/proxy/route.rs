@@ -1,0 +1,314 @@
+//! The fallback loop: every model of the plan, every available account of its provider, until
+//! one answers. Failures that are the upstream's (connection errors, timeouts, 408, 429, 5xx,
+//! 401/403, a stream that dies before its first token) cool the account down, count against
+//! the provider's breaker, and move on; a `400` caused by the request body goes back to the
+//! client at once. The answer carries `X-OmniRoute-Route`.
+
+use axum::http::HeaderValue;
+use axum::response::Response;
+use omniroute_routing::accounts::{self, Candidate};
+use omniroute_routing::breaker::BreakerProfile;
+use omniroute_routing::cooldown::Reason;
+
+use super::error::ProxyError;
+use super::forward::{Inbound, attempt};
+use super::plan::plan;
+use super::resolve::{dealias, target_for};
+use crate::AppState;
+use crate::registry::Snapshot;
+
+/// One skipped or failed candidate, for the client's message and the usage record.
+#[derive(Debug, Clone)]
+pub struct Skip {
+    pub target: String,
+    pub reason: String,
+}
+
+enum Verdict {
+    /// The request itself is wrong; no other target would do better.
+    Client(ProxyError),
+    /// This target failed; try the next.
+    Next {
+        reason: Reason,
+        hint_ms: Option<u64>,
+    },
+}
+
+fn judge(error: &ProxyError) -> Verdict {
+    match error {
+        ProxyError::Upstream {
+            error,
+            retry_after_ms,
+            ..
+        } => match error.status {
+            400 | 422 => Verdict::Client(clone_error(error)),
+            429 => {
+                let quota = error.message.to_ascii_lowercase().contains("quota");
+                Verdict::Next {
+                    reason: if quota {
+                        Reason::Quota
+                    } else {
+                        Reason::RateLimited
+                    },
+                    hint_ms: *retry_after_ms,
+                }
+            }
+            _ => Verdict::Next {
+                reason: Reason::Failure,
+                hint_ms: *retry_after_ms,
+            },
+        },
+        ProxyError::BadRequest(e) => Verdict::Client(ProxyError::BadRequest(e.clone())),
+        _ => Verdict::Next {
+            reason: Reason::Failure,
+            hint_ms: None,
+        },
+    }
+}
+
+fn clone_error(error: &omniroute_formats::ErrorInfo) -> ProxyError {
+    ProxyError::Upstream {
+        provider: String::new(),
+        error: error.clone(),
+        retry_after_ms: None,
+    }
+}
+
+fn profile(state: &AppState, provider: &str) -> BreakerProfile {
+    match state.catalog.get(provider).map(|p| p.login) {
+        Some(omniroute_providers::Login::ApiKey | omniroute_providers::Login::None) | None => {
+            BreakerProfile::API_KEY
+        }
+        Some(_) => BreakerProfile::OAUTH,
+    }
+}
+
+pub async fn run(state: &AppState, inbound: Inbound<'_>) -> Result<Response, ProxyError> {
+    let request = omniroute_formats::decode_request(inbound.format, &inbound.body, &inbound.hint)
+        .map_err(ProxyError::BadRequest)?;
+    let snapshot = state.registry.snapshot();
+    let plan = plan(state, &snapshot, &request.model);
+    let mut skips: Vec<Skip> = Vec::new();
+    let mut last_error: Option<ProxyError> = None;
+    let mut attempts = 0u32;
+    for model in &plan.models {
+        let routed = dealias(&snapshot, model);
+        let Some((provider, upstream_model)) = routed
+            .split_once('/')
+            .filter(|(p, m)| !p.is_empty() && !m.is_empty())
+        else {
+            skips.push(Skip {
+                target: model.clone(),
+                reason: "not a provider/model id".into(),
+            });
+            last_error = Some(ProxyError::UnknownModel(model.clone()));
+            continue;
+        };
+        if state.catalog.get(provider).is_none() && snapshot.node(provider).is_none() {
+            skips.push(Skip {
+                target: model.clone(),
+                reason: format!("unknown provider '{provider}'"),
+            });
+            last_error = Some(ProxyError::UnknownModel(model.clone()));
+            continue;
+        }
+        let now = state.health.now();
+        let breaker = state.health.breaker(provider);
+        if !breaker.lock().map(|b| b.is_available(now)).unwrap_or(true) {
+            skips.push(Skip {
+                target: routed.clone(),
+                reason: format!("circuit open for provider '{provider}'"),
+            });
+            continue;
+        }
+        let ordered = accounts_in_order(state, &snapshot, provider, now);
+        if ordered.is_empty() {
+            if snapshot.connections_of(provider).next().is_none() {
+                skips.push(Skip {
+                    target: routed.clone(),
+                    reason: "no enabled connection".into(),
+                });
+                last_error.get_or_insert(ProxyError::NoConnection(provider.to_owned()));
+            } else {
+                let next = snapshot
+                    .connections_of(provider)
+                    .filter_map(|c| {
+                        state
+                            .health
+                            .connection(&c.row.id)
+                            .lock()
+                            .ok()
+                            .map(|h| h.cooldown.remaining(now))
+                    })
+                    .min()
+                    .unwrap_or(0);
+                let reason = format!(
+                    "every account is cooling down (next ready in {} s)",
+                    next.div_ceil(1000)
+                );
+                skips.push(Skip {
+                    target: routed.clone(),
+                    reason,
+                });
+                attempts += 1; // a decision, not a send: the combined message is the clearer answer
+            }
+            continue;
+        }
+        for connection in ordered {
+            if !breaker
+                .lock()
+                .map(|mut b| b.try_acquire(state.health.now()))
+                .unwrap_or(true)
+            {
+                skips.push(Skip {
+                    target: routed.clone(),
+                    reason: format!("circuit open for provider '{provider}'"),
+                });
+                break;
+            }
+            let target = match target_for(state, &snapshot, connection, upstream_model) {
+                Ok(target) => target,
+                Err(e) => {
+                    skips.push(Skip {
+                        target: routed.clone(),
+                        reason: e.to_string(),
+                    });
+                    last_error = Some(e);
+                    break;
+                }
+            };
+            attempts += 1;
+            let account = connection.row.id.clone();
+            if let Ok(mut c) = state.health.connection(&account).lock() {
+                c.last_used = state.health.now();
+            }
+            match attempt(state, &inbound, &request, &target).await {
+                Ok(mut response) => {
+                    state.health.on_success(provider, &account, model);
+                    let route = format!(
+                        "{routed}; account={}; attempts={attempts}",
+                        connection
+                            .row
+                            .name
+                            .replace(|c: char| !c.is_ascii_graphic() && c != ' ', "_")
+                    );
+                    if let Ok(value) = HeaderValue::from_str(&route) {
+                        response.headers_mut().insert("x-omniroute-route", value);
+                    }
+                    if !skips.is_empty() {
+                        tracing::info!(route, skipped = ?skips.iter().map(|s| format!("{}: {}", s.target, s.reason)).collect::<Vec<_>>(), "served after fallback");
+                    }
+                    return Ok(response);
+                }
+                Err(error) => match judge(&error) {
+                    Verdict::Client(e) => return Err(with_provider(e, provider)),
+                    Verdict::Next { reason, hint_ms } => {
+                        state.health.on_failure(
+                            provider,
+                            &profile(state, provider),
+                            &account,
+                            reason,
+                            hint_ms,
+                        );
+                        skips.push(Skip {
+                            target: format!("{routed} ({})", connection.row.name),
+                            reason: error.to_string(),
+                        });
+                        last_error = Some(error);
+                    }
+                },
+            }
+        }
+    }
+    // One target, one failure: the client gets that upstream's own error (status and message).
+    if plan.models.len() == 1 && attempts <= 1 {
+        if let Some(error) = last_error {
+            return Err(error);
+        }
+    }
+    let subject = match &plan.combo {
+        Some(combo) => format!(
+            "all {} targets of combo '{combo}' failed",
+            plan.models.len()
+        ),
+        None => format!("every route for '{}' failed", request.model),
+    };
+    let reasons: Vec<String> = skips
+        .iter()
+        .map(|s| format!("{}: {}", s.target, s.reason))
+        .collect();
+    Err(ProxyError::AllFailed(format!(
+        "{subject}: {}",
+        reasons.join("; ")
+    )))
+}
+
+fn with_provider(error: ProxyError, provider: &str) -> ProxyError {
+    match error {
+        ProxyError::Upstream {
+            error,
+            retry_after_ms,
+            ..
+        } => ProxyError::Upstream {
+            provider: provider.to_owned(),
+            error,
+            retry_after_ms,
+        },
+        other => other,
+    }
+}
+
+/// Enabled accounts of `provider` that are not cooling down, in the configured strategy's order.
+fn accounts_in_order<'a>(
+    state: &AppState,
+    snapshot: &'a Snapshot,
+    provider: &'a str,
+    now: u64,
+) -> Vec<&'a crate::registry::LiveConnection> {
+    let available: Vec<&crate::registry::LiveConnection> = snapshot
+        .connections_of(provider)
+        .filter(|c| {
+            state
+                .health
+                .connection(&c.row.id)
+                .lock()
+                .map(|h| !h.cooldown.is_resting(now))
+                .unwrap_or(true)
+        })
+        .collect();
+    if available.len() <= 1 {
+        return available;
+    }
+    let candidates: Vec<Candidate> = available
+        .iter()
+        .map(|c| {
+            let h = state.health.connection(&c.row.id);
+            let h = h.lock().map(|h| h.clone()).unwrap_or_default();
+            Candidate {
+                priority: c.row.priority,
+                last_used: h.last_used,
+                health: if h.requests == 0 { 1.0 } else { h.health },
+                in_flight: h.limiter.in_flight,
+            }
+        })
+        .collect();
+    let rotation = state.health.rotation(provider);
+    let order = {
+        let mut rotation = match rotation.lock() {
+            Ok(r) => r,
+            Err(p) => p.into_inner(),
+        };
+        let mut rng = state.health.rng();
+        accounts::order(
+            snapshot.routing.account_strategy,
+            &candidates,
+            snapshot.routing.sticky_limit,
+            &mut rotation,
+            &mut *rng,
+        )
+    };
+    order
+        .into_iter()
+        .filter_map(|i| available.get(i).copied())
+        .collect()
+}
