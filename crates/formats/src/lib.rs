@@ -18,6 +18,7 @@ pub mod accumulate;
 pub mod anthropic;
 pub mod gemini;
 pub mod ir;
+pub mod media;
 pub mod openai_chat;
 pub mod passthrough;
 pub mod provenance;

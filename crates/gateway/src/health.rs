@@ -56,7 +56,6 @@ pub struct Health {
     rotations: RwLock<HashMap<String, Shared<Rotation>>>,
     model_requests: RwLock<HashMap<String, Arc<AtomicU64>>>,
     rng: Mutex<XorShift>,
-    pub backoff: BackoffProfile,
 }
 
 impl Default for Health {
@@ -72,7 +71,6 @@ impl Default for Health {
             rotations: RwLock::default(),
             model_requests: RwLock::default(),
             rng: Mutex::new(XorShift::new(seed)),
-            backoff: BackoffProfile::default(),
         }
     }
 }
@@ -154,6 +152,7 @@ impl Health {
         &self,
         provider: &str,
         profile: &BreakerProfile,
+        backoff: &BackoffProfile,
         connection: &str,
         reason: Reason,
         hint_ms: Option<u64>,
@@ -162,7 +161,7 @@ impl Health {
         lock(&self.breaker(provider)).on_failure(now, profile);
         let c = self.connection(connection);
         let mut c = lock(&c);
-        c.cooldown.on_failure(now, reason, hint_ms, &self.backoff);
+        c.cooldown.on_failure(now, reason, hint_ms, backoff);
         c.health *= 0.8;
         c.requests += 1;
         c.failures += 1;

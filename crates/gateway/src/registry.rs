@@ -87,6 +87,7 @@ pub struct Snapshot {
     /// The combo `auto`/`active` name (the tray's choice).
     pub active_combo: Option<String>,
     pub routing: RoutingSettings,
+    pub profiles: crate::admin::resilience::Profiles,
 }
 
 #[derive(Debug)]
@@ -172,6 +173,13 @@ impl Registry {
             active_combo: match store.settings_section(ACTIVE_COMBO_SECTION).await? {
                 Some(serde_json::Value::String(name)) => Some(name),
                 _ => None,
+            },
+            profiles: match store
+                .settings_section(crate::admin::resilience::SECTION)
+                .await?
+            {
+                Some(value) => serde_json::from_value(value).unwrap_or_default(),
+                None => crate::admin::resilience::Profiles::default(),
             },
             routing: match store.settings_section("routing").await? {
                 Some(value) => serde_json::from_value(value).unwrap_or_default(),

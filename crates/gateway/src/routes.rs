@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 
 use crate::admin::{
-    health, models, nodes, providers, proxy as proxy_settings, resilience, settings,
+    combos, health, models, nodes, providers, proxy as proxy_settings, resilience, settings,
 };
 use crate::{AppState, ErrorCode, access_log, error::ApiError, proxy};
 
@@ -51,7 +51,26 @@ pub fn app(state: AppState) -> Router {
             get(proxy_settings::get).put(proxy_settings::put),
         )
         .route("/api/settings/proxy/test", post(proxy_settings::test))
-        .route("/api/resilience", get(resilience::get))
+        .route("/api/combos", get(combos::list).post(combos::create))
+        .route(
+            "/api/combos/active",
+            get(combos::get_active).put(combos::set_active),
+        )
+        .route("/api/combos/reorder", post(combos::reorder))
+        .route(
+            "/api/combos/{id}",
+            get(combos::get).put(combos::update).delete(combos::delete),
+        )
+        .route(
+            "/api/fallback/chains",
+            get(combos::list_chains)
+                .post(combos::put_chain)
+                .delete(combos::delete_chain),
+        )
+        .route(
+            "/api/resilience",
+            get(resilience::get).patch(resilience::patch),
+        )
         .route("/api/resilience/reset", post(resilience::reset))
         .route(
             "/api/providers",

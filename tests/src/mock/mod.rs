@@ -8,6 +8,7 @@
 
 pub mod anthropic;
 pub mod gemini;
+pub mod media;
 pub mod openai_chat;
 pub mod responses;
 pub mod script;
@@ -261,6 +262,19 @@ async fn handle(
             peer: Some(peer),
         })
     });
+    if format.is_none() {
+        let media = media::answer(
+            &shared,
+            &parts.method,
+            &path,
+            query.as_deref(),
+            &parts.headers,
+            &bytes,
+        );
+        if let Some(response) = media.await {
+            return response;
+        }
+    }
     let Some(format) = format else {
         return (
             StatusCode::NOT_FOUND,

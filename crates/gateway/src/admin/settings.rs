@@ -160,7 +160,7 @@ fn from_sections(merged: Value) -> Result<Settings, ApiError> {
 }
 
 /// RFC 7396: objects merge key by key, `null` removes a key, anything else replaces.
-fn merge_patch(target: &mut Value, patch: &Value) {
+pub(crate) fn merge_patch(target: &mut Value, patch: &Value) {
     let Value::Object(patch) = patch else {
         *target = patch.clone();
         return;

@@ -3,6 +3,7 @@
 
 mod error;
 mod forward;
+pub mod media;
 mod models;
 mod plan;
 pub mod resolve;

@@ -74,12 +74,12 @@ fn clone_error(error: &omniroute_formats::ErrorInfo) -> ProxyError {
     }
 }
 
-fn profile(state: &AppState, provider: &str) -> BreakerProfile {
+fn profile(state: &AppState, snapshot: &Snapshot, provider: &str) -> BreakerProfile {
     match state.catalog.get(provider).map(|p| p.login) {
         Some(omniroute_providers::Login::ApiKey | omniroute_providers::Login::None) | None => {
-            BreakerProfile::API_KEY
+            snapshot.profiles.api_key
         }
-        Some(_) => BreakerProfile::OAUTH,
+        Some(_) => snapshot.profiles.oauth,
     }
 }
 
@@ -150,7 +150,6 @@ pub async fn run(state: &AppState, inbound: Inbound<'_>) -> Result<Response, Pro
                     target: routed.clone(),
                     reason,
                 });
-                attempts += 1; // a decision, not a send: the combined message is the clearer answer
             }
             continue;
         }
@@ -205,7 +204,8 @@ pub async fn run(state: &AppState, inbound: Inbound<'_>) -> Result<Response, Pro
                     Verdict::Next { reason, hint_ms } => {
                         state.health.on_failure(
                             provider,
-                            &profile(state, provider),
+                            &profile(state, &snapshot, provider),
+                            &snapshot.profiles.backoff,
                             &account,
                             reason,
                             hint_ms,

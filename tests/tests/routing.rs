@@ -1,0 +1,406 @@
+//! Routing and resilience end to end: combos falling through their targets under every kind of
+//! upstream fault, the reasons when all fail, cooldowns honouring Retry-After, and a provider's
+//! circuit breaker opening and recovering through one probe.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::disallowed_methods,
+    reason = "tests"
+)]
+
+use std::time::Duration;
+
+use omniroute_e2e::clients;
+use omniroute_e2e::mock::{Fault, Format, Reply, Script};
+use omniroute_e2e::{MockUpstream, TestGateway};
+use serde_json::{Value, json};
+
+struct Rig {
+    gw: TestGateway,
+    mock: MockUpstream,
+    http: reqwest::Client,
+}
+
+impl Rig {
+    async fn new() -> Self {
+        let gw = TestGateway::start().await.unwrap();
+        let mock = MockUpstream::start().await.unwrap();
+        let http = reqwest::Client::new();
+        let dead = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        for (prefix, api, base) in [
+            ("p1", "openai", format!("{}/v1", mock.url())),
+            ("p2", "anthropic", mock.url()),
+            ("p3", "openai", format!("{}/v1", mock.url())),
+            ("dead", "openai", format!("http://127.0.0.1:{dead}/v1")),
+        ] {
+            let node = json!({"name": prefix, "prefix": prefix, "apiType": api, "baseUrl": base});
+            assert_eq!(
+                http.post(format!("{}/api/provider-nodes", gw.url))
+                    .json(&node)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status(),
+                201
+            );
+            let accounts = if prefix == "p3" { 2 } else { 1 };
+            for n in 0..accounts {
+                let conn = json!({"provider": prefix, "name": format!("{prefix}-acct{n}"), "apiKey": "k-0123456789abc"});
+                assert_eq!(
+                    http.post(format!("{}/api/providers", gw.url))
+                        .json(&conn)
+                        .send()
+                        .await
+                        .unwrap()
+                        .status(),
+                    201
+                );
+            }
+        }
+        let profiles = json!({"profiles": {"apiKey": {"failureThreshold": 2, "cooldownMs": 1500}, "backoff": {"baseMs": 300, "maxMs": 2000}}});
+        let r = http
+            .patch(format!("{}/api/resilience", gw.url))
+            .json(&profiles)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+        for (name, strategy, models) in [
+            ("team", "priority", json!(["p1/m-1", "p2/m-2"])),
+            ("with-dead", "priority", json!(["dead/m-0", "p2/m-2"])),
+            (
+                "doomed",
+                "priority",
+                json!(["p1/m-1", "p2/m-2", "dead/m-0"]),
+            ),
+            ("rotate", "round-robin", json!(["p1/m-1", "p2/m-2"])),
+        ] {
+            let combo = json!({"name": name, "strategy": strategy, "models": models});
+            let r = http
+                .post(format!("{}/api/combos", gw.url))
+                .json(&combo)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+        }
+        Self { gw, mock, http }
+    }
+
+    async fn reset(&self) {
+        self.mock.reset();
+        assert_eq!(
+            self.http
+                .post(format!("{}/api/resilience/reset", self.gw.url))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            200
+        );
+    }
+
+    fn fail(&self, model: &str, fault: Fault) {
+        self.mock.push(Script {
+            model: Some(model.into()),
+            fault,
+            ..Script::default()
+        });
+    }
+
+    /// Status, route header and body text of a chat request for `model`.
+    async fn chat(&self, model: &str, stream: bool) -> (u16, String, String) {
+        let (path, body) = clients::request(Format::OpenAiChat, model, "hi", stream, false);
+        let r = self
+            .http
+            .post(format!("{}{path}", self.gw.url))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        let route = r
+            .headers()
+            .get("x-omniroute-route")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        (status, route, r.text().await.unwrap())
+    }
+
+    async fn resilience(&self) -> Value {
+        self.http
+            .get(format!("{}/api/resilience", self.gw.url))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+}
+
+#[tokio::test]
+async fn fault_matrix() {
+    let rig = Rig::new().await;
+    let mut table = vec![
+        String::from("| fault on the first target | client saw | served by |"),
+        "|---|---|---|".into(),
+    ];
+    let mut row = |fault: &str, status: u16, route: &str| {
+        table.push(format!("| {fault} | {status} | {route} |"))
+    };
+
+    // 429 with Retry-After: the next target serves; the account rests at least as long as asked.
+    rig.reset().await;
+    rig.fail(
+        "m-1",
+        Fault {
+            status: Some(429),
+            retry_after: Some("30".into()),
+            ..Fault::default()
+        },
+    );
+    let (status, route, _) = rig.chat("team", false).await;
+    assert_eq!(status, 200);
+    assert!(
+        route.starts_with("p2/m-2;") && route.ends_with("attempts=2"),
+        "{route}"
+    );
+    row("429 + Retry-After: 30", status, &route);
+    let cooldowns = rig.resilience().await["cooldowns"].clone();
+    let remaining = cooldowns[0]["remaining_ms"].as_u64().unwrap();
+    assert!(
+        remaining > 28_000 && remaining <= 30_000,
+        "cooldown {remaining} ms must honour Retry-After"
+    );
+    // While it rests, the combo goes straight to the second target.
+    let (_, route, _) = rig.chat("team", false).await;
+    assert!(
+        route.ends_with("attempts=1") && route.starts_with("p2/"),
+        "{route}"
+    );
+
+    rig.reset().await;
+    rig.fail(
+        "m-1",
+        Fault {
+            status: Some(500),
+            ..Fault::default()
+        },
+    );
+    let (status, route, _) = rig.chat("team", false).await;
+    assert!(status == 200 && route.starts_with("p2/m-2"), "{route}");
+    row("500", status, &route);
+
+    rig.reset().await;
+    let (status, route, _) = rig.chat("with-dead", false).await;
+    assert!(status == 200 && route.starts_with("p2/m-2"), "{route}");
+    row("connection refused", status, &route);
+
+    // A stream that dies before its first token: the client gets a clean stream from the next.
+    rig.reset().await;
+    rig.fail(
+        "m-1",
+        Fault {
+            cut_after_events: Some(1),
+            ..Fault::default()
+        },
+    );
+    let (status, route, text) = rig.chat("team", true).await;
+    let seen = clients::read_stream(Format::OpenAiChat, &text);
+    assert_eq!(
+        (
+            status,
+            seen.text.as_str(),
+            seen.error.clone(),
+            seen.finished
+        ),
+        (200, "Hello from the mock upstream.", None, true)
+    );
+    assert!(route.starts_with("p2/m-2"), "{route}");
+    row("stream cut before the first token", status, &route);
+
+    // A stream that dies after content reached the client ends with an error event.
+    rig.reset().await;
+    rig.fail(
+        "m-1",
+        Fault {
+            cut_after_events: Some(3),
+            ..Fault::default()
+        },
+    );
+    let (status, route, text) = rig.chat("team", true).await;
+    let seen = clients::read_stream(Format::OpenAiChat, &text);
+    assert!(
+        status == 200 && seen.error.is_some() && !seen.finished,
+        "{seen:?}"
+    );
+    row(
+        "stream cut mid-way",
+        status,
+        &format!("{route} (then an error event)"),
+    );
+
+    // A 400 about the body is the client's: returned as is, nothing else tried.
+    rig.reset().await;
+    rig.fail(
+        "m-1",
+        Fault {
+            status: Some(400),
+            error_message: Some("messages: too long".into()),
+            ..Fault::default()
+        },
+    );
+    let (status, _, text) = rig.chat("team", false).await;
+    assert_eq!(status, 400, "{text}");
+    assert!(text.contains("messages: too long"));
+    assert_eq!(
+        rig.mock.received().len(),
+        1,
+        "a body 400 must not be retried elsewhere"
+    );
+    row("400 (bad body)", status, "— (not retried)");
+
+    // Everything fails: 503 naming each target's reason.
+    rig.reset().await;
+    rig.fail(
+        "m-1",
+        Fault {
+            status: Some(500),
+            error_message: Some("p1 exploded".into()),
+            ..Fault::default()
+        },
+    );
+    rig.fail(
+        "m-2",
+        Fault {
+            status: Some(503),
+            error_message: Some("p2 overloaded".into()),
+            ..Fault::default()
+        },
+    );
+    let (status, _, text) = rig.chat("doomed", false).await;
+    assert_eq!(status, 503, "{text}");
+    let message: Value = serde_json::from_str(&text).unwrap();
+    let message = message["error"]["message"].as_str().unwrap();
+    for needle in [
+        "all 3 targets of combo 'doomed' failed",
+        "p1 exploded",
+        "p2 overloaded",
+        "dead/m-0",
+    ] {
+        assert!(message.contains(needle), "{needle} missing from: {message}");
+    }
+    row("every target fails", status, "— (503 with every reason)");
+    println!("{}", table.join("\n"));
+}
+
+#[tokio::test]
+async fn breaker_opens_and_recovers_through_one_probe() {
+    let rig = Rig::new().await;
+    rig.reset().await;
+    // Both accounts of p3 fail: two failures in a row open p3's breaker (threshold 2).
+    rig.fail(
+        "m-3",
+        Fault {
+            status: Some(500),
+            ..Fault::default()
+        },
+    );
+    rig.fail(
+        "m-3",
+        Fault {
+            status: Some(500),
+            ..Fault::default()
+        },
+    );
+    let (status, _, _) = rig.chat("p3/m-3", false).await;
+    assert_eq!(status, 503);
+    assert_eq!(rig.mock.received().len(), 2, "both accounts were tried");
+    assert_eq!(rig.resilience().await["breakers"]["p3"]["state"], "OPEN");
+    // While open, nothing reaches p3.
+    let (status, _, text) = rig.chat("p3/m-3", false).await;
+    assert_eq!(status, 503);
+    assert!(text.contains("circuit open"), "{text}");
+    assert_eq!(rig.mock.received().len(), 2);
+    // After the cooldown one probe goes through; its success closes the breaker.
+    tokio::time::sleep(Duration::from_millis(2_100)).await;
+    let (status, route, _) = rig.chat("p3/m-3", false).await;
+    assert_eq!(status, 200, "{route}");
+    assert_eq!(rig.resilience().await["breakers"]["p3"]["state"], "CLOSED");
+}
+
+#[tokio::test]
+async fn round_robin_combo_rotates_and_combos_validate() {
+    let rig = Rig::new().await;
+    rig.reset().await;
+    let mut firsts = Vec::new();
+    for _ in 0..4 {
+        let (status, route, _) = rig.chat("rotate", false).await;
+        assert_eq!(status, 200);
+        firsts.push(route.split(';').next().unwrap().to_owned());
+    }
+    assert_eq!(firsts, ["p1/m-1", "p2/m-2", "p1/m-1", "p2/m-2"]);
+
+    // Nesting: a cycle is refused on save; active combo via `auto`.
+    let http = &rig.http;
+    let r = http
+        .post(format!("{}/api/combos", rig.gw.url))
+        .json(&json!({"name": "outer", "models": ["team"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let r = http
+        .put(format!("{}/api/combos/team", rig.gw.url))
+        .json(&json!({"name": "team", "models": ["outer"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400, "a cycle must be refused");
+    let r = http
+        .put(format!("{}/api/combos/active", rig.gw.url))
+        .json(&json!({"name": "outer"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let (status, route, _) = rig.chat("auto", false).await;
+    assert!(status == 200 && route.starts_with("p1/m-1"), "{route}");
+    let active: Value = http
+        .get(format!("{}/api/combos/active", rig.gw.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(active["name"], "outer");
+
+    // A global fallback chain applies to a plain model id.
+    let chain = json!({"model": "p1/m-1", "targets": ["p2/m-2"]});
+    assert_eq!(
+        http.post(format!("{}/api/fallback/chains", rig.gw.url))
+            .json(&chain)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        201
+    );
+    rig.fail(
+        "m-1",
+        Fault {
+            status: Some(502),
+            ..Fault::default()
+        },
+    );
+    let (status, route, _) = rig.chat("p1/m-1", false).await;
+    assert!(status == 200 && route.starts_with("p2/m-2"), "{route}");
+    let _ = Reply::default();
+}
