@@ -28,12 +28,32 @@ pub fn app(state: AppState) -> Router {
                 post(proxy::count_tokens),
             )
             .route(&format!("{prefix}/responses"), post(proxy::responses))
-            .route(&format!("{prefix}/models"), get(proxy::openai_models));
+            .route(&format!("{prefix}/models"), get(proxy::openai_models))
+            .route(
+                &format!("{prefix}/embeddings"),
+                post(proxy::media::embeddings),
+            )
+            .route(
+                &format!("{prefix}/images/generations"),
+                post(proxy::media::images),
+            )
+            .route(
+                &format!("{prefix}/audio/transcriptions"),
+                post(proxy::media::transcriptions),
+            );
     }
     let client_api = client_api
         .route(
             "/v1/providers/{provider}/chat/completions",
             post(proxy::provider_chat_completions),
+        )
+        .route(
+            "/v1/providers/{provider}/embeddings",
+            post(proxy::media::provider_embeddings),
+        )
+        .route(
+            "/v1/providers/{provider}/images/generations",
+            post(proxy::media::provider_images),
         )
         .route("/v1beta/models", get(proxy::gemini_models))
         .route("/v1beta/models/{*rest}", post(proxy::gemini))
