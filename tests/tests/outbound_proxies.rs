@@ -94,7 +94,41 @@ async fn precedence_through_real_http_and_socks5_proxies() {
     assert_eq!(chat(&http, &gw.url).await, 200);
     assert_eq!(carrier(), "connection", "connection beats provider");
 
-    put(json!({"connections": {conn_id.clone(): null}, "providers": {"openai": null}})).await;
+    // A combo's proxy sits between the connection's and the provider's.
+    let combo = json!({"name": "via-combo", "models": ["openai/gpt-4o"]});
+    assert_eq!(
+        http.post(format!("{}/api/combos", gw.url))
+            .json(&combo)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        201
+    );
+    let combo_proxy = TestProxy::socks5(None).await.unwrap();
+    put(json!({"connections": {conn_id.clone(): null}, "combos": {"via-combo": proxy("socks5", &combo_proxy)}})).await;
+    let body = json!({"model": "via-combo", "messages": [{"role": "user", "content": "hi"}]});
+    assert_eq!(
+        http.post(format!("{}/v1/chat/completions", gw.url))
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert!(
+        combo_proxy.carried(mock.received().last().unwrap().peer),
+        "combo beats provider"
+    );
+    assert_eq!(chat(&http, &gw.url).await, 200);
+    assert_eq!(
+        carrier(),
+        "provider",
+        "outside the combo the provider's proxy applies"
+    );
+
+    put(json!({"combos": {"via-combo": null}, "providers": {"openai": null}})).await;
     assert_eq!(chat(&http, &gw.url).await, 200);
     assert_eq!(carrier(), "global", "back to global");
 

@@ -166,7 +166,14 @@ pub async fn run(state: &AppState, inbound: Inbound<'_>) -> Result<Response, Pro
                 break;
             }
             let target = match target_for(state, &snapshot, connection, upstream_model) {
-                Ok(target) => target,
+                Ok(mut target) => {
+                    // The combo level of proxy precedence is known only here.
+                    target.proxy = snapshot
+                        .proxies
+                        .pick(&connection.row.id, plan.combo.as_deref(), provider)
+                        .cloned();
+                    target
+                }
                 Err(e) => {
                     skips.push(Skip {
                         target: routed.clone(),
