@@ -404,3 +404,104 @@ async fn round_robin_combo_rotates_and_combos_validate() {
     assert!(status == 200 && route.starts_with("p2/m-2"), "{route}");
     let _ = Reply::default();
 }
+
+#[tokio::test]
+async fn two_hundred_concurrent_requests_respect_account_limits() {
+    let rig = Rig::new().await;
+    rig.reset().await;
+    let http = &rig.http;
+    let node = json!({"name": "pool", "prefix": "pool", "apiType": "openai", "baseUrl": format!("{}/v1", rig.mock.url())});
+    assert_eq!(
+        http.post(format!("{}/api/provider-nodes", rig.gw.url))
+            .json(&node)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        201
+    );
+    for n in 0..4 {
+        let conn = json!({"provider": "pool", "name": format!("pool-{n}"), "apiKey": format!("pool-key-{n}-0123456789")});
+        assert_eq!(
+            http.post(format!("{}/api/providers", rig.gw.url))
+                .json(&conn)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            201
+        );
+    }
+    let limits = json!({"profiles": {"apiKeyRateLimits": {"requestsPerMinute": 0, "minGapMs": 0, "maxConcurrent": 2}}});
+    assert_eq!(
+        http.patch(format!("{}/api/resilience", rig.gw.url))
+            .json(&limits)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let settings = json!({"routing": {"accountStrategy": "round-robin", "stickyLimit": 1}});
+    assert_eq!(
+        http.patch(format!("{}/api/settings", rig.gw.url))
+            .json(&settings)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    rig.mock.set_default(Script {
+        fault: Fault {
+            delay_ms: 40,
+            ..Fault::default()
+        },
+        ..Script::default()
+    });
+
+    let runs = (0..200).map(|_| {
+        let request = http
+            .post(format!("{}/v1/chat/completions", rig.gw.url))
+            .json(&json!({
+                "model": "pool/m-9", "messages": [{"role": "user", "content": "hi"}]
+            }));
+        async move {
+            let r = request.send().await.unwrap();
+            (r.status().as_u16(), r.headers().contains_key("retry-after"))
+        }
+    });
+    let results = tokio::time::timeout(
+        Duration::from_secs(60),
+        futures_util::future::join_all(runs),
+    )
+    .await
+    .expect("no deadlock");
+    let ok = results.iter().filter(|(s, _)| *s == 200).count();
+    let throttled: Vec<_> = results.iter().filter(|(s, _)| *s == 429).collect();
+    assert_eq!(
+        ok + throttled.len(),
+        200,
+        "only successes and clean 429s: {results:?}"
+    );
+    assert!(
+        throttled.iter().all(|(_, retry)| *retry),
+        "every 429 says when to retry"
+    );
+    assert!(ok >= 100, "the queue admitted most requests ({ok})");
+    assert!(
+        rig.mock.max_in_flight() <= 8,
+        "4 accounts × 2 at once, saw {}",
+        rig.mock.max_in_flight()
+    );
+
+    let report = rig.resilience().await;
+    let pool: Vec<&Value> = report["accounts"].as_array().unwrap().iter().collect();
+    let served: u64 = pool.iter().map(|a| a["requests"].as_u64().unwrap()).sum();
+    assert_eq!(served as usize, ok, "no lost counter updates");
+    assert!(
+        pool.iter()
+            .all(|a| a["in_flight"] == 0 && a["waiting"] == 0),
+        "every slot was given back: {pool:?}"
+    );
+}

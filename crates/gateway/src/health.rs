@@ -25,6 +25,8 @@ pub struct ConnectionHealth {
     pub health: f64,
     pub requests: u64,
     pub failures: u64,
+    /// Requests waiting for the rate limiter.
+    pub waiters: u32,
 }
 
 type Shared<T> = Arc<Mutex<T>>;
@@ -202,9 +204,31 @@ impl Health {
                     .collect()
             })
             .unwrap_or_default();
+        let accounts = self
+            .connections
+            .read()
+            .map(|m| {
+                let mut list: Vec<AccountView> = m
+                    .iter()
+                    .map(|(k, c)| {
+                        let c = lock(c);
+                        AccountView {
+                            connection: k.clone(),
+                            requests: c.requests,
+                            failures: c.failures,
+                            in_flight: c.limiter.in_flight,
+                            waiting: c.waiters,
+                        }
+                    })
+                    .collect();
+                list.sort_by(|a, b| a.connection.cmp(&b.connection));
+                list
+            })
+            .unwrap_or_default();
         HealthReport {
             breakers,
             cooldowns,
+            accounts,
         }
     }
 }
@@ -218,7 +242,17 @@ pub struct CooldownView {
 }
 
 #[derive(Debug, Serialize)]
+pub struct AccountView {
+    pub connection: String,
+    pub requests: u64,
+    pub failures: u64,
+    pub in_flight: u32,
+    pub waiting: u32,
+}
+
+#[derive(Debug, Serialize)]
 pub struct HealthReport {
     pub breakers: HashMap<String, Breaker>,
     pub cooldowns: Vec<CooldownView>,
+    pub accounts: Vec<AccountView>,
 }

@@ -95,6 +95,9 @@ struct MockState {
     received: Vec<Received>,
     /// Streams whose client went away before the last event was sent.
     aborted_streams: usize,
+    /// Requests being answered now, and the most ever at once.
+    in_flight: usize,
+    max_in_flight: usize,
 }
 
 /// Counts a stream as aborted when its body is dropped before the end.
@@ -200,6 +203,11 @@ impl MockUpstream {
 
     pub fn reset(&self) {
         self.shared.with(|s| *s = MockState::default());
+    }
+
+    /// The most requests the mock was answering at the same time.
+    pub fn max_in_flight(&self) -> usize {
+        self.shared.with(|s| s.max_in_flight)
     }
 
     /// How many streamed answers were cut off by the client going away.

@@ -5,6 +5,7 @@ use axum::Json;
 use axum::extract::State;
 use omniroute_routing::breaker::BreakerProfile;
 use omniroute_routing::cooldown::BackoffProfile;
+use omniroute_routing::ratelimit::Limits;
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
@@ -17,12 +18,34 @@ use crate::health::HealthReport;
 pub const SECTION: &str = "resilience";
 
 /// Breaker and backoff profiles; stored, editable, applied without restart.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct Profiles {
     pub oauth: BreakerProfile,
     pub api_key: BreakerProfile,
     pub backoff: BackoffProfile,
+    /// Limits of subscription and free-tier accounts without their own entry — the accounts a
+    /// provider may suspend for bursts (SPEC defaults: 60/min, 350 ms apart, 6 at once).
+    pub rate_limits: Limits,
+    /// Limits of pay-per-use API keys and custom endpoints without their own entry; unlimited
+    /// (`0`) by default, since their providers meter and limit use themselves.
+    pub api_key_rate_limits: Limits,
+    /// Limits of single connections, by connection id.
+    pub connection_limits: std::collections::BTreeMap<String, Limits>,
+}
+
+impl Profiles {
+    /// The limits of `connection`, a connection of a provider that uses API keys or not.
+    pub fn limits(&self, connection: &str, api_key: bool) -> Limits {
+        self.connection_limits
+            .get(connection)
+            .copied()
+            .unwrap_or(if api_key {
+                self.api_key_rate_limits
+            } else {
+                self.rate_limits
+            })
+    }
 }
 
 impl Default for Profiles {
@@ -31,6 +54,13 @@ impl Default for Profiles {
             oauth: BreakerProfile::OAUTH,
             api_key: BreakerProfile::API_KEY,
             backoff: BackoffProfile::default(),
+            rate_limits: Limits::default(),
+            api_key_rate_limits: Limits {
+                requests_per_minute: 0,
+                min_gap_ms: 0,
+                max_concurrent: 0,
+            },
+            connection_limits: std::collections::BTreeMap::new(),
         }
     }
 }
@@ -46,7 +76,7 @@ pub struct Resilience {
 pub async fn get(State(state): State<AppState>) -> Json<Resilience> {
     Json(Resilience {
         health: state.health.report(),
-        profiles: state.registry.snapshot().profiles,
+        profiles: state.registry.snapshot().profiles.clone(),
     })
 }
 
@@ -61,12 +91,12 @@ pub async fn patch(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<Patch>,
 ) -> Result<Json<Resilience>, ApiError> {
-    let mut merged = serde_json::to_value(state.registry.snapshot().profiles)
+    let mut merged = serde_json::to_value(&state.registry.snapshot().profiles)
         .map_err(|e| ApiError::new(crate::ErrorCode::Internal, e.to_string()))?;
     crate::admin::settings::merge_patch(&mut merged, &body.profiles);
     let profiles: Profiles = serde_json::from_value(merged.clone())
         .map_err(|e| ApiError::invalid(format!("profiles: {e}")))?;
-    for (name, p) in [("oauth", profiles.oauth), ("apiKey", profiles.api_key)] {
+    for (name, p) in [("oauth", &profiles.oauth), ("apiKey", &profiles.api_key)] {
         if p.failure_threshold == 0 {
             return Err(ApiError::invalid(format!(
                 "profiles.{name}.failureThreshold must be at least 1"

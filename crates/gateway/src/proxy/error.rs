@@ -33,6 +33,9 @@ pub enum ProxyError {
         error: ErrorInfo,
         retry_after_ms: Option<u64>,
     },
+    /// 429: every account that could serve is at its local rate limit and its queue is full.
+    #[error("rate limited by OmniRoute: every account is at its request limit; retry in {} s", .retry_after_ms.div_ceil(1000))]
+    Throttled { retry_after_ms: u64 },
     /// 503: every target of a request failed; each reason is listed.
     #[error("{0}")]
     AllFailed(String),
@@ -63,6 +66,7 @@ impl ProxyError {
                 ..error.clone()
             },
             Self::AllFailed(_) => ErrorInfo::new(ErrorKind::Unavailable, message),
+            Self::Throttled { .. } => ErrorInfo::new(ErrorKind::RateLimited, message),
             Self::Unreachable { .. } => ErrorInfo {
                 status: 502,
                 ..ErrorInfo::new(ErrorKind::Unavailable, message)
@@ -74,7 +78,15 @@ impl ProxyError {
 
     /// The response a client of `format` gets for this error.
     pub fn into_response_for(self, format: Format) -> Response {
-        error_response(format, &self.to_error_info())
+        let mut response = error_response(format, &self.to_error_info());
+        if let Self::Throttled { retry_after_ms } = self {
+            if let Ok(value) =
+                HeaderValue::from_str(&retry_after_ms.div_ceil(1000).max(1).to_string())
+            {
+                response.headers_mut().insert("retry-after", value);
+            }
+        }
+        response
     }
 }
 

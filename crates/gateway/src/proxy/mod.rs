@@ -1,6 +1,7 @@
 //! The client-facing API (`/v1`, `/v1beta`): one handler per route, each naming its wire format
 //! and handing the request to `forward`.
 
+mod admission;
 mod error;
 mod forward;
 pub mod media;

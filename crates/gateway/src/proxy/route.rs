@@ -91,6 +91,7 @@ pub async fn run(state: &AppState, inbound: Inbound<'_>) -> Result<Response, Pro
     let mut skips: Vec<Skip> = Vec::new();
     let mut last_error: Option<ProxyError> = None;
     let mut attempts = 0u32;
+    let mut throttled: Option<u64> = None;
     for model in &plan.models {
         let routed = dealias(&snapshot, model);
         let Some((provider, upstream_model)) = routed
@@ -183,13 +184,34 @@ pub async fn run(state: &AppState, inbound: Inbound<'_>) -> Result<Response, Pro
                     break;
                 }
             };
-            attempts += 1;
             let account = connection.row.id.clone();
+            let api_key = !matches!(
+                state.catalog.get(provider).map(|p| p.login),
+                Some(
+                    omniroute_providers::Login::OauthPkce
+                        | omniroute_providers::Login::DeviceCode
+                        | omniroute_providers::Login::Oauth
+                )
+            );
+            let limits = snapshot.profiles.limits(&account, api_key);
+            let slot = match super::admission::admit(state, &account, &limits).await {
+                Ok(slot) => slot,
+                Err(retry_ms) => {
+                    throttled = Some(throttled.map_or(retry_ms, |t: u64| t.min(retry_ms)));
+                    skips.push(Skip {
+                        target: format!("{routed} ({})", connection.row.name),
+                        reason: "at its request limit (queue full)".into(),
+                    });
+                    continue;
+                }
+            };
+            attempts += 1;
             if let Ok(mut c) = state.health.connection(&account).lock() {
                 c.last_used = state.health.now();
             }
             match attempt(state, &inbound, &request, &target).await {
-                Ok(mut response) => {
+                Ok(response) => {
+                    let mut response = super::admission::hold(response, slot);
                     state.health.on_success(provider, &account, model);
                     let route = format!(
                         "{routed}; account={}; attempts={attempts}",
@@ -226,6 +248,10 @@ pub async fn run(state: &AppState, inbound: Inbound<'_>) -> Result<Response, Pro
                 },
             }
         }
+    }
+    // Nothing was sent because every account was at its limit: a 429 with Retry-After.
+    if let (0, Some(retry_after_ms)) = (attempts, throttled) {
+        return Err(ProxyError::Throttled { retry_after_ms });
     }
     // One target, one failure: the client gets that upstream's own error (status and message).
     if plan.models.len() == 1 && attempts <= 1 {
