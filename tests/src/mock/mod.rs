@@ -308,7 +308,11 @@ async fn handle(
         _ => body.get("stream").and_then(Value::as_bool).unwrap_or(false),
     };
     let script = shared.take_script(&model);
-    answer(
+    shared.with(|s| {
+        s.in_flight += 1;
+        s.max_in_flight = s.max_in_flight.max(s.in_flight);
+    });
+    let response = answer(
         &shared,
         format,
         &model,
@@ -317,7 +321,9 @@ async fn handle(
         &body,
         script,
     )
-    .await
+    .await;
+    shared.with(|s| s.in_flight -= 1);
+    response
 }
 
 async fn answer(
