@@ -505,3 +505,80 @@ async fn two_hundred_concurrent_requests_respect_account_limits() {
         "every slot was given back: {pool:?}"
     );
 }
+
+#[tokio::test]
+async fn lockouts_by_hand_and_for_missing_models_with_force_unlock() {
+    let rig = Rig::new().await;
+    rig.reset().await;
+    let http = &rig.http;
+    let url = |p: &str| format!("{}{p}", rig.gw.url);
+
+    let r = http
+        .post(url("/api/resilience/lock"))
+        .json(&json!({"scope": "model", "target": "p1/m-1", "reason": "maintenance"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let (status, route, _) = rig.chat("team", false).await;
+    assert!(
+        status == 200 && route.starts_with("p2/m-2") && route.ends_with("attempts=1"),
+        "{route}"
+    );
+    assert!(
+        rig.mock.received().iter().all(|r| r.body["model"] != "m-1"),
+        "a locked model is not tried"
+    );
+    let report = rig.resilience().await;
+    assert_eq!(report["lockouts"][0]["reason"], "maintenance");
+
+    let r = http
+        .post(url("/api/resilience/unlock"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "an empty body unlocks everything");
+    let (_, route, _) = rig.chat("team", false).await;
+    assert!(route.starts_with("p1/m-1"), "{route}");
+
+    // An upstream that says the model does not exist gets it locked out for a while.
+    rig.fail(
+        "m-1",
+        Fault {
+            status: Some(404),
+            error_message: Some("model m-1 does not exist".into()),
+            ..Fault::default()
+        },
+    );
+    let (status, route, _) = rig.chat("team", false).await;
+    assert!(status == 200 && route.starts_with("p2/m-2"), "{route}");
+    let report = rig.resilience().await;
+    let lock = report["lockouts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["target"] == "p1/m-1")
+        .expect("auto lockout");
+    assert!(lock["reason"].as_str().unwrap().contains("does not exist"));
+    let id = lock["id"].as_str().unwrap();
+    let r = http
+        .post(url("/api/resilience/unlock"))
+        .json(&json!({"id": id}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(
+        rig.resilience().await["lockouts"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    let bad = http
+        .post(url("/api/resilience/lock"))
+        .json(&json!({"scope": "planet", "target": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+}

@@ -88,6 +88,7 @@ pub struct Snapshot {
     pub active_combo: Option<String>,
     pub routing: RoutingSettings,
     pub profiles: crate::admin::resilience::Profiles,
+    pub lockouts: Vec<omniroute_store::lockouts::Lockout>,
 }
 
 #[derive(Debug)]
@@ -99,6 +100,20 @@ pub struct LiveConnection {
 impl Snapshot {
     pub fn node(&self, prefix: &str) -> Option<&ProviderNode> {
         self.nodes.iter().find(|n| n.prefix == prefix)
+    }
+
+    /// The lockout keeping `target` (of `scope`) out of routing now, if any.
+    pub fn locked(
+        &self,
+        scope: &str,
+        target: &str,
+        now_unix_ms: i64,
+    ) -> Option<&omniroute_store::lockouts::Lockout> {
+        self.lockouts.iter().find(|l| {
+            l.scope == scope
+                && l.target == target
+                && l.until.is_none_or(|until| until > now_unix_ms)
+        })
     }
 
     /// Enabled connections of `provider`, best (lowest priority value) first.
@@ -174,6 +189,7 @@ impl Registry {
                 Some(serde_json::Value::String(name)) => Some(name),
                 _ => None,
             },
+            lockouts: store.lockouts().await?,
             profiles: match store
                 .settings_section(crate::admin::resilience::SECTION)
                 .await?

@@ -92,6 +92,8 @@ pub fn app(state: AppState) -> Router {
             get(resilience::get).patch(resilience::patch),
         )
         .route("/api/resilience/reset", post(resilience::reset))
+        .route("/api/resilience/lock", post(resilience::lock))
+        .route("/api/resilience/unlock", post(resilience::unlock))
         .route(
             "/api/providers",
             get(providers::list).post(providers::create),

@@ -4,6 +4,7 @@
 pub mod aliases;
 pub mod combos;
 pub mod connections;
+pub mod lockouts;
 pub mod nodes;
 pub mod provider_models;
 pub mod secrets;

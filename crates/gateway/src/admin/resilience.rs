@@ -71,12 +71,14 @@ pub struct Resilience {
     #[serde(flatten)]
     pub health: HealthReport,
     pub profiles: Profiles,
+    pub lockouts: Vec<omniroute_store::lockouts::Lockout>,
 }
 
 pub async fn get(State(state): State<AppState>) -> Json<Resilience> {
     Json(Resilience {
         health: state.health.report(),
         profiles: state.registry.snapshot().profiles.clone(),
+        lockouts: state.registry.snapshot().lockouts.clone(),
     })
 }
 
@@ -119,4 +121,70 @@ pub async fn patch(
 pub async fn reset(State(state): State<AppState>) -> Json<Resilience> {
     state.health.reset();
     get(State(state)).await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LockBody {
+    /// `model` or `connection`.
+    pub scope: String,
+    pub target: String,
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// How long; omitted: until unlocked.
+    #[serde(default)]
+    pub minutes: Option<u64>,
+}
+
+/// `POST /api/resilience/lock`: takes a model or a connection out of routing.
+pub async fn lock(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<LockBody>,
+) -> Result<Json<Resilience>, ApiError> {
+    if body.scope != "model" && body.scope != "connection" {
+        return Err(ApiError::invalid("scope must be 'model' or 'connection'"));
+    }
+    let until = body.minutes.map(|m| {
+        omniroute_store::now_ms() + i64::try_from(m.saturating_mul(60_000)).unwrap_or(i64::MAX / 2)
+    });
+    let reason = body.reason.unwrap_or_else(|| "locked by hand".into());
+    state
+        .store
+        .lock(&body.scope, body.target.trim(), &reason, until)
+        .await?;
+    reload(&state).await?;
+    Ok(get(State(state)).await)
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UnlockBody {
+    pub id: Option<String>,
+    pub scope: Option<String>,
+    pub target: Option<String>,
+}
+
+/// `POST /api/resilience/unlock`: force-unlock by id, by scope and target, or (empty body) all.
+pub async fn unlock(
+    State(state): State<AppState>,
+    body: axum::body::Bytes,
+) -> Result<Json<Resilience>, ApiError> {
+    let body: UnlockBody = if body.iter().all(u8::is_ascii_whitespace) {
+        UnlockBody::default()
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|e| ApiError::invalid(format!("invalid body: {e}")))?
+    };
+    let target = match (body.scope.as_deref(), body.target.as_deref()) {
+        (Some(scope), Some(target)) => Some((scope, target)),
+        (None, None) => None,
+        _ => {
+            return Err(ApiError::invalid(
+                "give both scope and target, or an id, or nothing to unlock all",
+            ));
+        }
+    };
+    state.store.unlock(body.id.as_deref(), target).await?;
+    reload(&state).await?;
+    Ok(get(State(state)).await)
 }

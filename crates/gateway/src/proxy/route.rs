@@ -113,6 +113,14 @@ pub async fn run(state: &AppState, inbound: Inbound<'_>) -> Result<Response, Pro
             last_error = Some(ProxyError::UnknownModel(model.clone()));
             continue;
         }
+        let wall = omniroute_store::now_ms();
+        if let Some(lock) = snapshot.locked("model", &routed, wall) {
+            skips.push(Skip {
+                target: routed.clone(),
+                reason: format!("locked out: {}", lock.reason),
+            });
+            continue;
+        }
         let now = state.health.now();
         let breaker = state.health.breaker(provider);
         if !breaker.lock().map(|b| b.is_available(now)).unwrap_or(true) {
@@ -231,6 +239,7 @@ pub async fn run(state: &AppState, inbound: Inbound<'_>) -> Result<Response, Pro
                 Err(error) => match judge(&error) {
                     Verdict::Client(e) => return Err(with_provider(e, provider)),
                     Verdict::Next { reason, hint_ms } => {
+                        auto_lock(state, &error, &routed).await;
                         state.health.on_failure(
                             provider,
                             &profile(state, &snapshot, provider),
@@ -276,6 +285,32 @@ pub async fn run(state: &AppState, inbound: Inbound<'_>) -> Result<Response, Pro
     )))
 }
 
+/// How long a model the upstream says does not exist stays out of routing.
+const MISSING_MODEL_LOCK_MS: i64 = 10 * 60 * 1000;
+
+/// An upstream that answers "no such model" will say it again: the model is locked out for a
+/// while so combos stop spending an attempt on it (force-unlock clears it).
+async fn auto_lock(state: &AppState, error: &ProxyError, routed: &str) {
+    let ProxyError::Upstream { error, .. } = error else {
+        return;
+    };
+    if error.status != 404 {
+        return;
+    }
+    let until = omniroute_store::now_ms() + MISSING_MODEL_LOCK_MS;
+    let reason = format!("the upstream does not know it ({})", error.message);
+    if state
+        .store
+        .lock("model", routed, &reason, Some(until))
+        .await
+        .is_ok()
+    {
+        if let Err(e) = state.registry.reload(&state.store, &state.secrets).await {
+            tracing::warn!(error = %e, "could not reload after a lockout");
+        }
+    }
+}
+
 fn with_provider(error: ProxyError, provider: &str) -> ProxyError {
     match error {
         ProxyError::Upstream {
@@ -298,8 +333,10 @@ fn accounts_in_order<'a>(
     provider: &'a str,
     now: u64,
 ) -> Vec<&'a crate::registry::LiveConnection> {
+    let wall = omniroute_store::now_ms();
     let available: Vec<&crate::registry::LiveConnection> = snapshot
         .connections_of(provider)
+        .filter(|c| snapshot.locked("connection", &c.row.id, wall).is_none())
         .filter(|c| {
             state
                 .health
