@@ -207,6 +207,7 @@ fn clean_env(command: &mut Command, vars: &[(&str, &str)]) {
         "SHUTDOWN_TIMEOUT",
         "OMNIROUTE_CONTAINER",
         "STREAM_KEEPALIVE",
+        "UPSTREAM_TIMEOUT",
     ] {
         command.env_remove(name);
     }

@@ -24,7 +24,10 @@ struct Rig {
 
 impl Rig {
     async fn new() -> Self {
-        let gw = TestGateway::start().await.unwrap();
+        // A short upstream timeout, so the timeout fault is quick to show.
+        let gw = TestGateway::start_with(&[("UPSTREAM_TIMEOUT", "1")])
+            .await
+            .unwrap();
         let mock = MockUpstream::start().await.unwrap();
         let http = reqwest::Client::new();
         let dead = std::net::TcpListener::bind("127.0.0.1:0")
@@ -196,6 +199,22 @@ async fn fault_matrix() {
     let (status, route, _) = rig.chat("team", false).await;
     assert!(status == 200 && route.starts_with("p2/m-2"), "{route}");
     row("500", status, &route);
+
+    rig.reset().await;
+    rig.fail(
+        "m-1",
+        Fault {
+            delay_ms: 1_600,
+            ..Fault::default()
+        },
+    );
+    let (status, route, _) = rig.chat("team", false).await;
+    assert!(status == 200 && route.starts_with("p2/m-2"), "{route}");
+    row(
+        "timeout (no answer within UPSTREAM_TIMEOUT)",
+        status,
+        &route,
+    );
 
     rig.reset().await;
     let (status, route, _) = rig.chat("with-dead", false).await;

@@ -59,6 +59,9 @@ pub struct Config {
     pub shutdown_grace: Duration,
     /// Silence on a stream after which a keep-alive comment is sent (`STREAM_KEEPALIVE`, seconds).
     pub stream_keepalive: Duration,
+    /// How long an upstream may stay silent — before its answer starts or between two reads —
+    /// before the attempt counts as a timeout (`UPSTREAM_TIMEOUT`, seconds).
+    pub upstream_timeout: Duration,
 }
 
 impl Config {
@@ -133,6 +136,19 @@ impl Config {
             },
             None => Duration::from_secs(15),
         };
+        let upstream_timeout = match var("UPSTREAM_TIMEOUT") {
+            Some(raw) => match raw.trim().parse::<u64>() {
+                Ok(secs) if secs > 0 => Duration::from_secs(secs),
+                _ => {
+                    return Err(ConfigError::Invalid {
+                        name: "UPSTREAM_TIMEOUT",
+                        value: raw,
+                        reason: "expected whole seconds, at least 1",
+                    });
+                }
+            },
+            None => Duration::from_secs(300),
+        };
         let shown_port = if port == 0 { DEFAULT_PORT } else { port };
         Ok(Self {
             jwt_secret: SecretString::new(
@@ -157,6 +173,7 @@ impl Config {
             secrets_backend,
             shutdown_grace,
             stream_keepalive,
+            upstream_timeout,
         })
     }
 
@@ -290,6 +307,7 @@ mod tests {
             ("OMNIROUTE_SECRETS", "keychain"),
             ("SHUTDOWN_TIMEOUT", "3"),
             ("STREAM_KEEPALIVE", "5"),
+            ("UPSTREAM_TIMEOUT", "9"),
         ];
         let c = parse(&vars, Overrides::default()).unwrap();
         assert_eq!(
@@ -309,6 +327,7 @@ mod tests {
         assert_eq!(c.secrets_backend, SecretBackendKind::Keychain);
         assert_eq!(c.shutdown_grace, Duration::from_secs(3));
         assert_eq!(c.stream_keepalive, Duration::from_secs(5));
+        assert_eq!(c.upstream_timeout, Duration::from_secs(9));
         assert!(c.default_secrets_in_use().is_empty());
 
         let flags = Overrides {

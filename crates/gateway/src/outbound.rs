@@ -116,22 +116,25 @@ impl ProxySettings {
 /// The upstream clients: the direct one, and one per proxy in use.
 #[derive(Debug)]
 pub struct Clients {
+    read_timeout: Duration,
     direct: reqwest::Client,
     proxied: RwLock<HashMap<ProxyConfig, reqwest::Client>>,
 }
 
-fn builder() -> reqwest::ClientBuilder {
+fn builder(read_timeout: Duration) -> reqwest::ClientBuilder {
     reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(10))
-        .read_timeout(Duration::from_secs(300))
+        .read_timeout(read_timeout)
         .pool_idle_timeout(Duration::from_secs(90))
         .tcp_nodelay(true)
 }
 
 impl Clients {
-    pub fn new() -> reqwest::Result<Self> {
+    /// Clients whose reads time out after `read_timeout` of silence.
+    pub fn new(read_timeout: Duration) -> reqwest::Result<Self> {
         Ok(Self {
-            direct: builder().build()?,
+            read_timeout,
+            direct: builder(read_timeout).build()?,
             proxied: RwLock::new(HashMap::new()),
         })
     }
@@ -145,7 +148,7 @@ impl Clients {
             return Ok(client);
         }
         let url = proxy.url()?;
-        let client = builder()
+        let client = builder(self.read_timeout)
             .proxy(reqwest::Proxy::all(url).map_err(|e| e.to_string())?)
             .build()
             .map_err(|e| format!("cannot use proxy {}: {e}", proxy.display()))?;
