@@ -401,6 +401,47 @@ async fn round_robin_combo_rotates_and_combos_validate() {
         .unwrap();
     assert_eq!(active["name"], "outer");
 
+    // Routing settings apply at once: the strategy of new combos, and per-provider accounts.
+    let settings = json!({"routing": {"comboDefaultStrategy": "round-robin", "providerStrategies": {"p3": "round-robin"}, "stickyLimit": 1}});
+    assert_eq!(
+        http.patch(format!("{}/api/settings", rig.gw.url))
+            .json(&settings)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let created: Value = http
+        .post(format!("{}/api/combos", rig.gw.url))
+        .json(&json!({"name": "defaulted", "models": ["p1/m-1"]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(created["strategy"], "round-robin");
+    let mut accounts = Vec::new();
+    for _ in 0..4 {
+        let (_, route, _) = rig.chat("p3/m-3", false).await;
+        accounts.push(
+            route
+                .split("account=")
+                .nth(1)
+                .unwrap()
+                .split(';')
+                .next()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    assert_eq!(
+        accounts,
+        ["p3-acct0", "p3-acct1", "p3-acct0", "p3-acct1"],
+        "round-robin with sticky limit 1"
+    );
+
     // A global fallback chain applies to a plain model id.
     let chain = json!({"model": "p1/m-1", "targets": ["p2/m-2"]});
     assert_eq!(

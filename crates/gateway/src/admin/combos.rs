@@ -143,7 +143,10 @@ pub async fn create(
         .store
         .insert_combo(
             &name,
-            &strategy_name(body.strategy.unwrap_or_default()),
+            &strategy_name(
+                body.strategy
+                    .unwrap_or(state.registry.snapshot().routing.combo_default_strategy),
+            ),
             &models,
         )
         .await?;

@@ -17,17 +17,33 @@ pub use omniroute_routing::accounts::AccountStrategy;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct RoutingSettings {
+    /// How accounts of a provider are chosen, unless the provider has its own entry below.
     pub account_strategy: AccountStrategy,
+    /// Per-provider overrides of `account_strategy`.
+    pub provider_strategies: std::collections::BTreeMap<String, AccountStrategy>,
     /// Calls an account serves in a row under round-robin before the next takes over.
     pub sticky_limit: u32,
+    /// The strategy of a combo created without one.
+    pub combo_default_strategy: omniroute_routing::combo::Strategy,
 }
 
 impl Default for RoutingSettings {
     fn default() -> Self {
         Self {
             account_strategy: AccountStrategy::FillFirst,
+            provider_strategies: std::collections::BTreeMap::new(),
             sticky_limit: 3,
+            combo_default_strategy: omniroute_routing::combo::Strategy::Priority,
         }
+    }
+}
+
+impl RoutingSettings {
+    pub fn strategy_for(&self, provider: &str) -> AccountStrategy {
+        self.provider_strategies
+            .get(provider)
+            .copied()
+            .unwrap_or(self.account_strategy)
     }
 }
 
@@ -143,6 +159,7 @@ pub async fn patch(
         .map_err(|e| ApiError::new(crate::ErrorCode::Internal, e.to_string()))?;
     let refs: Vec<(&str, &Value)> = values.iter().map(|(k, v)| (*k, v)).collect();
     state.store.put_settings_sections(&refs).await?;
+    crate::admin::providers::reload(&state).await?;
     Ok(Json(updated))
 }
 

@@ -370,7 +370,7 @@ fn accounts_in_order<'a>(
         };
         let mut rng = state.health.rng();
         accounts::order(
-            snapshot.routing.account_strategy,
+            snapshot.routing.strategy_for(provider),
             &candidates,
             snapshot.routing.sticky_limit,
             &mut rotation,
