@@ -1,7 +1,7 @@
-//! From a request's model id to the upstream that serves it. Order: an alias (exact, then the
-//! most specific wildcard; an alias may point at another, up to 3 hops) → `prefix/model`, where
-//! the prefix is a catalog provider or a provider node → the first enabled connection of that
-//! provider (lowest priority value). Combos and account strategies extend this in routing.
+//! From a model id to an upstream: aliases (exact, then the most specific wildcard; an alias
+//! may point at another, up to 3 hops) turn it into `prefix/model`, and a connection of that
+//! prefix's provider (catalog entry or provider node) gives the target. Which connection, and in
+//! which order models are tried, is `route.rs`'s decision.
 
 use omniroute_formats::Format;
 use omniroute_providers::AuthStyle;
@@ -42,25 +42,6 @@ pub fn dealias(snapshot: &Snapshot, model: &str) -> String {
         }
     }
     current
-}
-
-pub fn resolve(state: &AppState, model: &str) -> Result<Target, ProxyError> {
-    let snapshot = state.registry.snapshot();
-    let routed = dealias(&snapshot, model);
-    let Some((prefix, upstream_model)) = routed
-        .split_once('/')
-        .filter(|(p, m)| !p.is_empty() && !m.is_empty())
-    else {
-        return Err(ProxyError::UnknownModel(model.to_owned()));
-    };
-    if state.catalog.get(prefix).is_none() && snapshot.node(prefix).is_none() {
-        return Err(ProxyError::UnknownModel(model.to_owned()));
-    }
-    let connection = snapshot
-        .connections_of(prefix)
-        .next()
-        .ok_or_else(|| ProxyError::NoConnection(prefix.to_owned()))?;
-    target_for(state, &snapshot, connection, upstream_model)
 }
 
 /// The target for `upstream_model` through one particular connection.
