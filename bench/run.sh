@@ -1,14 +1,71 @@
 #!/usr/bin/env bash
-# Builds OmniRoute in release mode and runs the benchmarks, printing markdown tables.
+# Builds OmniRoute and the bench tools in release mode, runs the benchmarks, prints markdown
+# tables and writes them into docs/benchmarks.md (generated blocks only; the text around them is
+# kept). Placement: the gateway (and LiteLLM) on core 1, load generator and mock on core 0.
+#
+# Environment: BENCH_SECONDS (10, per measurement), STEADY_SECONDS (600, the steady-load run),
+# RATES, MORE_RATES, LITELLM_RATES (see bench/scenarios.py), COLD_START_RUNS (20),
+# LITELLM=0 (skip LiteLLM), TRANSLATION=0 (skip the criterion translation benchmark),
+# WRITE_DOCS=0 (print only).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/deps.sh
 ensure_build_deps
-apt_ensure python3
-cargo build --release --locked -p omniroute
-echo "## Cold start and idle memory ($(nproc) cores, $(uname -m))"
-python3 bench/cold_start.py target/release/omniroute "${COLD_START_RUNS:-20}"
-echo
-echo "## Translation (criterion, crates/formats/benches/translate.rs)"
-cargo bench --locked -p omniroute-formats --bench translate >/dev/null
-python3 bench/translation_table.py target/criterion
+apt_ensure python3 util-linux
+# CARGO may wrap cargo, e.g. CARGO="flock /tmp/cargo.lock cargo" on a shared machine.
+${CARGO:-cargo} build --release --locked -p omniroute -p omniroute-bench
+TARGET="${CARGO_TARGET_DIR:-target}/release"
+OUT=bench/out
+mkdir -p "$OUT"
+ulimit -n 65536 2>/dev/null || true
+if [ "$(nproc)" -lt 2 ]; then
+    echo "bench: needs 2 cores for the placement (gateway on core 1, load on core 0)" >&2
+    exit 2
+fi
+
+# LiteLLM's proxy, in a virtualenv of its own (git-ignored).
+LITELLM_BIN=""
+if [ "${LITELLM:-1}" != 0 ]; then
+    if [ ! -x bench/.venv/bin/litellm ]; then
+        echo "==> installing litellm[proxy] into bench/.venv"
+        if ! { python3 -m venv bench/.venv && bench/.venv/bin/pip install -q 'litellm[proxy]'; } \
+            >"$OUT/litellm-install.log" 2>&1; then
+            echo "bench: LiteLLM could not be installed (see $OUT/litellm-install.log); measuring OmniRoute alone" >&2
+            tail -5 "$OUT/litellm-install.log" >&2
+        fi
+    fi
+    [ -x bench/.venv/bin/litellm ] && LITELLM_BIN=bench/.venv/bin/litellm
+fi
+
+machine() {
+    local cpu
+    cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
+    echo "Measured $(date -u +%Y-%m-%d) on: $(nproc) cores ($cpu), $(free -g | awk '/Mem:/{print $2}') GiB," \
+        "$(. /etc/os-release && echo "$PRETTY_NAME"), Linux $(uname -r), $(rustc --version | cut -d' ' -f1-2)," \
+        "release build${LITELLM_BIN:+, LiteLLM $(bench/.venv/bin/pip show litellm 2>/dev/null | awk '/^Version/{print $2}') on Python $(bench/.venv/bin/python --version | cut -d' ' -f2)}." \
+        "Steady-load run: ${STEADY_SECONDS:-600} s."
+}
+
+{
+    machine
+    echo
+    echo "### Cold start and idle memory (OmniRoute)"
+    echo
+    python3 bench/cold_start.py "$TARGET/omniroute" "${COLD_START_RUNS:-20}"
+    echo
+    taskset -c 0 python3 bench/scenarios.py "$TARGET" "$OUT/results.json" "$LITELLM_BIN"
+} | tee "$OUT/results.md"
+
+if [ "${TRANSLATION:-1}" != 0 ]; then
+    echo
+    ${CARGO:-cargo} bench --locked -p omniroute-formats --bench translate >/dev/null
+    python3 bench/translation_table.py "${CARGO_TARGET_DIR:-target}/criterion" | tee "$OUT/translation.md"
+fi
+
+if [ "${WRITE_DOCS:-1}" != 0 ]; then
+    python3 bench/update_docs.py results docs/benchmarks.md <"$OUT/results.md"
+    if [ -f "$OUT/translation.md" ] && [ "${TRANSLATION:-1}" != 0 ]; then
+        python3 bench/update_docs.py translation docs/benchmarks.md <"$OUT/translation.md"
+    fi
+    echo "==> docs/benchmarks.md updated"
+fi

@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use axum::Router;
 use axum::extract::connect_info::IntoMakeServiceWithConnectInfo;
+use axum::serve::ListenerExt;
 use omniroute_store::{Secrets, Store, StoreError};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -119,6 +120,12 @@ async fn serve(
     grace: std::time::Duration,
 ) {
     let mut stop_for_server = stop.clone();
+    // Streams are many small writes: Nagle would hold each one for the client's delayed ACK.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+        }
+    });
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
         let _ = stop_for_server.wait_for(|s| *s).await;
     });
