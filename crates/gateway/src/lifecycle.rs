@@ -84,8 +84,7 @@ impl Gateway {
         let grace = config.shutdown_grace;
         let catalog = omniroute_providers::Catalog::builtin()
             .map_err(|e| StartError::Internal(e.to_string()))?;
-        let clients = crate::outbound::Clients::new(config.upstream_timeout)
-            .map_err(|e| StartError::Internal(format!("cannot build the HTTP client: {e}")))?;
+        let clients = crate::outbound::Clients::new(config.upstream_timeout);
         let registry = Arc::new(crate::registry::Registry::load(&store, &secrets).await?);
         let state = AppState {
             registry,

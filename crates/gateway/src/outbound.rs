@@ -117,7 +117,9 @@ impl ProxySettings {
 #[derive(Debug)]
 pub struct Clients {
     read_timeout: Duration,
-    direct: reqwest::Client,
+    /// Built on first use: loading the TLS root certificates costs several MB that an idle
+    /// gateway need not hold.
+    direct: std::sync::OnceLock<reqwest::Client>,
     proxied: RwLock<HashMap<ProxyConfig, reqwest::Client>>,
 }
 
@@ -131,18 +133,24 @@ fn builder(read_timeout: Duration) -> reqwest::ClientBuilder {
 
 impl Clients {
     /// Clients whose reads time out after `read_timeout` of silence.
-    pub fn new(read_timeout: Duration) -> reqwest::Result<Self> {
-        Ok(Self {
+    pub fn new(read_timeout: Duration) -> Self {
+        Self {
             read_timeout,
-            direct: builder(read_timeout).build()?,
+            direct: std::sync::OnceLock::new(),
             proxied: RwLock::new(HashMap::new()),
-        })
+        }
     }
 
     /// The client for `proxy` (`None`: direct, honouring the proxy environment variables).
     pub fn get(&self, proxy: Option<&ProxyConfig>) -> Result<reqwest::Client, String> {
         let Some(proxy) = proxy else {
-            return Ok(self.direct.clone());
+            if let Some(client) = self.direct.get() {
+                return Ok(client.clone());
+            }
+            let client = builder(self.read_timeout)
+                .build()
+                .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+            return Ok(self.direct.get_or_init(|| client).clone());
         };
         if let Some(client) = self.proxied.read().ok().and_then(|m| m.get(proxy).cloned()) {
             return Ok(client);
