@@ -34,6 +34,32 @@ impl TestGateway {
         })
     }
 
+    /// Adds a provider node (`POST /api/provider-nodes`) and asserts it was created.
+    pub async fn add_node(&self, prefix: &str, api_type: &str, base_url: &str) {
+        let node = serde_json::json!({"name": prefix, "prefix": prefix, "apiType": api_type, "baseUrl": base_url});
+        let r = reqwest::Client::new()
+            .post(format!("{}/api/provider-nodes", self.url))
+            .json(&node)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201, "{}", r.text().await.unwrap_or_default());
+    }
+
+    /// Adds a connection (`POST /api/providers`) and returns its id.
+    pub async fn add_connection(&self, provider: &str, name: &str, api_key: &str) -> String {
+        let conn = serde_json::json!({"provider": provider, "name": name, "apiKey": api_key});
+        let r = reqwest::Client::new()
+            .post(format!("{}/api/providers", self.url))
+            .json(&conn)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        let created: serde_json::Value = r.json().await.unwrap();
+        created["id"].as_str().unwrap_or_default().to_owned()
+    }
+
     pub async fn shutdown(mut self) {
         if let Some(handle) = self.handle.take() {
             handle.shutdown().await;

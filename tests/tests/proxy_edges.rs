@@ -22,31 +22,10 @@ async fn rig(vars: &[(&str, &str)]) -> (TestGateway, MockUpstream, reqwest::Clie
     let http = reqwest::Client::new();
     for f in FORMATS {
         let name = clients::name(f);
-        let base = match f {
-            Format::OpenAiChat | Format::Responses => format!("{}/v1", mock.url()),
-            Format::Anthropic | Format::Gemini => mock.url(),
-        };
-        let node =
-            json!({"name": name, "prefix": format!("up-{name}"), "apiType": name, "baseUrl": base});
-        assert_eq!(
-            http.post(format!("{}/api/provider-nodes", gw.url))
-                .json(&node)
-                .send()
-                .await
-                .unwrap()
-                .status(),
-            201
-        );
-        let conn = json!({"provider": format!("up-{name}"), "apiKey": "upstream-key-0123456789"});
-        assert_eq!(
-            http.post(format!("{}/api/providers", gw.url))
-                .json(&conn)
-                .send()
-                .await
-                .unwrap()
-                .status(),
-            201
-        );
+        gw.add_node(&format!("up-{name}"), name, &mock.base_url(f))
+            .await;
+        gw.add_connection(&format!("up-{name}"), name, "upstream-key-0123456789")
+            .await;
     }
     (gw, mock, http)
 }

@@ -12,140 +12,11 @@
 use std::time::Duration;
 
 use omniroute_e2e::clients;
-use omniroute_e2e::mock::{Fault, Format, Reply, Script};
-use omniroute_e2e::{MockUpstream, TestGateway};
+use omniroute_e2e::mock::{Fault, Format, Script};
 use serde_json::{Value, json};
 
-struct Rig {
-    gw: TestGateway,
-    mock: MockUpstream,
-    http: reqwest::Client,
-}
-
-impl Rig {
-    async fn new() -> Self {
-        // A short upstream timeout, so the timeout fault is quick to show.
-        let gw = TestGateway::start_with(&[("UPSTREAM_TIMEOUT", "1")])
-            .await
-            .unwrap();
-        let mock = MockUpstream::start().await.unwrap();
-        let http = reqwest::Client::new();
-        let dead = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        for (prefix, api, base) in [
-            ("p1", "openai", format!("{}/v1", mock.url())),
-            ("p2", "anthropic", mock.url()),
-            ("p3", "openai", format!("{}/v1", mock.url())),
-            ("dead", "openai", format!("http://127.0.0.1:{dead}/v1")),
-        ] {
-            let node = json!({"name": prefix, "prefix": prefix, "apiType": api, "baseUrl": base});
-            assert_eq!(
-                http.post(format!("{}/api/provider-nodes", gw.url))
-                    .json(&node)
-                    .send()
-                    .await
-                    .unwrap()
-                    .status(),
-                201
-            );
-            let accounts = if prefix == "p3" { 2 } else { 1 };
-            for n in 0..accounts {
-                let conn = json!({"provider": prefix, "name": format!("{prefix}-acct{n}"), "apiKey": "k-0123456789abc"});
-                assert_eq!(
-                    http.post(format!("{}/api/providers", gw.url))
-                        .json(&conn)
-                        .send()
-                        .await
-                        .unwrap()
-                        .status(),
-                    201
-                );
-            }
-        }
-        let profiles = json!({"profiles": {"apiKey": {"failureThreshold": 2, "cooldownMs": 1500}, "backoff": {"baseMs": 300, "maxMs": 2000}}});
-        let r = http
-            .patch(format!("{}/api/resilience", gw.url))
-            .json(&profiles)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
-        for (name, strategy, models) in [
-            ("team", "priority", json!(["p1/m-1", "p2/m-2"])),
-            ("with-dead", "priority", json!(["dead/m-0", "p2/m-2"])),
-            (
-                "doomed",
-                "priority",
-                json!(["p1/m-1", "p2/m-2", "dead/m-0"]),
-            ),
-            ("rotate", "round-robin", json!(["p1/m-1", "p2/m-2"])),
-        ] {
-            let combo = json!({"name": name, "strategy": strategy, "models": models});
-            let r = http
-                .post(format!("{}/api/combos", gw.url))
-                .json(&combo)
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
-        }
-        Self { gw, mock, http }
-    }
-
-    async fn reset(&self) {
-        self.mock.reset();
-        assert_eq!(
-            self.http
-                .post(format!("{}/api/resilience/reset", self.gw.url))
-                .send()
-                .await
-                .unwrap()
-                .status(),
-            200
-        );
-    }
-
-    fn fail(&self, model: &str, fault: Fault) {
-        self.mock.push(Script {
-            model: Some(model.into()),
-            fault,
-            ..Script::default()
-        });
-    }
-
-    /// Status, route header and body text of a chat request for `model`.
-    async fn chat(&self, model: &str, stream: bool) -> (u16, String, String) {
-        let (path, body) = clients::request(Format::OpenAiChat, model, "hi", stream, false);
-        let r = self
-            .http
-            .post(format!("{}{path}", self.gw.url))
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        let status = r.status().as_u16();
-        let route = r
-            .headers()
-            .get("x-omniroute-route")
-            .map(|v| v.to_str().unwrap().to_owned())
-            .unwrap_or_default();
-        (status, route, r.text().await.unwrap())
-    }
-
-    async fn resilience(&self) -> Value {
-        self.http
-            .get(format!("{}/api/resilience", self.gw.url))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
-    }
-}
+mod routing_rig;
+use routing_rig::Rig;
 
 #[tokio::test]
 async fn fault_matrix() {
@@ -462,7 +333,6 @@ async fn round_robin_combo_rotates_and_combos_validate() {
     );
     let (status, route, _) = rig.chat("p1/m-1", false).await;
     assert!(status == 200 && route.starts_with("p2/m-2"), "{route}");
-    let _ = Reply::default();
 }
 
 #[tokio::test]
@@ -470,27 +340,17 @@ async fn two_hundred_concurrent_requests_respect_account_limits() {
     let rig = Rig::new().await;
     rig.reset().await;
     let http = &rig.http;
-    let node = json!({"name": "pool", "prefix": "pool", "apiType": "openai", "baseUrl": format!("{}/v1", rig.mock.url())});
-    assert_eq!(
-        http.post(format!("{}/api/provider-nodes", rig.gw.url))
-            .json(&node)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        201
-    );
+    rig.gw
+        .add_node("pool", "openai", &rig.mock.base_url(Format::OpenAiChat))
+        .await;
     for n in 0..4 {
-        let conn = json!({"provider": "pool", "name": format!("pool-{n}"), "apiKey": format!("pool-key-{n}-0123456789")});
-        assert_eq!(
-            http.post(format!("{}/api/providers", rig.gw.url))
-                .json(&conn)
-                .send()
-                .await
-                .unwrap()
-                .status(),
-            201
-        );
+        rig.gw
+            .add_connection(
+                "pool",
+                &format!("pool-{n}"),
+                &format!("pool-key-{n}-0123456789"),
+            )
+            .await;
     }
     let limits = json!({"profiles": {"apiKeyRateLimits": {"requestsPerMinute": 0, "minGapMs": 0, "maxConcurrent": 2}}});
     assert_eq!(

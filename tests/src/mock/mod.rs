@@ -187,6 +187,15 @@ impl MockUpstream {
         format!("http://{}", self.addr)
     }
 
+    /// The base URL a provider node of `format` uses for this mock, by each SDK's convention
+    /// (`…/v1` for OpenAI and Responses, the root for Anthropic and Gemini).
+    pub fn base_url(&self, format: Format) -> String {
+        match format {
+            Format::OpenAiChat | Format::Responses => format!("{}/v1", self.url()),
+            Format::Anthropic | Format::Gemini => self.url(),
+        }
+    }
+
     /// Queues a script for the next matching request.
     pub fn push(&self, script: Script) {
         self.shared.with(|s| s.scripts.push_back(script));
