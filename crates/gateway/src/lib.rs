@@ -3,6 +3,7 @@
 //! the desktop shell both drive it through this one entry point.
 
 mod access_log;
+pub mod accounting;
 pub mod admin;
 pub mod config;
 pub mod error;
@@ -11,6 +12,7 @@ mod lifecycle;
 pub mod outbound;
 mod process;
 pub mod proxy;
+pub mod replay;
 mod registry;
 pub mod routes;
 mod state;

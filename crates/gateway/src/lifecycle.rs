@@ -86,7 +86,12 @@ impl Gateway {
             .map_err(|e| StartError::Internal(e.to_string()))?;
         let clients = crate::outbound::Clients::new(config.upstream_timeout);
         let registry = Arc::new(crate::registry::Registry::load(&store, &secrets).await?);
+        let recorder = crate::accounting::usage::Recorder::start(store.clone(), registry.clone());
         let state = AppState {
+            recorder: recorder.clone(),
+            spend: Arc::default(),
+            cache: Arc::default(),
+            idempotency: Arc::default(),
             registry,
             config: Arc::new(config),
             store: store.clone(),
@@ -108,6 +113,7 @@ impl Gateway {
             stop: stop_tx,
             task,
             store,
+            recorder,
         })
     }
 }
@@ -156,6 +162,7 @@ pub struct Handle {
     stop: watch::Sender<bool>,
     task: JoinHandle<()>,
     store: Store,
+    recorder: crate::accounting::usage::Recorder,
 }
 
 impl Handle {
@@ -183,6 +190,8 @@ impl Handle {
         if let Err(e) = self.task.await {
             tracing::error!(error = %e, "server task failed");
         }
+        // Every request has finished: its usage row is queued; store them all before closing.
+        self.recorder.flush().await;
         self.store.close().await;
         tracing::info!("stopped");
     }

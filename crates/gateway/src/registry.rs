@@ -89,6 +89,8 @@ pub struct Snapshot {
     pub routing: RoutingSettings,
     pub profiles: crate::admin::resilience::Profiles,
     pub lockouts: Vec<omniroute_store::lockouts::Lockout>,
+    /// API keys, prices, budgets, cache and log settings.
+    pub accounting: crate::accounting::Book,
 }
 
 #[derive(Debug)]
@@ -197,6 +199,7 @@ impl Registry {
                 Some(value) => serde_json::from_value(value).unwrap_or_default(),
                 None => crate::admin::resilience::Profiles::default(),
             },
+            accounting: crate::accounting::Book::load(store).await?,
             routing: match store.settings_section("routing").await? {
                 Some(value) => serde_json::from_value(value).unwrap_or_default(),
                 None => RoutingSettings::default(),

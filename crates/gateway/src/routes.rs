@@ -8,7 +8,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 
 use crate::admin::{
-    combos, health, models, nodes, providers, proxy as proxy_settings, resilience, settings,
+    combos, health, keys, models, nodes, providers, proxy as proxy_settings, resilience, settings,
+    usage,
 };
 use crate::{AppState, ErrorCode, access_log, error::ApiError, proxy};
 
@@ -59,7 +60,8 @@ pub fn app(state: AppState) -> Router {
         .route("/v1beta/models/{*rest}", post(proxy::gemini))
         .route("/v1/models/{*rest}", post(proxy::gemini))
         // Bodies are read by the handlers with their own limit and a client-format error.
-        .layer(DefaultBodyLimit::disable());
+        .layer(DefaultBodyLimit::disable())
+        .layer(middleware::from_fn_with_state(state.clone(), proxy::identify));
 
     Router::new()
         .merge(client_api)
@@ -118,6 +120,21 @@ pub fn app(state: AppState) -> Router {
                 .delete(models::delete_custom),
         )
         .route("/api/models/catalog", get(models::catalog))
+        .route("/api/keys", get(keys::list).post(keys::create))
+        .route("/api/keys/{id}", axum::routing::delete(keys::delete))
+        .route("/api/usage", get(usage::report))
+        .route(
+            "/api/usage/budget",
+            get(usage::list_budgets)
+                .post(usage::set_budget)
+                .delete(usage::delete_budget),
+        )
+        .route("/api/usage/logs", get(usage::logs))
+        .route(
+            "/api/pricing",
+            get(usage::get_pricing).put(usage::put_pricing),
+        )
+        .route("/api/cache", get(usage::cache).delete(usage::clear_cache))
         .route(
             "/api/models/alias",
             get(models::list_aliases)

@@ -21,4 +21,10 @@ pub struct AppState {
     /// Pooled upstream clients: direct, and one per proxy in use.
     pub clients: Arc<crate::outbound::Clients>,
     pub started: Instant,
+    /// Usage rows on their way to the database.
+    pub recorder: crate::accounting::usage::Recorder,
+    /// Live spend of keys with budgets.
+    pub spend: Arc<crate::accounting::budgets::Spend>,
+    pub cache: Arc<crate::replay::cache::ResponseCache>,
+    pub idempotency: Arc<crate::replay::idempotency::Idempotency>,
 }

@@ -2,13 +2,17 @@
 //! migrations, one module per table, and secrets kept out of plain columns.
 
 pub mod aliases;
+pub mod api_keys;
+pub mod budgets;
 pub mod combos;
 pub mod connections;
 pub mod lockouts;
 pub mod nodes;
+pub mod pricing;
 pub mod provider_models;
 pub mod secrets;
 pub mod settings;
+pub mod usage;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -201,7 +205,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).await.unwrap();
         store.ping().await.unwrap();
-        assert_eq!(store.schema_version().await.unwrap(), 1);
+        assert_eq!(store.schema_version().await.unwrap(), 2);
         let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
             .fetch_one(store.pool())
             .await
@@ -231,7 +235,7 @@ mod tests {
         }
         store.close().await;
         let again = Store::open(dir.path()).await.unwrap();
-        assert_eq!(again.schema_version().await.unwrap(), 1);
+        assert_eq!(again.schema_version().await.unwrap(), 2);
     }
 
     #[tokio::test]
@@ -252,7 +256,7 @@ mod tests {
                 err,
                 StoreError::NewerSchema {
                     found: 9999,
-                    supported: 1,
+                    supported: 2,
                     ..
                 }
             ),

@@ -3,9 +3,11 @@
 pub mod combos;
 pub mod health;
 pub mod json;
+pub mod keys;
 pub mod models;
 pub mod nodes;
 pub mod providers;
 pub mod proxy;
 pub mod resilience;
 pub mod settings;
+pub mod usage;

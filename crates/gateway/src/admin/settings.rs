@@ -84,9 +84,13 @@ pub struct Settings {
     pub routing: RoutingSettings,
     pub ai: AiSettings,
     pub security: SecuritySettings,
+    /// The response cache.
+    pub cache: crate::accounting::CacheSettings,
+    /// Retention of request logs (`ENABLE_REQUEST_LOGS`).
+    pub logs: crate::accounting::LogSettings,
 }
 
-const SECTIONS: [&str; 3] = ["routing", "ai", "security"];
+const SECTIONS: [&str; 5] = ["routing", "ai", "security", "cache", "logs"];
 
 impl Settings {
     /// Loads every section; one that no longer parses (e.g. written by a newer version) falls
@@ -109,6 +113,8 @@ impl Settings {
             routing: section(&stored, "routing"),
             ai: section(&stored, "ai"),
             security: section(&stored, "security"),
+            cache: section(&stored, "cache"),
+            logs: section(&stored, "logs"),
         })
     }
 
@@ -151,6 +157,8 @@ pub async fn patch(
                 "routing" => serde_json::to_value(&updated.routing),
                 "ai" => serde_json::to_value(&updated.ai),
                 "security" => serde_json::to_value(&updated.security),
+                "cache" => serde_json::to_value(&updated.cache),
+                "logs" => serde_json::to_value(&updated.logs),
                 _ => return None,
             };
             Some(value.map(|v| (name.as_str(), v)))
@@ -173,6 +181,8 @@ fn from_sections(merged: Value) -> Result<Settings, ApiError> {
         routing: parse(&merged, "routing")?,
         ai: parse(&merged, "ai")?,
         security: parse(&merged, "security")?,
+        cache: parse(&merged, "cache")?,
+        logs: parse(&merged, "logs")?,
     })
 }
 

@@ -36,6 +36,12 @@ pub enum ProxyError {
     /// 429: every account that could serve is at its local rate limit and its queue is full.
     #[error("rate limited by OmniRoute: every account is at its request limit; retry in {} s", .retry_after_ms.div_ceil(1000))]
     Throttled { retry_after_ms: u64 },
+    /// 401: `REQUIRE_API_KEY` is on and the request has no valid key.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// 429: the caller's API key is over one of its budgets.
+    #[error("{message}")]
+    OverBudget { message: String, retry_after_ms: u64 },
     /// 503: every target of a request failed; each reason is listed.
     #[error("{0}")]
     AllFailed(String),
@@ -66,6 +72,8 @@ impl ProxyError {
                 ..error.clone()
             },
             Self::AllFailed(_) => ErrorInfo::new(ErrorKind::Unavailable, message),
+            Self::Unauthorized(_) => ErrorInfo::new(ErrorKind::Authentication, message),
+            Self::OverBudget { .. } => ErrorInfo::new(ErrorKind::RateLimited, message),
             Self::Throttled { .. } => ErrorInfo::new(ErrorKind::RateLimited, message),
             Self::Unreachable { .. } => ErrorInfo {
                 status: 502,
@@ -79,7 +87,7 @@ impl ProxyError {
     /// The response a client of `format` gets for this error.
     pub fn into_response_for(self, format: Format) -> Response {
         let mut response = error_response(format, &self.to_error_info());
-        if let Self::Throttled { retry_after_ms } = self {
+        if let Self::Throttled { retry_after_ms } | Self::OverBudget { retry_after_ms, .. } = self {
             if let Ok(value) =
                 HeaderValue::from_str(&retry_after_ms.div_ceil(1000).max(1).to_string())
             {

@@ -23,28 +23,12 @@ pub struct Inbound<'a> {
     pub gemini_sse: bool,
     pub headers: &'a HeaderMap,
     pub body: Bytes,
+    /// The API key the client presented, when it is one of ours.
+    pub caller: crate::accounting::keys::Caller,
 }
 
 /// Longest upstream error body read (the rest is not worth holding).
 const MAX_ERROR_BODY: usize = 1024 * 1024;
-
-pub async fn handle(state: &AppState, inbound: Inbound<'_>) -> Response {
-    let format = inbound.format;
-    match super::route::run(state, inbound).await {
-        Ok(response) => response,
-        Err(e) => {
-            if matches!(
-                e,
-                ProxyError::Upstream { .. }
-                    | ProxyError::Unreachable { .. }
-                    | ProxyError::Timeout { .. }
-            ) {
-                tracing::warn!(error = %e, "upstream failed");
-            }
-            e.into_response_for(format)
-        }
-    }
-}
 
 fn now_secs() -> u64 {
     SystemTime::now()
@@ -110,6 +94,7 @@ pub(super) async fn attempt(
         omniroute_formats::encode_response(format, &decoded, &ctx)
     };
     let mut response = body.into_response();
+    response.extensions_mut().insert(decoded.usage.clone());
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),

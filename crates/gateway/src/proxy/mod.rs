@@ -2,14 +2,19 @@
 //! and handing the request to `forward`.
 
 mod admission;
+mod caller;
 mod error;
 mod forward;
 pub mod media;
+mod metered;
 mod models;
+mod pipeline;
 mod plan;
+mod progress;
 pub mod resolve;
 mod route;
 mod stream;
+mod trace;
 
 use std::collections::HashMap;
 
@@ -21,8 +26,10 @@ use omniroute_formats::ir::{Part, ToolResultContent};
 use omniroute_formats::{Format, RequestHint};
 use serde_json::json;
 
+pub use caller::identify;
 pub use error::ProxyError;
-use forward::{Inbound, handle, reject};
+use forward::{Inbound, reject};
+use pipeline::handle;
 pub use forward::{ProbeResult, probe};
 pub use models::{gemini_models, openai_models};
 pub use resolve::{Target, dealias, target_for};
@@ -58,6 +65,7 @@ async fn serve(
     gemini_sse: bool,
 ) -> Response {
     let headers = request.headers().clone();
+    let caller = caller_of(&request);
     match read_body(request).await {
         Ok(body) => {
             handle(
@@ -68,6 +76,7 @@ async fn serve(
                     gemini_sse,
                     headers: &headers,
                     body,
+                    caller,
                 },
             )
             .await
@@ -107,6 +116,7 @@ pub async fn provider_chat_completions(
 ) -> Response {
     let format = Format::OpenAiChat;
     let headers = request.headers().clone();
+    let caller = caller_of(&request);
     let body = match read_body(request).await {
         Ok(body) => body,
         Err(e) => return reject(format, e),
@@ -123,9 +133,19 @@ pub async fn provider_chat_completions(
             gemini_sse: false,
             headers: &headers,
             body,
+            caller,
         },
     )
     .await
+}
+
+/// Who the client-key check found the caller to be.
+fn caller_of(request: &Request) -> crate::accounting::keys::Caller {
+    request
+        .extensions()
+        .get::<crate::accounting::keys::Caller>()
+        .cloned()
+        .unwrap_or_default()
 }
 
 /// The body with its `model` set to `provider/model`, after checking the provider serves it.

@@ -12,17 +12,11 @@ use omniroute_routing::cooldown::Reason;
 
 use super::error::ProxyError;
 use super::forward::{Inbound, attempt};
+use super::trace::{Progress, Served, Trace};
 use super::plan::plan;
 use super::resolve::{dealias, target_for};
 use crate::AppState;
 use crate::registry::Snapshot;
-
-/// One skipped or failed candidate, for the client's message and the usage record.
-#[derive(Debug, Clone)]
-pub struct Skip {
-    pub target: String,
-    pub reason: String,
-}
 
 enum Verdict {
     /// The request itself is wrong; no other target would do better.
@@ -83,14 +77,20 @@ fn profile(state: &AppState, snapshot: &Snapshot, provider: &str) -> BreakerProf
     }
 }
 
-pub async fn run(state: &AppState, inbound: Inbound<'_>) -> Result<Response, ProxyError> {
-    let request = omniroute_formats::decode_request(inbound.format, &inbound.body, &inbound.hint)
-        .map_err(ProxyError::BadRequest)?;
+pub async fn run(
+    state: &AppState,
+    inbound: &Inbound<'_>,
+    request: &omniroute_formats::ir::Request,
+    trace: &mut Trace,
+) -> Result<Response, ProxyError> {
     let snapshot = state.registry.snapshot();
     let plan = plan(state, &snapshot, &request.model);
-    let mut skips: Vec<Skip> = Vec::new();
+    trace.combo = plan.combo.clone();
+    trace.note(Progress::Plan {
+        combo: plan.combo.clone(),
+        targets: plan.models.clone(),
+    });
     let mut last_error: Option<ProxyError> = None;
-    let mut attempts = 0u32;
     let mut throttled: Option<u64> = None;
     for model in &plan.models {
         let routed = dealias(&snapshot, model);
@@ -98,45 +98,30 @@ pub async fn run(state: &AppState, inbound: Inbound<'_>) -> Result<Response, Pro
             .split_once('/')
             .filter(|(p, m)| !p.is_empty() && !m.is_empty())
         else {
-            skips.push(Skip {
-                target: model.clone(),
-                reason: "not a provider/model id".into(),
-            });
+            trace.skip(model.clone(), "not a provider/model id");
             last_error = Some(ProxyError::UnknownModel(model.clone()));
             continue;
         };
         if state.catalog.get(provider).is_none() && snapshot.node(provider).is_none() {
-            skips.push(Skip {
-                target: model.clone(),
-                reason: format!("unknown provider '{provider}'"),
-            });
+            trace.skip(model.clone(), format!("unknown provider '{provider}'"));
             last_error = Some(ProxyError::UnknownModel(model.clone()));
             continue;
         }
         let wall = omniroute_store::now_ms();
         if let Some(lock) = snapshot.locked("model", &routed, wall) {
-            skips.push(Skip {
-                target: routed.clone(),
-                reason: format!("locked out: {}", lock.reason),
-            });
+            trace.skip(routed.clone(), format!("locked out: {}", lock.reason));
             continue;
         }
         let now = state.health.now();
         let breaker = state.health.breaker(provider);
         if !breaker.lock().map(|b| b.is_available(now)).unwrap_or(true) {
-            skips.push(Skip {
-                target: routed.clone(),
-                reason: format!("circuit open for provider '{provider}'"),
-            });
+            trace.skip(routed.clone(), format!("circuit open for provider '{provider}'"));
             continue;
         }
         let ordered = accounts_in_order(state, &snapshot, provider, now);
         if ordered.is_empty() {
             if snapshot.connections_of(provider).next().is_none() {
-                skips.push(Skip {
-                    target: routed.clone(),
-                    reason: "no enabled connection".into(),
-                });
+                trace.skip(routed.clone(), "no enabled connection");
                 last_error.get_or_insert(ProxyError::NoConnection(provider.to_owned()));
             } else {
                 let next = snapshot
@@ -155,10 +140,7 @@ pub async fn run(state: &AppState, inbound: Inbound<'_>) -> Result<Response, Pro
                     "every account is cooling down (next ready in {} s)",
                     next.div_ceil(1000)
                 );
-                skips.push(Skip {
-                    target: routed.clone(),
-                    reason,
-                });
+                trace.skip(routed.clone(), reason);
             }
             continue;
         }
@@ -168,10 +150,7 @@ pub async fn run(state: &AppState, inbound: Inbound<'_>) -> Result<Response, Pro
                 .map(|mut b| b.try_acquire(state.health.now()))
                 .unwrap_or(true)
             {
-                skips.push(Skip {
-                    target: routed.clone(),
-                    reason: format!("circuit open for provider '{provider}'"),
-                });
+                trace.skip(routed.clone(), format!("circuit open for provider '{provider}'"));
                 break;
             }
             let target = match target_for(state, &snapshot, connection, upstream_model) {
@@ -184,10 +163,7 @@ pub async fn run(state: &AppState, inbound: Inbound<'_>) -> Result<Response, Pro
                     target
                 }
                 Err(e) => {
-                    skips.push(Skip {
-                        target: routed.clone(),
-                        reason: e.to_string(),
-                    });
+                    trace.skip(routed.clone(), e.to_string());
                     last_error = Some(e);
                     break;
                 }
@@ -206,34 +182,47 @@ pub async fn run(state: &AppState, inbound: Inbound<'_>) -> Result<Response, Pro
                 Ok(slot) => slot,
                 Err(retry_ms) => {
                     throttled = Some(throttled.map_or(retry_ms, |t: u64| t.min(retry_ms)));
-                    skips.push(Skip {
-                        target: format!("{routed} ({})", connection.row.name),
-                        reason: "at its request limit (queue full)".into(),
-                    });
+                    trace.skip(format!("{routed} ({})", connection.row.name), "at its request limit (queue full)");
                     continue;
                 }
             };
-            attempts += 1;
+            trace.attempts += 1;
+            trace.note(Progress::Attempt {
+                attempt: trace.attempts,
+                target: routed.clone(),
+                account: connection.row.name.clone(),
+            });
             if let Ok(mut c) = state.health.connection(&account).lock() {
                 c.last_used = state.health.now();
             }
-            match attempt(state, &inbound, &request, &target).await {
+            match attempt(state, inbound, request, &target).await {
                 Ok(response) => {
                     let mut response = super::admission::hold(response, slot);
                     state.health.on_success(provider, &account, model);
                     let route = format!(
-                        "{routed}; account={}; attempts={attempts}",
+                        "{routed}; account={}; attempts={}",
                         connection
                             .row
                             .name
-                            .replace(|c: char| !c.is_ascii_graphic() && c != ' ', "_")
+                            .replace(|c: char| !c.is_ascii_graphic() && c != ' ', "_"),
+                        trace.attempts
                     );
                     if let Ok(value) = HeaderValue::from_str(&route) {
                         response.headers_mut().insert("x-omniroute-route", value);
                     }
-                    if !skips.is_empty() {
-                        tracing::info!(route, skipped = ?skips.iter().map(|s| format!("{}: {}", s.target, s.reason)).collect::<Vec<_>>(), "served after fallback");
+                    if !trace.skips.is_empty() {
+                        tracing::info!(route, skipped = ?trace.skips.iter().map(|s| format!("{}: {}", s.target, s.reason)).collect::<Vec<_>>(), "served after fallback");
                     }
+                    trace.note(Progress::Served {
+                        target: routed.clone(),
+                        account: connection.row.name.clone(),
+                        attempts: trace.attempts,
+                    });
+                    trace.served = Some(Served {
+                        provider: provider.to_owned(),
+                        connection_id: account.clone(),
+                        model: routed.clone(),
+                    });
                     return Ok(response);
                 }
                 Err(error) => match judge(&error) {
@@ -248,10 +237,7 @@ pub async fn run(state: &AppState, inbound: Inbound<'_>) -> Result<Response, Pro
                             reason,
                             hint_ms,
                         );
-                        skips.push(Skip {
-                            target: format!("{routed} ({})", connection.row.name),
-                            reason: error.to_string(),
-                        });
+                        trace.skip(format!("{routed} ({})", connection.row.name), error.to_string());
                         last_error = Some(error);
                     }
                 },
@@ -259,11 +245,11 @@ pub async fn run(state: &AppState, inbound: Inbound<'_>) -> Result<Response, Pro
         }
     }
     // Nothing was sent because every account was at its limit: a 429 with Retry-After.
-    if let (0, Some(retry_after_ms)) = (attempts, throttled) {
+    if let (0, Some(retry_after_ms)) = (trace.attempts, throttled) {
         return Err(ProxyError::Throttled { retry_after_ms });
     }
     // One target, one failure: the client gets that upstream's own error (status and message).
-    if plan.models.len() == 1 && attempts <= 1 {
+    if plan.models.len() == 1 && trace.attempts <= 1 {
         if let Some(error) = last_error {
             return Err(error);
         }
@@ -275,7 +261,8 @@ pub async fn run(state: &AppState, inbound: Inbound<'_>) -> Result<Response, Pro
         ),
         None => format!("every route for '{}' failed", request.model),
     };
-    let reasons: Vec<String> = skips
+    let reasons: Vec<String> = trace
+        .skips
         .iter()
         .map(|s| format!("{}: {}", s.target, s.reason))
         .collect();

@@ -16,7 +16,33 @@ use omniroute_formats::{
     StreamDecoder, StreamEncoder,
 };
 
+/// What a stream reported while it ran: its usage and whether it ended in an error; read by
+/// the usage record once the client's body is done. Put in the response's extensions.
+#[derive(Debug, Default)]
+pub struct Tally {
+    usage: std::sync::Mutex<omniroute_formats::ir::Usage>,
+    error_status: std::sync::Mutex<Option<u16>>,
+}
+
+impl Tally {
+    pub fn usage(&self) -> omniroute_formats::ir::Usage {
+        self.usage.lock().map(|u| u.clone()).unwrap_or_default()
+    }
+
+    /// The status of the error the stream ended with, if it did.
+    pub fn error_status(&self) -> Option<u16> {
+        self.error_status.lock().ok().and_then(|s| *s)
+    }
+
+    fn fail(&self, status: u16) {
+        if let Ok(mut s) = self.error_status.lock() {
+            s.get_or_insert(status);
+        }
+    }
+}
+
 struct Translator {
+    tally: std::sync::Arc<Tally>,
     parser: SseParser,
     decoder: StreamDecoder,
     encoder: StreamEncoder,
@@ -48,6 +74,15 @@ impl Translator {
             self.decoder.decode(&event, &mut self.ir);
         }
         for event in &self.ir {
+            match event {
+                StreamEvent::Usage(usage) => {
+                    if let Ok(mut u) = self.tally.usage.lock() {
+                        u.merge(usage);
+                    }
+                }
+                StreamEvent::Error(error) => self.tally.fail(error.status),
+                _ => {}
+            }
             match event {
                 StreamEvent::Error(error) if !self.content_seen => {
                     self.early_error.get_or_insert_with(|| error.clone());
@@ -96,6 +131,7 @@ impl Translator {
     fn fail(&mut self, reason: String) -> Vec<u8> {
         self.over = true;
         let error = ErrorInfo::new(ErrorKind::Server, reason);
+        self.tally.fail(error.status);
         match &self.passthrough {
             // The upstream already told the client what went wrong.
             Some(_) if self.upstream_failed => Vec::new(),
@@ -123,7 +159,9 @@ pub async fn start(
     keepalive: Duration,
 ) -> Result<Response, String> {
     let sse = client != Format::Gemini || ctx.gemini_sse;
+    let tally = std::sync::Arc::new(Tally::default());
     let mut translator = Translator {
+        tally: tally.clone(),
         parser: SseParser::new(),
         decoder: StreamDecoder::new(upstream),
         encoder: StreamEncoder::new(client, ctx),
@@ -185,6 +223,7 @@ pub async fn start(
         },
     );
     let mut response = Response::new(Body::from_stream(first.chain(rest)));
+    response.extensions_mut().insert(tally);
     let headers = response.headers_mut();
     let content_type = if sse {
         "text/event-stream"

@@ -1,0 +1,138 @@
+//! Usage recording off the hot path: requests hand their row to a bounded channel; one writer
+//! task stores rows in batches (one transaction each), prunes kept bodies now and then, and
+//! acknowledges a flush only after everything queued before it is on disk — shutdown flushes,
+//! so a graceful stop loses no row.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use omniroute_store::Store;
+use omniroute_store::usage::{BodyLog, UsageRow};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::registry::Registry;
+
+/// Rows waiting for the writer before `record` falls back to a waiting send.
+const QUEUE: usize = 8192;
+/// Rows per transaction.
+const BATCH: usize = 512;
+/// How often kept bodies are pruned.
+const PRUNE_EVERY: Duration = Duration::from_secs(60);
+
+enum Message {
+    Row(Box<(UsageRow, Option<BodyLog>)>),
+    Flush(oneshot::Sender<()>),
+}
+
+#[derive(Debug, Clone)]
+pub struct Recorder {
+    tx: mpsc::Sender<Message>,
+}
+
+impl std::fmt::Debug for Message {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Row(_) => "Row",
+            Self::Flush(_) => "Flush",
+        })
+    }
+}
+
+impl Recorder {
+    /// Starts the writer task on the current runtime.
+    pub fn start(store: Store, registry: Arc<Registry>) -> Self {
+        let (tx, rx) = mpsc::channel(QUEUE);
+        #[allow(
+            clippy::disallowed_methods,
+            reason = "the writer lives as long as the gateway; flush() is its join point"
+        )]
+        tokio::spawn(write(store, registry, rx));
+        Self { tx }
+    }
+
+    /// Queues a row. Never waits on the request path: when the queue is full (the disk
+    /// stalls), the row waits in its own task instead of being dropped.
+    pub fn record(&self, row: UsageRow, log: Option<BodyLog>) {
+        match self.tx.try_send(Message::Row(Box::new((row, log)))) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(message)) => {
+                let tx = self.tx.clone();
+                #[allow(clippy::disallowed_methods, reason = "overflow of a full queue; bounded by the requests in flight")]
+                tokio::spawn(async move {
+                    if tx.send(message).await.is_err() {
+                        tracing::error!("usage writer gone; a usage row was lost");
+                    }
+                });
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => {
+                tracing::error!("usage writer gone; a usage row was lost");
+            }
+        }
+    }
+
+    /// Returns once every row queued before the call is stored.
+    pub async fn flush(&self) {
+        let (ack, done) = oneshot::channel();
+        if self.tx.send(Message::Flush(ack)).await.is_ok() {
+            let _ = done.await;
+        }
+    }
+}
+
+async fn write(store: Store, registry: Arc<Registry>, mut rx: mpsc::Receiver<Message>) {
+    let mut batch = Vec::with_capacity(BATCH);
+    let mut acks = Vec::new();
+    let mut pruned = Instant::now();
+    prune(&store, &registry).await;
+    while let Some(first) = rx.recv().await {
+        let mut next = Some(first);
+        while let Some(message) = next.take() {
+            match message {
+                Message::Row(row) => batch.push(*row),
+                Message::Flush(ack) => acks.push(ack),
+            }
+            if batch.len() < BATCH {
+                next = rx.try_recv().ok();
+            }
+        }
+        store_batch(&store, &mut batch).await;
+        for ack in acks.drain(..) {
+            let _ = ack.send(());
+        }
+        if pruned.elapsed() >= PRUNE_EVERY {
+            pruned = Instant::now();
+            prune(&store, &registry).await;
+        }
+    }
+}
+
+async fn store_batch(store: &Store, batch: &mut Vec<(UsageRow, Option<BodyLog>)>) {
+    if batch.is_empty() {
+        return;
+    }
+    for attempt in 1..=3u64 {
+        match store.insert_usage(batch).await {
+            Ok(()) => {
+                batch.clear();
+                return;
+            }
+            Err(e) if attempt < 3 => {
+                tracing::warn!(error = %e, rows = batch.len(), "storing usage failed; retrying");
+                tokio::time::sleep(Duration::from_millis(100 * attempt)).await;
+            }
+            Err(e) => tracing::error!(error = %e, rows = batch.len(), "usage rows lost"),
+        }
+    }
+    batch.clear();
+}
+
+async fn prune(store: &Store, registry: &Registry) {
+    let logs = registry.snapshot().accounting.logs.clone();
+    let before = omniroute_store::now_ms() - i64::from(logs.max_age_days) * 86_400_000;
+    let max_bytes = i64::try_from(logs.max_megabytes.saturating_mul(1024 * 1024)).unwrap_or(i64::MAX);
+    match store.prune_request_logs(before, max_bytes).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(deleted = n, "request logs pruned"),
+        Err(e) => tracing::warn!(error = %e, "pruning request logs failed"),
+    }
+}

@@ -1,0 +1,37 @@
+//! The client-key check in front of every client route: which of our API keys the client
+//! presented (for usage, budgets and the cache), and a refusal in the client's own format when
+//! `REQUIRE_API_KEY` is on and there is no valid key.
+
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use omniroute_formats::Format;
+
+use super::error::ProxyError;
+use super::forward::reject;
+use crate::AppState;
+use crate::accounting::keys::{self, Caller};
+
+pub async fn identify(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let snapshot = state.registry.snapshot();
+    let known = &snapshot.accounting.api_keys;
+    let presented = keys::presented(request.headers(), request.uri().query());
+    let key = match presented {
+        // Clients often send a placeholder key; hashing is skipped while no key exists.
+        Some(k) if !known.is_empty() => known
+            .get(&keys::hash(state.config.api_key_secret.expose().as_bytes(), k))
+            .cloned(),
+        _ => None,
+    };
+    if key.is_none() && state.config.require_api_key {
+        let format = super::format_of_path(request.uri().path()).unwrap_or(Format::OpenAiChat);
+        let message = if presented.is_some() {
+            "invalid API key: it is not one of this OmniRoute's keys, or it was revoked (create one with POST /api/keys)"
+        } else {
+            "missing API key: this OmniRoute requires one (REQUIRE_API_KEY); send it as `Authorization: Bearer <key>`, `x-api-key` or `x-goog-api-key`"
+        };
+        return reject(format, ProxyError::Unauthorized(message.into()));
+    }
+    request.extensions_mut().insert(Caller { key });
+    next.run(request).await
+}

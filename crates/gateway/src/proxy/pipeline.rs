@@ -1,0 +1,310 @@
+//! One client request from arrival to answer: decode, the caller's budgets, an idempotent
+//! replay, a cache hit, and only then routing. Every outcome — refused, replayed, cached,
+//! answered, failed — becomes one usage row (written off the hot path).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::http::{HeaderMap, HeaderValue};
+use axum::response::Response;
+use omniroute_formats::ir::Usage;
+use omniroute_store::usage::{BodyLog, UsageRow};
+
+use super::error::ProxyError;
+use super::forward::Inbound;
+use super::metered::{Ended, meter};
+use super::progress::LateSlot;
+use super::stream::Tally;
+use super::trace::Trace;
+use crate::AppState;
+use crate::accounting::{budgets, pricing, redact};
+use crate::replay::idempotency::{Begin, Publisher};
+use crate::replay::{Captured, cache};
+
+/// Largest answer kept for an idempotent replay; a longer one is simply not replayed.
+const MAX_REPLAY_BODY: usize = 16 * 1024 * 1024;
+
+/// A usage row in the making.
+struct Ticket {
+    row: UsageRow,
+    started: Instant,
+    /// The redacted request body, when request logging is on.
+    request_log: Option<String>,
+    log_limit: usize,
+}
+
+impl Ticket {
+    fn apply(&mut self, trace: &Trace) {
+        self.row.combo = trace.combo.clone();
+        self.row.attempts = i64::from(trace.attempts);
+        self.row.fallback_reasons = trace.reasons_json();
+        if let Some(served) = &trace.served {
+            self.row.provider = Some(served.provider.clone());
+            self.row.connection_id = Some(served.connection_id.clone());
+            self.row.model = served.model.clone();
+        }
+    }
+
+    fn finish(
+        mut self,
+        state: &AppState,
+        status: u16,
+        usage: Option<&Usage>,
+        ttft: Option<Duration>,
+        response: Option<&[u8]>,
+    ) {
+        let ms = |d: Duration| i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
+        self.row.status = i64::from(status);
+        self.row.latency_ms = ms(self.started.elapsed());
+        self.row.ttft_ms = ttft.map(ms);
+        let snapshot = state.registry.snapshot();
+        if let Some(usage) = usage {
+            let to_i64 = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+            self.row.input_tokens = to_i64(usage.input_tokens);
+            self.row.output_tokens = to_i64(usage.output_tokens);
+            self.row.cached_tokens = to_i64(usage.cached_tokens);
+            self.row.reasoning_tokens = to_i64(usage.reasoning_tokens);
+            if self.row.source == "upstream" {
+                let (price, _) =
+                    pricing::price_of(&state.catalog, &snapshot.accounting.prices, &self.row.model);
+                self.row.cost_usd = pricing::cost(price, usage);
+            }
+        }
+        if let Some(key) = &self.row.api_key_id {
+            state.spend.add(key, self.row.cost_usd, omniroute_store::now_ms());
+        }
+        let log = self.request_log.take().map(|request| BodyLog {
+            request,
+            response: response
+                .map(|body| redact::redact_body(body, &known_keys(&snapshot), self.log_limit))
+                .unwrap_or_default(),
+        });
+        state.recorder.record(self.row, log);
+    }
+}
+
+/// The connections' own keys, masked wherever they appear in a kept body.
+fn known_keys(snapshot: &crate::registry::Snapshot) -> Vec<&str> {
+    snapshot
+        .connections
+        .iter()
+        .filter_map(|c| c.api_key.as_ref().map(|k| k.expose()))
+        .collect()
+}
+
+fn header_is_true(headers: &HeaderMap, name: &str) -> bool {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true") || v.trim() == "1")
+}
+
+/// `Idempotency-Key` or `X-Request-Id`, scoped to the caller's key.
+fn idempotency_key(headers: &HeaderMap, key_id: Option<&str>) -> Option<String> {
+    let value = ["idempotency-key", "x-request-id"]
+        .iter()
+        .find_map(|name| headers.get(*name).and_then(|v| v.to_str().ok()))
+        .map(str::trim)
+        .filter(|v| !v.is_empty())?;
+    Some(format!("{}\n{value}", key_id.unwrap_or("")))
+}
+
+pub async fn handle(state: &AppState, inbound: Inbound<'_>) -> Response {
+    let started = Instant::now();
+    let format = inbound.format;
+    let snapshot = state.registry.snapshot();
+    let book = &snapshot.accounting;
+    let key = inbound.caller.key.clone();
+    let log_limit = usize::try_from(book.logs.max_body_kilobytes.saturating_mul(1024)).unwrap_or(usize::MAX);
+    let mut ticket = Ticket {
+        row: UsageRow {
+            ts: omniroute_store::now_ms(),
+            api_key_id: key.as_ref().map(|k| k.id.clone()),
+            model: inbound.hint.model.unwrap_or_default().to_owned(),
+            client_format: format.as_str().to_owned(),
+            source: "upstream".into(),
+            ..UsageRow::default()
+        },
+        started,
+        request_log: state
+            .config
+            .enable_request_logs
+            .then(|| redact::redact_body(&inbound.body, &known_keys(&snapshot), log_limit)),
+        log_limit,
+    };
+    let request =
+        match omniroute_formats::decode_request(format, &inbound.body, &inbound.hint) {
+            Ok(request) => request,
+            Err(e) => return fail(state, ticket, format, ProxyError::BadRequest(e), None).await,
+        };
+    ticket.row.model = request.model.clone();
+    ticket.row.stream = request.stream;
+
+    if let Some(key) = &key {
+        if let Some(limits) = book.budgets.get(&key.id) {
+            let now = ticket.row.ts;
+            let periods = limits.iter().map(|(p, _)| *p);
+            if let Err(e) = state.spend.ensure(&state.store, &key.id, periods, now).await {
+                tracing::warn!(error = %e, "cannot read spend; budgets checked on what is known");
+            }
+            let verdict =
+                budgets::check(&key.name, limits, |p| state.spend.spent(&key.id, p, now), now);
+            if let Err(refusal) = verdict {
+                let error = ProxyError::OverBudget {
+                    message: refusal.message,
+                    retry_after_ms: refusal.retry_after_ms,
+                };
+                return fail(state, ticket, format, error, None).await;
+            }
+        }
+    }
+
+    let key_id = key.as_ref().map(|k| k.id.as_str());
+    let publisher = match idempotency_key(inbound.headers, key_id) {
+        Some(k) => match state.idempotency.begin(k).await {
+            Begin::Replay(answer) => {
+                ticket.row.source = "replay".into();
+                let response = answer.response(&[("x-omniroute-idempotent-replay", "true")]);
+                ticket.finish(state, answer.status.as_u16(), None, None, Some(&answer.body));
+                return response;
+            }
+            Begin::First(publisher) => Some(publisher),
+        },
+        None => None,
+    };
+
+    let cacheable = book.cache.enabled && !request.stream && request.temperature == Some(0.0);
+    let bypass = header_is_true(inbound.headers, "x-omniroute-no-cache");
+    let cache_key = (cacheable && !bypass)
+        .then(|| cache::key(key_id, format, inbound.hint.model, &inbound.body));
+    let ttl = Duration::from_secs(book.cache.ttl_seconds);
+    if let Some(hit) = cache_key.and_then(|k| state.cache.get(k, ttl, Instant::now())) {
+        ticket.row.source = "cache".into();
+        let response = hit.response(&[("x-omniroute-cache", "hit")]);
+        let mut replay = (*hit).clone();
+        replay.headers.retain(|(name, _)| name != "x-omniroute-cache");
+        if let Some(publisher) = publisher {
+            publisher.publish(replay);
+        }
+        ticket.finish(state, 200, None, None, Some(&hit.body));
+        return response;
+    }
+
+    if request.stream && header_is_true(inbound.headers, "x-omniroute-progress") {
+        if let Some((response, late)) = super::progress::respond(state, &inbound, &request) {
+            return finish_stream(state, ticket, response, None, publisher, Some(late));
+        }
+    }
+
+    let mut trace = Trace::default();
+    let result = super::route::run(state, &inbound, &request, &mut trace).await;
+    ticket.apply(&trace);
+    let mut response = match result {
+        Ok(response) => response,
+        Err(e) => return fail(state, ticket, format, e, publisher).await,
+    };
+    let cache_state = match (cacheable, bypass) {
+        (true, true) => Some("bypass"),
+        (true, false) => Some("miss"),
+        _ => None,
+    };
+    if let Some(value) = cache_state {
+        response
+            .headers_mut()
+            .insert("x-omniroute-cache", HeaderValue::from_static(value));
+    }
+    if request.stream {
+        let ttft = started.elapsed();
+        return finish_stream(state, ticket, response, Some(ttft), publisher, None);
+    }
+    let usage = response.extensions().get::<Usage>().cloned().unwrap_or_default();
+    let (parts, body) = response.into_parts();
+    // The answer is already in memory (non-streaming); this only unwraps it.
+    let bytes = match axum::body::to_bytes(body, usize::MAX).await {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            let error = ProxyError::Internal(format!("cannot read the answer: {e}"));
+            return fail(state, ticket, format, error, publisher).await;
+        }
+    };
+    let answer = Captured::new(parts.status, &parts.headers, bytes.clone());
+    if let Some(k) = cache_key {
+        state.cache.put(k, answer.clone(), &book.cache, Instant::now());
+    }
+    if let Some(publisher) = publisher {
+        publisher.publish(answer);
+    }
+    let status = parts.status.as_u16();
+    ticket.finish(state, status, Some(&usage), Some(started.elapsed()), Some(&bytes));
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+/// A streamed answer: the usage row, the request log and the idempotent replay are finished
+/// when the client's body is done.
+fn finish_stream(
+    state: &AppState,
+    mut ticket: Ticket,
+    response: Response,
+    ttft: Option<Duration>,
+    publisher: Option<Publisher>,
+    late: Option<LateSlot>,
+) -> Response {
+    let tally = response.extensions().get::<Arc<Tally>>().cloned();
+    let status = response.status();
+    let limit = match (&publisher, &ticket.request_log) {
+        (Some(_), _) => MAX_REPLAY_BODY,
+        (None, Some(_)) => ticket.log_limit,
+        (None, None) => 0,
+    };
+    let headers = response.headers().clone();
+    let (parts, body) = response.into_parts();
+    let state = state.clone();
+    let body = meter(body, limit, move |ended: Ended| {
+        let (mut tally, mut ttft, mut failed) = (tally, ttft, None);
+        // With progress, routing finished inside the body: its outcome is in the slot.
+        if let Some(late) = late {
+            let mut late = late.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(trace) = late.trace.take() {
+                ticket.apply(&trace);
+            }
+            tally = late.tally.take().or(tally);
+            ttft = late.ttft.or(ttft);
+            failed = late.error_status;
+        }
+        let usage = tally.as_ref().map(|t| t.usage());
+        let failed = failed.or_else(|| tally.as_ref().and_then(|t| t.error_status()));
+        let status_code = if ended.complete { failed.unwrap_or(status.as_u16()) } else { 499 };
+        if let Some(publisher) = publisher {
+            if ended.complete && !ended.truncated && failed.is_none() {
+                publisher.publish(Captured::new(status, &headers, ended.captured.clone()));
+            }
+        }
+        ticket.finish(&state, status_code, usage.as_ref(), ttft, Some(&ended.captured));
+    });
+    Response::from_parts(parts, body)
+}
+
+async fn fail(
+    state: &AppState,
+    ticket: Ticket,
+    format: omniroute_formats::Format,
+    error: ProxyError,
+    publisher: Option<Publisher>,
+) -> Response {
+    if matches!(
+        error,
+        ProxyError::Upstream { .. } | ProxyError::Unreachable { .. } | ProxyError::Timeout { .. }
+    ) {
+        tracing::warn!(error = %error, "upstream failed");
+    }
+    let response = error.into_response_for(format);
+    let (parts, body) = response.into_parts();
+    // Error bodies are small and already in memory.
+    let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+    if let Some(publisher) = publisher {
+        publisher.publish(Captured::new(parts.status, &parts.headers, bytes.clone()));
+    }
+    ticket.finish(state, parts.status.as_u16(), None, None, Some(&bytes));
+    Response::from_parts(parts, Body::from(bytes))
+}

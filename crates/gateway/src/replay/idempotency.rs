@@ -1,0 +1,168 @@
+//! Idempotency: a request repeated with the same `Idempotency-Key` (or `X-Request-Id`) within
+//! five seconds of the first one finishing gets the first one's answer; a duplicate that
+//! arrives while the first is still running waits for it instead of calling upstream again.
+//! Retryable outcomes (429, 5xx) and answers that never finished are not kept, so a retry of
+//! those runs again.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::sync::watch;
+
+use super::Captured;
+
+/// How long a finished answer is replayed.
+pub const WINDOW: Duration = Duration::from_secs(5);
+
+enum Slot {
+    Running(watch::Receiver<Option<Arc<Captured>>>),
+    Done {
+        answer: Arc<Captured>,
+        until: Instant,
+    },
+}
+
+#[derive(Default)]
+pub struct Idempotency {
+    slots: Mutex<HashMap<String, Slot>>,
+}
+
+pub enum Begin {
+    /// Nobody ran this yet: run it and publish the answer.
+    First(Publisher),
+    /// Finished recently: send this.
+    Replay(Arc<Captured>),
+}
+
+/// The right (and duty) to publish the answer for a key. Dropped without publishing (the
+/// request failed retryably or the client went away), the key is free again and waiters
+/// run the request themselves.
+pub struct Publisher {
+    owner: Arc<Idempotency>,
+    key: String,
+    tx: watch::Sender<Option<Arc<Captured>>>,
+    published: bool,
+}
+
+impl Idempotency {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Slot>> {
+        match self.slots.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        }
+    }
+
+    /// Claims `key`, or waits for whoever holds it.
+    pub async fn begin(self: &Arc<Self>, key: String) -> Begin {
+        loop {
+            let mut waiting = {
+                let mut slots = self.lock();
+                let now = Instant::now();
+                slots.retain(|_, slot| !matches!(slot, Slot::Done { until, .. } if *until <= now));
+                match slots.get(&key) {
+                    Some(Slot::Done { answer, .. }) => return Begin::Replay(answer.clone()),
+                    Some(Slot::Running(rx)) => rx.clone(),
+                    None => {
+                        let (tx, rx) = watch::channel(None);
+                        slots.insert(key.clone(), Slot::Running(rx));
+                        return Begin::First(Publisher {
+                            owner: self.clone(),
+                            key,
+                            tx,
+                            published: false,
+                        });
+                    }
+                }
+            };
+            if let Ok(answer) = waiting.wait_for(Option::is_some).await {
+                if let Some(answer) = answer.as_ref() {
+                    return Begin::Replay(answer.clone());
+                }
+            }
+            // The first request gave up without an answer: try to become the first.
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl Publisher {
+    /// Publishes a finished answer: kept for `WINDOW` unless it is worth retrying.
+    pub fn publish(mut self, answer: Captured) {
+        let status = answer.status.as_u16();
+        if status == 429 || status >= 500 {
+            return;
+        }
+        let answer = Arc::new(answer);
+        self.owner.lock().insert(
+            self.key.clone(),
+            Slot::Done {
+                answer: answer.clone(),
+                until: Instant::now() + WINDOW,
+            },
+        );
+        self.published = true;
+        self.tx.send_replace(Some(answer));
+    }
+}
+
+impl Drop for Publisher {
+    fn drop(&mut self) {
+        if !self.published {
+            let mut slots = self.owner.lock();
+            if matches!(slots.get(&self.key), Some(Slot::Running(_))) {
+                slots.remove(&self.key);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Bytes;
+    use axum::http::{HeaderMap, StatusCode};
+
+    fn answer(status: u16, body: &'static str) -> Captured {
+        Captured::new(StatusCode::from_u16(status).unwrap(), &HeaderMap::new(), Bytes::from_static(body.as_bytes()))
+    }
+
+    #[tokio::test]
+    async fn a_duplicate_waits_for_the_first_and_gets_its_answer() {
+        let idem = Arc::new(Idempotency::default());
+        let Begin::First(first) = idem.begin("k".into()).await else { panic!("first") };
+        let waiter = {
+            let idem = idem.clone();
+            tokio::spawn(async move { idem.begin("k".into()).await })
+        };
+        tokio::task::yield_now().await;
+        first.publish(answer(200, "one"));
+        let Begin::Replay(got) = waiter.await.unwrap() else { panic!("replay") };
+        assert_eq!(got.body, "one");
+        let Begin::Replay(again) = idem.begin("k".into()).await else { panic!("replay") };
+        assert_eq!(again.body, "one");
+        assert!(matches!(idem.begin("other".into()).await, Begin::First(_)));
+    }
+
+    #[tokio::test]
+    async fn retryable_or_abandoned_answers_free_the_key() {
+        let idem = Arc::new(Idempotency::default());
+        let Begin::First(first) = idem.begin("k".into()).await else { panic!() };
+        first.publish(answer(503, "down"));
+        let Begin::First(second) = idem.begin("k".into()).await else { panic!("503 is retried") };
+        let waiter = {
+            let idem = idem.clone();
+            tokio::spawn(async move { matches!(idem.begin("k".into()).await, Begin::First(_)) })
+        };
+        tokio::task::yield_now().await;
+        drop(second);
+        assert!(waiter.await.unwrap(), "the waiter runs the request itself");
+    }
+}

@@ -1,0 +1,355 @@
+//! The `usage` and `request_logs` tables: one row per client request, written in batches by
+//! the gateway's recorder, read back filtered and grouped for the dashboard and budgets.
+
+use serde::Serialize;
+use sqlx::{FromRow, QueryBuilder, Sqlite};
+
+use crate::{Store, StoreError};
+
+/// One request as recorded.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, FromRow)]
+#[serde(rename_all = "camelCase")]
+pub struct UsageRow {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
+    /// Unix ms when the request arrived.
+    pub ts: i64,
+    pub api_key_id: Option<String>,
+    pub combo: Option<String>,
+    pub provider: Option<String>,
+    pub connection_id: Option<String>,
+    /// The model that served (`provider/model`), else the one asked for.
+    pub model: String,
+    pub client_format: String,
+    pub stream: bool,
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+    pub cached_tokens: i64,
+    pub reasoning_tokens: i64,
+    pub cost_usd: f64,
+    pub latency_ms: i64,
+    pub ttft_ms: Option<i64>,
+    pub status: i64,
+    pub attempts: i64,
+    /// JSON `[{target, reason}]` of the targets skipped or failed before the answer.
+    pub fallback_reasons: Option<String>,
+    /// `upstream`, `cache` or `replay`.
+    pub source: String,
+}
+
+/// Bodies kept for a request when request logging is on (already redacted).
+#[derive(Debug, Clone, Default)]
+pub struct BodyLog {
+    pub request: String,
+    pub response: String,
+}
+
+/// Which rows `usage_summary` and `usage_rows` read.
+#[derive(Debug, Clone, Default)]
+pub struct UsageFilter {
+    pub from_ms: Option<i64>,
+    pub to_ms: Option<i64>,
+    pub provider: Option<String>,
+    pub model: Option<String>,
+    pub key_id: Option<String>,
+}
+
+/// How `usage_summary` groups.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grouping {
+    Hour,
+    Day,
+    Provider,
+    Model,
+    Key,
+    Combo,
+}
+
+impl Grouping {
+    fn expression(self) -> &'static str {
+        match self {
+            Self::Hour => "CAST((ts / 3600000) * 3600000 AS TEXT)",
+            Self::Day => "CAST((ts / 86400000) * 86400000 AS TEXT)",
+            Self::Provider => "COALESCE(provider, '')",
+            Self::Model => "model",
+            Self::Key => "COALESCE(api_key_id, '')",
+            Self::Combo => "COALESCE(combo, '')",
+        }
+    }
+}
+
+/// Sums over a set of rows.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, FromRow)]
+#[serde(rename_all = "camelCase")]
+pub struct UsageTotals {
+    /// The group's value (absent for the overall totals).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    pub requests: i64,
+    pub errors: i64,
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+    pub cached_tokens: i64,
+    pub reasoning_tokens: i64,
+    pub cost_usd: f64,
+    pub avg_latency_ms: f64,
+}
+
+/// A kept request body pair.
+#[derive(Debug, Clone, PartialEq, Serialize, FromRow)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestLog {
+    pub id: i64,
+    pub usage_id: Option<i64>,
+    pub ts: i64,
+    pub request_body: Option<String>,
+    pub response_body: Option<String>,
+}
+
+fn push_filter(query: &mut QueryBuilder<'_, Sqlite>, filter: &UsageFilter) {
+    query.push(" WHERE 1 = 1");
+    if let Some(from) = filter.from_ms {
+        query.push(" AND ts >= ").push_bind(from);
+    }
+    if let Some(to) = filter.to_ms {
+        query.push(" AND ts < ").push_bind(to);
+    }
+    if let Some(provider) = &filter.provider {
+        query.push(" AND provider = ").push_bind(provider.clone());
+    }
+    if let Some(model) = &filter.model {
+        query.push(" AND model = ").push_bind(model.clone());
+    }
+    if let Some(key) = &filter.key_id {
+        query.push(" AND api_key_id = ").push_bind(key.clone());
+    }
+}
+
+const TOTALS: &str = "COUNT(*) AS requests, \
+     COALESCE(SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END), 0) AS errors, \
+     COALESCE(SUM(input_tokens), 0) AS input_tokens, COALESCE(SUM(output_tokens), 0) AS output_tokens, \
+     COALESCE(SUM(cached_tokens), 0) AS cached_tokens, COALESCE(SUM(reasoning_tokens), 0) AS reasoning_tokens, \
+     COALESCE(SUM(cost_usd), 0.0) AS cost_usd, COALESCE(AVG(latency_ms), 0.0) AS avg_latency_ms";
+
+impl Store {
+    /// Writes a batch of rows (and their bodies) in one transaction; marks the keys used.
+    pub async fn insert_usage(&self, rows: &[(UsageRow, Option<BodyLog>)]) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
+        for (row, log) in rows {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO usage (ts, api_key_id, combo, provider, connection_id, model, client_format, \
+                 stream, input_tokens, output_tokens, cached_tokens, reasoning_tokens, cost_usd, latency_ms, \
+                 ttft_ms, status, attempts, fallback_reasons, source) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            )
+            .bind(row.ts)
+            .bind(&row.api_key_id)
+            .bind(&row.combo)
+            .bind(&row.provider)
+            .bind(&row.connection_id)
+            .bind(&row.model)
+            .bind(&row.client_format)
+            .bind(row.stream)
+            .bind(row.input_tokens)
+            .bind(row.output_tokens)
+            .bind(row.cached_tokens)
+            .bind(row.reasoning_tokens)
+            .bind(row.cost_usd)
+            .bind(row.latency_ms)
+            .bind(row.ttft_ms)
+            .bind(row.status)
+            .bind(row.attempts)
+            .bind(&row.fallback_reasons)
+            .bind(if row.source.is_empty() { "upstream" } else { row.source.as_str() })
+            .fetch_one(&mut *tx)
+            .await?;
+            if let Some(log) = log {
+                sqlx::query(
+                    "INSERT INTO request_logs (usage_id, ts, request_body, response_body) VALUES (?, ?, ?, ?)",
+                )
+                .bind(id)
+                .bind(row.ts)
+                .bind(&log.request)
+                .bind(&log.response)
+                .execute(&mut *tx)
+                .await?;
+            }
+            if let Some(key) = &row.api_key_id {
+                sqlx::query("UPDATE api_keys SET last_used_at = MAX(COALESCE(last_used_at, 0), ?) WHERE id = ?")
+                    .bind(row.ts)
+                    .bind(key)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Totals over the filtered rows, and per group when `grouping` is given.
+    pub async fn usage_summary(
+        &self,
+        filter: &UsageFilter,
+        grouping: Option<Grouping>,
+    ) -> Result<(UsageTotals, Vec<UsageTotals>), StoreError> {
+        let mut query = QueryBuilder::<Sqlite>::new(format!("SELECT NULL AS \"group\", {TOTALS} FROM usage"));
+        push_filter(&mut query, filter);
+        let totals: UsageTotals = query.build_query_as().fetch_one(self.pool()).await?;
+        let Some(grouping) = grouping else {
+            return Ok((totals, Vec::new()));
+        };
+        let expr = grouping.expression();
+        let mut query =
+            QueryBuilder::<Sqlite>::new(format!("SELECT {expr} AS \"group\", {TOTALS} FROM usage"));
+        push_filter(&mut query, filter);
+        query.push(format!(" GROUP BY {expr} ORDER BY {expr}"));
+        let groups = query.build_query_as().fetch_all(self.pool()).await?;
+        Ok((totals, groups))
+    }
+
+    /// The newest filtered rows, at most `limit`.
+    pub async fn usage_rows(&self, filter: &UsageFilter, limit: i64) -> Result<Vec<UsageRow>, StoreError> {
+        let mut query = QueryBuilder::<Sqlite>::new(
+            "SELECT id, ts, api_key_id, combo, provider, connection_id, model, client_format, stream, \
+             input_tokens, output_tokens, cached_tokens, reasoning_tokens, cost_usd, latency_ms, ttft_ms, \
+             status, attempts, fallback_reasons, source FROM usage",
+        );
+        push_filter(&mut query, filter);
+        query.push(" ORDER BY ts DESC, id DESC LIMIT ").push_bind(limit);
+        Ok(query.build_query_as().fetch_all(self.pool()).await?)
+    }
+
+    /// What `key_id` spent since `since_ms` (for budgets after a restart).
+    pub async fn spend_since(&self, key_id: &str, since_ms: i64) -> Result<f64, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT COALESCE(SUM(cost_usd), 0.0) FROM usage WHERE api_key_id = ? AND ts >= ?",
+        )
+        .bind(key_id)
+        .bind(since_ms)
+        .fetch_one(self.pool())
+        .await?)
+    }
+
+    /// The newest kept bodies, at most `limit`, optionally of one usage row.
+    pub async fn request_logs(&self, usage_id: Option<i64>, limit: i64) -> Result<Vec<RequestLog>, StoreError> {
+        let mut query = QueryBuilder::<Sqlite>::new(
+            "SELECT id, usage_id, ts, request_body, response_body FROM request_logs",
+        );
+        if let Some(id) = usage_id {
+            query.push(" WHERE usage_id = ").push_bind(id);
+        }
+        query.push(" ORDER BY ts DESC, id DESC LIMIT ").push_bind(limit);
+        Ok(query.build_query_as().fetch_all(self.pool()).await?)
+    }
+
+    /// Deletes bodies older than `before_ms`, then the oldest until at most `max_bytes` remain.
+    /// Returns how many were deleted.
+    pub async fn prune_request_logs(&self, before_ms: i64, max_bytes: i64) -> Result<u64, StoreError> {
+        let mut deleted = sqlx::query("DELETE FROM request_logs WHERE ts < ?")
+            .bind(before_ms)
+            .execute(self.pool())
+            .await?
+            .rows_affected();
+        let total: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(SUM(LENGTH(request_body) + LENGTH(response_body)), 0) FROM request_logs",
+        )
+        .fetch_one(self.pool())
+        .await?;
+        if total > max_bytes {
+            // Keep the newest rows whose running size fits.
+            deleted += sqlx::query(
+                "DELETE FROM request_logs WHERE id NOT IN (SELECT id FROM (SELECT id, SUM(LENGTH(request_body) + \
+                 LENGTH(response_body)) OVER (ORDER BY ts DESC, id DESC) AS running FROM request_logs) \
+                 WHERE running <= ?)",
+            )
+            .bind(max_bytes)
+            .execute(self.pool())
+            .await?
+            .rows_affected();
+        }
+        Ok(deleted)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(ts: i64, provider: &str, cost: f64, key: Option<&str>) -> UsageRow {
+        UsageRow {
+            ts,
+            provider: Some(provider.into()),
+            model: format!("{provider}/m"),
+            client_format: "openai".into(),
+            input_tokens: 10,
+            output_tokens: 5,
+            cost_usd: cost,
+            status: 200,
+            attempts: 1,
+            api_key_id: key.map(str::to_owned),
+            ..Default::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn rows_are_summed_grouped_and_filtered() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).await.unwrap();
+        let key = store.create_api_key("k", "h", "hint").await.unwrap();
+        store
+            .insert_usage(&[
+                (row(1_000, "a", 0.5, Some(&key.id)), None),
+                (row(3_600_000 + 5, "b", 0.25, None), None),
+                (
+                    row(7_200_000, "a", 1.0, Some(&key.id)),
+                    Some(BodyLog { request: "{}".into(), response: "{}".into() }),
+                ),
+            ])
+            .await
+            .unwrap();
+        let (totals, groups) = store
+            .usage_summary(&UsageFilter::default(), Some(Grouping::Provider))
+            .await
+            .unwrap();
+        assert_eq!(totals.requests, 3);
+        assert_eq!(totals.input_tokens, 30);
+        assert!((totals.cost_usd - 1.75).abs() < 1e-9);
+        assert_eq!(groups.len(), 2);
+        assert_eq!(groups[0].group.as_deref(), Some("a"));
+        assert_eq!(groups[0].requests, 2);
+        let (_, hours) = store
+            .usage_summary(&UsageFilter::default(), Some(Grouping::Hour))
+            .await
+            .unwrap();
+        let buckets: Vec<_> = hours.iter().map(|g| g.group.clone().unwrap()).collect();
+        assert_eq!(buckets, ["0", "3600000", "7200000"]);
+        let filter = UsageFilter { from_ms: Some(2_000), key_id: Some(key.id.clone()), ..Default::default() };
+        let rows = store.usage_rows(&filter, 10).await.unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].ts, 7_200_000);
+        assert!((store.spend_since(&key.id, 0).await.unwrap() - 1.5).abs() < 1e-9);
+        let keys = store.api_keys().await.unwrap();
+        assert_eq!(keys[0].last_used_at, Some(7_200_000));
+        assert_eq!(store.request_logs(None, 10).await.unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn request_logs_are_pruned_by_age_and_size() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).await.unwrap();
+        let body = |n: usize| Some(BodyLog { request: "x".repeat(n), response: String::new() });
+        store
+            .insert_usage(&[
+                (row(100, "a", 0.0, None), body(10)),
+                (row(200, "a", 0.0, None), body(100)),
+                (row(300, "a", 0.0, None), body(100)),
+                (row(400, "a", 0.0, None), body(100)),
+            ])
+            .await
+            .unwrap();
+        assert_eq!(store.prune_request_logs(150, 1_000).await.unwrap(), 1);
+        assert_eq!(store.prune_request_logs(0, 250).await.unwrap(), 1);
+        let left: Vec<i64> = store.request_logs(None, 10).await.unwrap().iter().map(|l| l.ts).collect();
+        assert_eq!(left, [400, 300]);
+    }
+}
