@@ -86,6 +86,7 @@ impl Gateway {
             .map_err(|e| StartError::Internal(e.to_string()))?;
         let clients = crate::outbound::Clients::new(config.upstream_timeout);
         let registry = Arc::new(crate::registry::Registry::load(&store, &secrets).await?);
+        let access = Arc::new(crate::access::Access::load(&store, &config).await?);
         let state = AppState {
             registry,
             config: Arc::new(config),
@@ -95,6 +96,7 @@ impl Gateway {
             clients: Arc::new(clients),
             health: Arc::default(),
             started: Instant::now(),
+            access,
         };
         let app = routes::app(state).into_make_service_with_connect_info::<SocketAddr>();
         let (stop_tx, stop_rx) = watch::channel(false);

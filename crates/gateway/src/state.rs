@@ -21,4 +21,6 @@ pub struct AppState {
     /// Pooled upstream clients: direct, and one per proxy in use.
     pub clients: Arc<crate::outbound::Clients>,
     pub started: Instant,
+    /// Login failures, revoked sessions and the password record (`crate::access`).
+    pub access: Arc<crate::access::Access>,
 }
