@@ -27,8 +27,13 @@ impl TestGateway {
         let config = test_config(data_dir.path(), vars)?;
         let listener = omniroute_gateway::bind(&config).await?;
         let handle = Gateway::start(config, listener).await?;
+        let mut addr = handle.local_addr();
+        // A gateway bound to every interface (`HOSTNAME=0.0.0.0`) is reached over loopback.
+        if addr.ip().is_unspecified() {
+            addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+        }
         Ok(Self {
-            url: format!("http://{}", handle.local_addr()),
+            url: format!("http://{addr}"),
             data_dir,
             handle: Some(handle),
         })
@@ -70,7 +75,13 @@ impl TestGateway {
 fn test_config(data_dir: &Path, vars: &[(&str, &str)]) -> anyhow::Result<Config> {
     let overrides = Overrides {
         port: Some("0".into()),
-        host: Some("127.0.0.1".into()),
+        // `HOSTNAME` among `vars` picks the bind address (as the flag would); loopback otherwise.
+        host: Some(
+            vars.iter()
+                .find(|(k, _)| *k == "HOSTNAME")
+                .map_or("127.0.0.1", |(_, v)| *v)
+                .into(),
+        ),
         data_dir: Some(data_dir.to_path_buf()),
     };
     let lookup = |name: &str| {

@@ -12,6 +12,11 @@ use serde::Serialize;
 pub enum ErrorCode {
     /// 400: the request body or a parameter is malformed.
     InvalidRequest,
+    /// 401: a session is required and none (or an invalid one) was presented, or a wrong
+    /// password.
+    Unauthorized,
+    /// 403: refused by access control (IP lists, Host or Origin checks).
+    Forbidden,
     /// 404: no such resource or path.
     NotFound,
     /// 405: the path exists but not with this method.
@@ -22,6 +27,8 @@ pub enum ErrorCode {
     PayloadTooLarge,
     /// 415: the body is not JSON.
     UnsupportedMediaType,
+    /// 429: too many attempts (login lockout); `Retry-After` says for how long.
+    TooManyRequests,
     /// 500: a fault of ours; the message says what failed.
     Internal,
     /// 503: a dependency (the database) is unavailable.
@@ -32,11 +39,14 @@ impl ErrorCode {
     pub fn status(self) -> StatusCode {
         match self {
             Self::InvalidRequest => StatusCode::BAD_REQUEST,
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Forbidden => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict => StatusCode::CONFLICT,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         }

@@ -2,6 +2,7 @@
 //! `Gateway::start(config, listener)` serves until `Handle::shutdown`; the headless binary and
 //! the desktop shell both drive it through this one entry point.
 
+pub mod access;
 mod access_log;
 pub mod accounting;
 pub mod admin;

@@ -87,6 +87,7 @@ impl Gateway {
         let clients = crate::outbound::Clients::new(config.upstream_timeout);
         let registry = Arc::new(crate::registry::Registry::load(&store, &secrets).await?);
         let recorder = crate::accounting::usage::Recorder::start(store.clone(), registry.clone());
+        let access = Arc::new(crate::access::Access::load(&store, &config).await?);
         let state = AppState {
             recorder: recorder.clone(),
             spend: Arc::default(),
@@ -100,6 +101,7 @@ impl Gateway {
             clients: Arc::new(clients),
             health: Arc::default(),
             started: Instant::now(),
+            access,
         };
         let app = routes::app(state).into_make_service_with_connect_info::<SocketAddr>();
         let (stop_tx, stop_rx) = watch::channel(false);

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 
 use omniroute_routing::combo::{Strategy, Target};
 
-use crate::admin::settings::RoutingSettings;
+use crate::admin::settings::{RoutingSettings, SecuritySettings};
 use crate::outbound::{ProxyConfig, ProxySettings};
 
 /// The settings section holding the active combo's name.
@@ -87,6 +87,9 @@ pub struct Snapshot {
     /// The combo `auto`/`active` name (the tray's choice).
     pub active_combo: Option<String>,
     pub routing: RoutingSettings,
+    pub security: SecuritySettings,
+    /// `security.ipAllow`/`ipDeny`, parsed for the access middleware.
+    pub ip_rules: crate::access::IpRules,
     pub profiles: crate::admin::resilience::Profiles,
     pub lockouts: Vec<omniroute_store::lockouts::Lockout>,
     /// API keys, prices, budgets, cache and log settings.
@@ -159,6 +162,17 @@ impl Registry {
             };
             connections.push(LiveConnection { row, api_key });
         }
+        let security: SecuritySettings = match store.settings_section("security").await? {
+            Some(value) => serde_json::from_value(value).unwrap_or_default(),
+            None => SecuritySettings::default(),
+        };
+        let ip_rules = crate::access::IpRules::parse(&security.ip_allow, &security.ip_deny)
+            .unwrap_or_else(|e| {
+                // PATCH validates the lists, so only a hand-edited database gets here; refusing
+                // everyone would lock the owner out of the dashboard that fixes it.
+                tracing::warn!(error = %e, "stored IP access lists unreadable; not applying them");
+                crate::access::IpRules::default()
+            });
         let snapshot = Arc::new(Snapshot {
             nodes: store.nodes().await?,
             connections,
@@ -204,6 +218,8 @@ impl Registry {
                 Some(value) => serde_json::from_value(value).unwrap_or_default(),
                 None => RoutingSettings::default(),
             },
+            security,
+            ip_rules,
         });
         match self.current.write() {
             Ok(mut guard) => *guard = snapshot,

@@ -8,10 +8,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 
 use crate::admin::{
-    combos, health, keys, models, nodes, providers, proxy as proxy_settings, resilience, settings,
-    usage,
+    auth, combos, health, keys, models, nodes, providers, proxy as proxy_settings, resilience,
+    settings, usage,
 };
-use crate::{AppState, ErrorCode, access_log, error::ApiError, proxy};
+use crate::{AppState, ErrorCode, access, access_log, error::ApiError, proxy};
 
 pub fn app(state: AppState) -> Router {
     // Clients differ on the base URL: with `/v1`, without it (Codex), or with it doubled
@@ -67,6 +67,10 @@ pub fn app(state: AppState) -> Router {
         .merge(client_api)
         .route("/healthz", get(health::liveness))
         .route("/api/health", get(health::report))
+        .route("/api/auth/login", post(auth::login))
+        .route("/api/auth/logout", post(auth::logout))
+        .route("/api/auth/password", post(auth::change_password))
+        .route("/api/auth/status", get(auth::status))
         .route("/api/settings", get(settings::get).patch(settings::patch))
         .route(
             "/api/settings/proxy",
@@ -143,6 +147,7 @@ pub fn app(state: AppState) -> Router {
         )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(state.clone(), access::guard))
         .layer(middleware::from_fn(access_log::log_request))
         .with_state(state)
 }

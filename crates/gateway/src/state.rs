@@ -27,4 +27,6 @@ pub struct AppState {
     pub spend: Arc<crate::accounting::budgets::Spend>,
     pub cache: Arc<crate::replay::cache::ResponseCache>,
     pub idempotency: Arc<crate::replay::idempotency::Idempotency>,
+    /// Login failures, revoked sessions and the password record (`crate::access`).
+    pub access: Arc<crate::access::Access>,
 }

@@ -122,6 +122,8 @@ impl Settings {
         if self.routing.sticky_limit == 0 {
             return Err(ApiError::invalid("routing.stickyLimit must be at least 1"));
         }
+        crate::access::IpRules::parse(&self.security.ip_allow, &self.security.ip_deny)
+            .map_err(|e| ApiError::invalid(e.to_string()))?;
         Ok(())
     }
 }

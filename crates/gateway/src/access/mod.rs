@@ -1,0 +1,352 @@
+//! Who may use the gateway (SPEC §8): one middleware in front of every route applies, in order,
+//! the IP allow/deny lists (all routes), the DNS-rebinding `Host` check (all routes, loopback
+//! binds), the CSRF `Origin` check (management routes) and, on a non-loopback bind, the session
+//! requirement of `/api/*`. The client API (`/v1`, …) is governed by API keys, not sessions.
+//! The state behind it — login failures, revoked sessions, the password record — is `Access`.
+
+pub mod cidr;
+pub mod jwt;
+pub mod limiter;
+pub mod origin;
+pub mod password;
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::{Mutex, MutexGuard, RwLock};
+use std::time::Duration;
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use omniroute_store::{Store, StoreError};
+
+pub use cidr::IpRules;
+use jwt::{Claims, TokenError};
+use limiter::LoginLimiter;
+use origin::BrowserPolicy;
+use password::PasswordRecord;
+
+use crate::error::{ApiError, ErrorCode};
+use crate::{AppState, Config};
+
+/// The session cookie's name.
+pub const COOKIE: &str = "omniroute_session";
+/// How long a session lasts; logging in again is the only renewal.
+pub const SESSION_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
+const SUBJECT: &str = "admin";
+
+/// The client's address as the access middleware saw it, for handlers (the login rate limit).
+/// Taken from the TCP peer only: `X-Forwarded-For` is not trusted, so behind a reverse proxy
+/// every client shares the proxy's address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientIp(pub IpAddr);
+
+/// Access-control state shared by the middleware and the `/api/auth` handlers.
+#[derive(Debug)]
+pub struct Access {
+    pub policy: BrowserPolicy,
+    limiter: Mutex<LoginLimiter>,
+    /// Logged-out session ids with their expiry (Unix s), dropped once expired.
+    revoked: Mutex<HashMap<String, i64>>,
+    password: RwLock<PasswordRecord>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+pub fn now_secs() -> i64 {
+    omniroute_store::now_ms() / 1000
+}
+
+impl Access {
+    /// Reads the stored password record; an unreadable one counts as "never set".
+    pub async fn load(store: &Store, config: &Config) -> Result<Self, StoreError> {
+        let record = match store.settings_section(password::SECTION).await? {
+            Some(value) => serde_json::from_value(value).unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "stored password record unreadable; INITIAL_PASSWORD applies");
+                PasswordRecord::default()
+            }),
+            None => PasswordRecord::default(),
+        };
+        Ok(Self::new(config, record))
+    }
+
+    pub fn new(config: &Config, record: PasswordRecord) -> Self {
+        Self {
+            policy: BrowserPolicy::new(config.host, &config.base_url),
+            limiter: Mutex::default(),
+            revoked: Mutex::default(),
+            password: RwLock::new(record),
+        }
+    }
+
+    pub fn password(&self) -> PasswordRecord {
+        match self.password.read() {
+            Ok(guard) => guard.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Puts a newly stored record in force: sessions issued under the previous one stop working.
+    pub fn set_password(&self, record: PasswordRecord) {
+        match self.password.write() {
+            Ok(mut guard) => *guard = record,
+            Err(poisoned) => *poisoned.into_inner() = record,
+        }
+    }
+
+    pub fn limiter(&self) -> MutexGuard<'_, LoginLimiter> {
+        lock(&self.limiter)
+    }
+
+    /// A new session token and its expiry (Unix s).
+    pub fn issue(&self, secret: &[u8], now: i64) -> Result<(String, i64), TokenError> {
+        let mut id = [0u8; 16];
+        getrandom::fill(&mut id).map_err(|_| TokenError::Key)?;
+        let exp = now + i64::try_from(SESSION_TTL.as_secs()).unwrap_or(i64::MAX / 2);
+        let claims = Claims {
+            sub: SUBJECT.into(),
+            iat: now,
+            exp,
+            jti: id.iter().map(|b| format!("{b:02x}")).collect(),
+            pwc: self.password().changed_at,
+        };
+        Ok((jwt::sign(&claims, secret)?, exp))
+    }
+
+    /// The valid session presented by `headers` (cookie or `Authorization: Bearer`), if any.
+    pub fn session(&self, headers: &HeaderMap, secret: &[u8], now: i64) -> Option<Claims> {
+        let claims = jwt::verify(session_token(headers)?, secret, now).ok()?;
+        if claims.sub != SUBJECT || claims.pwc != self.password().changed_at {
+            return None;
+        }
+        if lock(&self.revoked).contains_key(&claims.jti) {
+            return None;
+        }
+        Some(claims)
+    }
+
+    /// Ends a session before its expiry (logout).
+    pub fn revoke(&self, claims: &Claims, now: i64) {
+        let mut revoked = lock(&self.revoked);
+        revoked.retain(|_, exp| *exp > now);
+        revoked.insert(claims.jti.clone(), claims.exp);
+    }
+}
+
+/// The session token in the request: `Authorization: Bearer …` first, then the cookie.
+pub fn session_token(headers: &HeaderMap) -> Option<&str> {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim);
+    bearer.or_else(|| {
+        headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(name, _)| *name == COOKIE)
+            .map(|(_, value)| value.trim())
+    })
+}
+
+/// Paths of the client API, which sessions and the `Origin` check leave alone.
+fn is_client_api(path: &str) -> bool {
+    const BARE: [&str; 8] = [
+        "/chat/completions",
+        "/messages",
+        "/messages/count_tokens",
+        "/responses",
+        "/models",
+        "/embeddings",
+        "/images/generations",
+        "/audio/transcriptions",
+    ];
+    path == "/v1"
+        || path.starts_with("/v1/")
+        || path == "/v1beta"
+        || path.starts_with("/v1beta/")
+        || path == "/healthz"
+        || path == "/metrics"
+        || BARE.contains(&path)
+}
+
+/// Management paths reachable without a session on a non-loopback bind. `/api/health` is not one
+/// of them (it shows the data directory, breakers and lockouts); load balancers use `/healthz`.
+fn is_public(path: &str) -> bool {
+    matches!(
+        path,
+        "/api/auth/login" | "/api/auth/status" | "/api/auth/logout"
+    )
+}
+
+fn forbidden(message: String) -> Response {
+    ApiError::new(ErrorCode::Forbidden, message).into_response()
+}
+
+/// The access middleware; see the module documentation for the order of checks.
+pub async fn guard(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let ip = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| {
+            c.0.ip().to_canonical()
+        });
+    if !state.registry.snapshot().ip_rules.permits(ip) {
+        return forbidden(format!(
+            "address {ip} is not allowed to use this gateway (Settings → Security → IP access control)"
+        ));
+    }
+    let headers = request.headers();
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .or_else(|| request.uri().authority().map(|a| a.as_str()));
+    let policy = &state.access.policy;
+    if !policy.host_allowed(host) {
+        return forbidden(format!(
+            "foreign Host header '{}': this gateway listens on a loopback address and answers only \
+             to localhost, 127.0.0.1, [::1] and BASE_URL's host",
+            host.unwrap_or_default()
+        ));
+    }
+    let path = request.uri().path();
+    if !is_client_api(path) {
+        let origin = headers
+            .get(header::ORIGIN)
+            .map(|v| v.to_str().unwrap_or("?"));
+        if !policy.origin_allowed(origin, host) {
+            return forbidden(format!(
+                "cross-origin request refused: Origin '{}' is not this gateway",
+                origin.unwrap_or_default()
+            ));
+        }
+        let needs_session = !policy.loopback && path.starts_with("/api/") && !is_public(path);
+        if needs_session
+            && state
+                .access
+                .session(
+                    headers,
+                    state.config.jwt_secret.expose().as_bytes(),
+                    now_secs(),
+                )
+                .is_none()
+        {
+            return ApiError::new(
+                ErrorCode::Unauthorized,
+                "sign in first: on a non-loopback address the management API needs a session \
+                 (POST /api/auth/login, then the omniroute_session cookie or \
+                 Authorization: Bearer <token>)",
+            )
+            .into_response();
+        }
+    }
+    request.extensions_mut().insert(ClientIp(ip));
+    next.run(request).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    #[test]
+    fn client_api_paths_are_told_apart() {
+        for client in [
+            "/v1/chat/completions",
+            "/v1/models",
+            "/v1/v1/messages",
+            "/v1beta/models/gemini:generateContent",
+            "/chat/completions",
+            "/responses",
+            "/models",
+            "/healthz",
+        ] {
+            assert!(is_client_api(client), "{client}");
+        }
+        for management in [
+            "/api/combos",
+            "/",
+            "/v1x",
+            "/api/auth/login",
+            "/modelsx",
+            "/dashboard",
+        ] {
+            assert!(!is_client_api(management), "{management}");
+        }
+    }
+
+    #[test]
+    fn tokens_come_from_bearer_or_cookie() {
+        let mut h = HeaderMap::new();
+        assert_eq!(session_token(&h), None);
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("theme=dark; omniroute_session=abc.def.ghi; x=1"),
+        );
+        assert_eq!(session_token(&h), Some("abc.def.ghi"));
+        h.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer t.o.k"),
+        );
+        assert_eq!(session_token(&h), Some("t.o.k"));
+    }
+
+    fn access() -> Access {
+        let config = Config::from_env(
+            |k| (k == "HOME").then(|| "/h".to_owned()),
+            &crate::Overrides::default(),
+        )
+        .unwrap();
+        Access::new(&config, PasswordRecord::default())
+    }
+
+    fn bearer(token: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_str(&format!("Bearer {token}")).unwrap(),
+        );
+        h
+    }
+
+    #[test]
+    fn sessions_end_on_logout_expiry_and_password_change() {
+        let a = access();
+        let (token, exp) = a.issue(b"s", 1_000).unwrap();
+        assert_eq!(exp, 1_000 + 7 * 24 * 3600);
+        let claims = a.session(&bearer(&token), b"s", 1_001).unwrap();
+        assert!(a.session(&bearer(&token), b"other", 1_001).is_none());
+        assert!(a.session(&bearer(&token), b"s", exp).is_none(), "expired");
+
+        let (other, _) = a.issue(b"s", 1_000).unwrap();
+        a.revoke(&claims, 1_002);
+        assert!(
+            a.session(&bearer(&token), b"s", 1_003).is_none(),
+            "logged out"
+        );
+        assert!(
+            a.session(&bearer(&other), b"s", 1_003).is_some(),
+            "only that one"
+        );
+
+        a.set_password(PasswordRecord {
+            password_hash: Some("$argon2id$…".into()),
+            changed_at: 1_004_000,
+        });
+        assert!(
+            a.session(&bearer(&other), b"s", 1_005).is_none(),
+            "older password"
+        );
+        let (fresh, _) = a.issue(b"s", 1_004).unwrap();
+        assert!(a.session(&bearer(&fresh), b"s", 1_005).is_some());
+    }
+}
