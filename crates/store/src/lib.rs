@@ -2,6 +2,7 @@
 //! migrations, one module per table, and secrets kept out of plain columns.
 
 pub mod aliases;
+pub mod backups;
 pub mod combos;
 pub mod connections;
 pub mod lockouts;
@@ -59,6 +60,15 @@ pub enum StoreError {
     Conflict(String),
     #[error("{0} not found")]
     NotFound(String),
+    /// A file of ours (a backup, a scratch copy) could not be created, read or removed.
+    #[error("cannot use {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// An uploaded database was refused; the message says why.
+    #[error("{0}")]
+    InvalidBackup(String),
 }
 
 impl StoreError {

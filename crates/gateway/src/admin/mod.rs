@@ -1,5 +1,6 @@
 //! The management API (`/api`): one file per area, JSON in and out, errors as `ApiError`.
 
+pub mod backups;
 pub mod combos;
 pub mod health;
 pub mod json;
