@@ -395,6 +395,21 @@ async fn import_restores_a_backup_and_the_request_path_uses_it() {
     gw.shutdown().await;
 }
 
+/// A multipart file part of `total` bytes: `head`, then zeros, produced as it is sent.
+fn padded(head: &[u8], total: usize) -> Part {
+    let zeros = bytes::Bytes::from(vec![0u8; 1024 * 1024]);
+    let mut chunks = vec![bytes::Bytes::from(head.to_vec())];
+    let mut sent = head.len();
+    while sent < total {
+        let n = (total - sent).min(zeros.len());
+        chunks.push(zeros.slice(..n));
+        sent += n;
+    }
+    let stream = futures_util::stream::iter(chunks.into_iter().map(Ok::<_, std::io::Error>));
+    Part::stream_with_length(reqwest::Body::wrap_stream(stream), total as u64)
+        .file_name("big.sqlite")
+}
+
 /// Asserts the live database still holds `expected` connections and takes a new one.
 async fn still_intact(gw: &TestGateway, expected: &mut Vec<String>, step: &str) {
     assert_eq!(&connection_names(gw).await, expected, "after {step}");
@@ -469,18 +484,7 @@ async fn refused_imports_leave_the_database_untouched() {
     still_intact(&gw, &mut expected, "a database missing tables").await;
 
     // One byte over the cap: a real export padded with zeros, streamed so the test stays small.
-    let total = MAX_IMPORT + 1;
-    let zeros = bytes::Bytes::from(vec![0u8; 1024 * 1024]);
-    let mut chunks = vec![bytes::Bytes::from(export.clone())];
-    let mut sent = export.len();
-    while sent < total {
-        let n = (total - sent).min(zeros.len());
-        chunks.push(zeros.slice(..n));
-        sent += n;
-    }
-    let stream = futures_util::stream::iter(chunks.into_iter().map(Ok::<_, std::io::Error>));
-    let part = Part::stream_with_length(reqwest::Body::wrap_stream(stream), total as u64)
-        .file_name("huge.sqlite");
+    let part = padded(&export, MAX_IMPORT + 1);
     let r = http
         .post(format!("{}/api/db-backups/import", gw.url))
         .multipart(Form::new().part("file", part))
@@ -502,6 +506,16 @@ async fn refused_imports_leave_the_database_untouched() {
     // No automatic backup was taken for a refused upload, and no scratch file is left.
     assert!(backup_files(&gw).is_empty(), "{:?}", backup_files(&gw));
 
+    // Exactly at the cap is accepted (SQLite ignores the zeros after the last page).
+    let r = http
+        .post(format!("{}/api/db-backups/import", gw.url))
+        .multipart(Form::new().part("file", padded(&export, MAX_IMPORT)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    assert_eq!(connection_names(&gw).await, ["precious"]);
+
     // Not multipart at all.
     let r = http
         .post(format!("{}/api/db-backups/import", gw.url))
@@ -518,5 +532,31 @@ async fn refused_imports_leave_the_database_untouched() {
             .contains("multipart/form-data"),
         "{body}"
     );
+    gw.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_backup_whose_credentials_cannot_be_read_here_is_undone() {
+    // Another installation: its credentials are sealed with its own secret.key.
+    let other = TestGateway::start().await.unwrap();
+    other
+        .add_connection("openai", "elsewhere", "sk-elsewhere-0123456789")
+        .await;
+    let http = reqwest::Client::new();
+    let (_, foreign) = download(&http, &format!("{}/api/db-backups/export", other.url)).await;
+    other.shutdown().await;
+
+    let gw = TestGateway::start().await.unwrap();
+    gw.add_connection("openai", "local", "sk-local-0123456789")
+        .await;
+    let (status, body) = import(&gw, foreign).await;
+    assert_eq!(status, 400, "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("could not be loaded") && message.contains("secret.key"),
+        "{body}"
+    );
+    let mut expected = vec!["local".to_owned()];
+    still_intact(&gw, &mut expected, "an import from another installation").await;
     gw.shutdown().await;
 }

@@ -298,16 +298,27 @@ pub async fn import(
     let report = state.store.import_backup(upload.path()).await?;
     drop(upload);
     tracing::info!(backup = %report.backup.display(), "database imported");
-    reload(&state).await.map_err(|e| {
-        ApiError::new(
-            e.code,
-            format!(
-                "the database was imported (the previous one is saved at {}), but loading it failed: {}",
-                report.backup.display(),
-                e.message
-            ),
-        )
-    })?;
+    if let Err(e) = reload(&state).await {
+        // Typically credentials sealed with another installation's secret.key: put the
+        // previous data back rather than run with data the request path cannot load.
+        state.store.restore_backup(&report.backup).await.map_err(|undo| {
+            ApiError::new(
+                ErrorCode::Internal,
+                format!(
+                    "the imported data could not be loaded ({}) and undoing the import failed ({undo}); \
+                     the previous database is saved at {}",
+                    e.message,
+                    report.backup.display()
+                ),
+            )
+        })?;
+        reload(&state).await?;
+        return Err(ApiError::invalid(format!(
+            "the imported data could not be loaded ({}); the import was undone. A backup from \
+             another installation also needs that installation's secret.key in DATA_DIR",
+            e.message
+        )));
+    }
     Ok(Json(ImportResponse {
         imported: true,
         tables: report.tables,

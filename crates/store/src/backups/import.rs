@@ -43,6 +43,14 @@ impl Store {
         Ok(ImportReport { tables, backup })
     }
 
+    /// Puts back the data of an automatic backup, without taking another: undoes an import
+    /// whose data the gateway then could not load.
+    pub async fn restore_backup(&self, backup: &Path) -> Result<(), StoreError> {
+        check_header(backup).await?;
+        self.validate_upload(backup).await?;
+        self.replace_from(backup).await.map(|_| ())
+    }
+
     /// Refuses a file that is corrupt, lacks a required table or comes from a newer OmniRoute.
     async fn validate_upload(&self, upload: &Path) -> Result<(), StoreError> {
         let mut conn = SqliteConnectOptions::new()
