@@ -102,11 +102,14 @@ impl From<omniroute_store::StoreError> for ApiError {
         use omniroute_store::StoreError as E;
         let code = match &e {
             E::Conflict(_) => ErrorCode::Conflict,
+            E::InvalidBackup(_) => ErrorCode::InvalidRequest,
             E::NotFound(_) => ErrorCode::NotFound,
             E::Open { .. } | E::Database(_) => ErrorCode::Unavailable,
-            E::NewerSchema { .. } | E::Migrate { .. } | E::Corrupt { .. } | E::Secret(_) => {
-                ErrorCode::Internal
-            }
+            E::NewerSchema { .. }
+            | E::Migrate { .. }
+            | E::Corrupt { .. }
+            | E::Secret(_)
+            | E::Io { .. } => ErrorCode::Internal,
         };
         tracing::error!(error = %e, "store error");
         Self::new(code, e.to_string())

@@ -8,8 +8,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 
 use crate::admin::{
-    auth, combos, health, keys, models, nodes, providers, proxy as proxy_settings, resilience,
-    settings, usage,
+    auth, backups, combos, health, keys, models, nodes, providers, proxy as proxy_settings,
+    resilience, settings, usage,
 };
 use crate::{AppState, ErrorCode, access, access_log, error::ApiError, proxy};
 
@@ -144,6 +144,12 @@ pub fn app(state: AppState) -> Router {
             get(models::list_aliases)
                 .put(models::put_alias)
                 .delete(models::delete_alias),
+        )
+        .route("/api/db-backups/export", get(backups::export))
+        .route("/api/db-backups/exportAll", get(backups::export_all))
+        .route(
+            "/api/db-backups/import",
+            post(backups::import).layer(DefaultBodyLimit::max(backups::IMPORT_BODY_LIMIT)),
         )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -3,6 +3,7 @@
 
 pub mod aliases;
 pub mod api_keys;
+pub mod backups;
 pub mod budgets;
 pub mod combos;
 pub mod connections;
@@ -63,6 +64,15 @@ pub enum StoreError {
     Conflict(String),
     #[error("{0} not found")]
     NotFound(String),
+    /// A file of ours (a backup, a scratch copy) could not be created, read or removed.
+    #[error("cannot use {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// An uploaded database was refused; the message says why.
+    #[error("{0}")]
+    InvalidBackup(String),
 }
 
 impl StoreError {

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::{Store, StoreError, now_ms};
 
-const INSTALL_ID_KEY: &str = "install_id";
+pub(crate) const INSTALL_ID_KEY: &str = "install_id";
 
 impl Store {
     /// Every stored settings section, by name. A row that is not valid JSON is reported, not

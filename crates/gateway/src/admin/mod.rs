@@ -1,6 +1,7 @@
 //! The management API (`/api`): one file per area, JSON in and out, errors as `ApiError`.
 
 pub mod auth;
+pub mod backups;
 pub mod combos;
 pub mod health;
 pub mod json;
