@@ -70,6 +70,14 @@ impl TestGateway {
             handle.shutdown().await;
         }
     }
+
+    /// Shuts down gracefully and hands over the data directory, to inspect what was stored.
+    pub async fn stop_keeping_data(mut self) -> tempfile::TempDir {
+        if let Some(handle) = self.handle.take() {
+            handle.shutdown().await;
+        }
+        self.data_dir
+    }
 }
 
 fn test_config(data_dir: &Path, vars: &[(&str, &str)]) -> anyhow::Result<Config> {

@@ -13,8 +13,8 @@ mod lifecycle;
 pub mod outbound;
 mod process;
 pub mod proxy;
-pub mod replay;
 mod registry;
+pub mod replay;
 pub mod routes;
 mod state;
 

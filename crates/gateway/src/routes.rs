@@ -61,7 +61,10 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/models/{*rest}", post(proxy::gemini))
         // Bodies are read by the handlers with their own limit and a client-format error.
         .layer(DefaultBodyLimit::disable())
-        .layer(middleware::from_fn_with_state(state.clone(), proxy::identify));
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            proxy::identify,
+        ));
 
     Router::new()
         .merge(client_api)

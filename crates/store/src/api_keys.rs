@@ -65,11 +65,11 @@ impl Store {
     }
 
     pub async fn api_key_hashes(&self) -> Result<Vec<KeyHash>, StoreError> {
-        Ok(sqlx::query_as(
-            "SELECT id, name, key_hash FROM api_keys WHERE revoked_at IS NULL",
+        Ok(
+            sqlx::query_as("SELECT id, name, key_hash FROM api_keys WHERE revoked_at IS NULL")
+                .fetch_all(self.pool())
+                .await?,
         )
-        .fetch_all(self.pool())
-        .await?)
     }
 
     /// Revokes a key for good: the row goes (its budgets with it); usage rows keep its id.
@@ -96,7 +96,13 @@ mod tests {
         let a = store.create_api_key("laptop", "h1", "ab12").await.unwrap();
         store.create_api_key("ci", "h2", "cd34").await.unwrap();
         assert!(store.create_api_key("dup", "h1", "zz").await.is_err());
-        let names: Vec<_> = store.api_keys().await.unwrap().into_iter().map(|k| k.name).collect();
+        let names: Vec<_> = store
+            .api_keys()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|k| k.name)
+            .collect();
         assert_eq!(names, ["laptop", "ci"]);
         store.delete_api_key(&a.id).await.unwrap();
         assert!(store.delete_api_key(&a.id).await.is_err());

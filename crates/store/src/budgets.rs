@@ -17,15 +17,20 @@ pub struct Budget {
 
 impl Store {
     pub async fn budgets(&self) -> Result<Vec<Budget>, StoreError> {
-        Ok(sqlx::query_as(
-            "SELECT key_id, period, limit_usd FROM budgets ORDER BY key_id, period",
+        Ok(
+            sqlx::query_as("SELECT key_id, period, limit_usd FROM budgets ORDER BY key_id, period")
+                .fetch_all(self.pool())
+                .await?,
         )
-        .fetch_all(self.pool())
-        .await?)
     }
 
     /// Sets (or replaces) the key's limit for `period`.
-    pub async fn put_budget(&self, key_id: &str, period: &str, limit: f64) -> Result<(), StoreError> {
+    pub async fn put_budget(
+        &self,
+        key_id: &str,
+        period: &str,
+        limit: f64,
+    ) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO budgets (key_id, period, limit_usd, created_at) VALUES (?, ?, ?, ?) \
              ON CONFLICT(key_id, period) DO UPDATE SET limit_usd = excluded.limit_usd",
@@ -52,7 +57,9 @@ impl Store {
             .execute(self.pool())
             .await?;
         if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound(format!("{period} budget of key '{key_id}'")));
+            return Err(StoreError::NotFound(format!(
+                "{period} budget of key '{key_id}'"
+            )));
         }
         Ok(())
     }

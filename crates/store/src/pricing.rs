@@ -17,15 +17,18 @@ pub struct Price {
 
 impl Store {
     pub async fn prices(&self) -> Result<Vec<Price>, StoreError> {
-        Ok(sqlx::query_as(
-            "SELECT model, input_per_1k, output_per_1k FROM pricing ORDER BY model",
+        Ok(
+            sqlx::query_as("SELECT model, input_per_1k, output_per_1k FROM pricing ORDER BY model")
+                .fetch_all(self.pool())
+                .await?,
         )
-        .fetch_all(self.pool())
-        .await?)
     }
 
     /// Replaces the listed prices in one transaction; `None` prices remove the override.
-    pub async fn put_prices(&self, prices: &[(String, Option<(f64, f64)>)]) -> Result<(), StoreError> {
+    pub async fn put_prices(
+        &self,
+        prices: &[(String, Option<(f64, f64)>)],
+    ) -> Result<(), StoreError> {
         let mut tx = self.pool().begin().await?;
         for (model, price) in prices {
             match price {

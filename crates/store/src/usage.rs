@@ -133,7 +133,10 @@ const TOTALS: &str = "COUNT(*) AS requests, \
 
 impl Store {
     /// Writes a batch of rows (and their bodies) in one transaction; marks the keys used.
-    pub async fn insert_usage(&self, rows: &[(UsageRow, Option<BodyLog>)]) -> Result<(), StoreError> {
+    pub async fn insert_usage(
+        &self,
+        rows: &[(UsageRow, Option<BodyLog>)],
+    ) -> Result<(), StoreError> {
         let mut tx = self.pool().begin().await?;
         for (row, log) in rows {
             let id: i64 = sqlx::query_scalar(
@@ -192,7 +195,8 @@ impl Store {
         filter: &UsageFilter,
         grouping: Option<Grouping>,
     ) -> Result<(UsageTotals, Vec<UsageTotals>), StoreError> {
-        let mut query = QueryBuilder::<Sqlite>::new(format!("SELECT NULL AS \"group\", {TOTALS} FROM usage"));
+        let mut query =
+            QueryBuilder::<Sqlite>::new(format!("SELECT NULL AS \"group\", {TOTALS} FROM usage"));
         push_filter(&mut query, filter);
         let totals: UsageTotals = query.build_query_as().fetch_one(self.pool()).await?;
         let Some(grouping) = grouping else {
@@ -208,14 +212,20 @@ impl Store {
     }
 
     /// The newest filtered rows, at most `limit`.
-    pub async fn usage_rows(&self, filter: &UsageFilter, limit: i64) -> Result<Vec<UsageRow>, StoreError> {
+    pub async fn usage_rows(
+        &self,
+        filter: &UsageFilter,
+        limit: i64,
+    ) -> Result<Vec<UsageRow>, StoreError> {
         let mut query = QueryBuilder::<Sqlite>::new(
             "SELECT id, ts, api_key_id, combo, provider, connection_id, model, client_format, stream, \
              input_tokens, output_tokens, cached_tokens, reasoning_tokens, cost_usd, latency_ms, ttft_ms, \
              status, attempts, fallback_reasons, source FROM usage",
         );
         push_filter(&mut query, filter);
-        query.push(" ORDER BY ts DESC, id DESC LIMIT ").push_bind(limit);
+        query
+            .push(" ORDER BY ts DESC, id DESC LIMIT ")
+            .push_bind(limit);
         Ok(query.build_query_as().fetch_all(self.pool()).await?)
     }
 
@@ -231,20 +241,30 @@ impl Store {
     }
 
     /// The newest kept bodies, at most `limit`, optionally of one usage row.
-    pub async fn request_logs(&self, usage_id: Option<i64>, limit: i64) -> Result<Vec<RequestLog>, StoreError> {
+    pub async fn request_logs(
+        &self,
+        usage_id: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<RequestLog>, StoreError> {
         let mut query = QueryBuilder::<Sqlite>::new(
             "SELECT id, usage_id, ts, request_body, response_body FROM request_logs",
         );
         if let Some(id) = usage_id {
             query.push(" WHERE usage_id = ").push_bind(id);
         }
-        query.push(" ORDER BY ts DESC, id DESC LIMIT ").push_bind(limit);
+        query
+            .push(" ORDER BY ts DESC, id DESC LIMIT ")
+            .push_bind(limit);
         Ok(query.build_query_as().fetch_all(self.pool()).await?)
     }
 
     /// Deletes bodies older than `before_ms`, then the oldest until at most `max_bytes` remain.
     /// Returns how many were deleted.
-    pub async fn prune_request_logs(&self, before_ms: i64, max_bytes: i64) -> Result<u64, StoreError> {
+    pub async fn prune_request_logs(
+        &self,
+        before_ms: i64,
+        max_bytes: i64,
+    ) -> Result<u64, StoreError> {
         let mut deleted = sqlx::query("DELETE FROM request_logs WHERE ts < ?")
             .bind(before_ms)
             .execute(self.pool())
@@ -302,7 +322,10 @@ mod tests {
                 (row(3_600_000 + 5, "b", 0.25, None), None),
                 (
                     row(7_200_000, "a", 1.0, Some(&key.id)),
-                    Some(BodyLog { request: "{}".into(), response: "{}".into() }),
+                    Some(BodyLog {
+                        request: "{}".into(),
+                        response: "{}".into(),
+                    }),
                 ),
             ])
             .await
@@ -323,7 +346,11 @@ mod tests {
             .unwrap();
         let buckets: Vec<_> = hours.iter().map(|g| g.group.clone().unwrap()).collect();
         assert_eq!(buckets, ["0", "3600000", "7200000"]);
-        let filter = UsageFilter { from_ms: Some(2_000), key_id: Some(key.id.clone()), ..Default::default() };
+        let filter = UsageFilter {
+            from_ms: Some(2_000),
+            key_id: Some(key.id.clone()),
+            ..Default::default()
+        };
         let rows = store.usage_rows(&filter, 10).await.unwrap();
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].ts, 7_200_000);
@@ -337,7 +364,12 @@ mod tests {
     async fn request_logs_are_pruned_by_age_and_size() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).await.unwrap();
-        let body = |n: usize| Some(BodyLog { request: "x".repeat(n), response: String::new() });
+        let body = |n: usize| {
+            Some(BodyLog {
+                request: "x".repeat(n),
+                response: String::new(),
+            })
+        };
         store
             .insert_usage(&[
                 (row(100, "a", 0.0, None), body(10)),
@@ -349,7 +381,13 @@ mod tests {
             .unwrap();
         assert_eq!(store.prune_request_logs(150, 1_000).await.unwrap(), 1);
         assert_eq!(store.prune_request_logs(0, 250).await.unwrap(), 1);
-        let left: Vec<i64> = store.request_logs(None, 10).await.unwrap().iter().map(|l| l.ts).collect();
+        let left: Vec<i64> = store
+            .request_logs(None, 10)
+            .await
+            .unwrap()
+            .iter()
+            .map(|l| l.ts)
+            .collect();
         assert_eq!(left, [400, 300]);
     }
 }

@@ -170,10 +170,23 @@ mod tests {
         let now = parse_time("2026-11-25T12:00:00Z").unwrap();
         let budgets = [(Period::Monthly, 100.0), (Period::Daily, 1.0)];
         assert!(check("ci", &budgets, |_| 0.5, now).is_ok());
-        let refusal = check("ci", &budgets, |p| if p == Period::Daily { 1.2 } else { 1.2 }, now)
-            .unwrap_err();
-        assert!(refusal.message.contains("daily budget of API key 'ci'"), "{}", refusal.message);
-        assert!(refusal.message.contains("2026-11-26T00:00:00Z"), "{}", refusal.message);
+        let refusal = check(
+            "ci",
+            &budgets,
+            |p| if p == Period::Daily { 1.2 } else { 1.2 },
+            now,
+        )
+        .unwrap_err();
+        assert!(
+            refusal.message.contains("daily budget of API key 'ci'"),
+            "{}",
+            refusal.message
+        );
+        assert!(
+            refusal.message.contains("2026-11-26T00:00:00Z"),
+            "{}",
+            refusal.message
+        );
         assert_eq!(refusal.retry_after_ms, 12 * 3_600_000);
     }
 
@@ -181,7 +194,10 @@ mod tests {
     fn spend_rolls_over_with_the_period() {
         let spend = Spend::default();
         let day1 = parse_time("2026-11-25T23:00:00Z").unwrap();
-        spend.keys.lock().unwrap().insert("k".into(), [Some((Period::Daily.bounds(day1).0, 2.0)), None, None]);
+        spend.keys.lock().unwrap().insert(
+            "k".into(),
+            [Some((Period::Daily.bounds(day1).0, 2.0)), None, None],
+        );
         spend.add("k", 0.5, day1);
         assert!((spend.spent("k", Period::Daily, day1) - 2.5).abs() < 1e-9);
         let day2 = day1 + 2 * 3_600_000;

@@ -65,7 +65,11 @@ impl Period {
             Self::Monthly => {
                 let (year, month, _) = civil_from_days(today);
                 let start = days_from_civil(year, month, 1);
-                let (ny, nm) = if month == 12 { (year + 1, 1) } else { (year, month + 1) };
+                let (ny, nm) = if month == 12 {
+                    (year + 1, 1)
+                } else {
+                    (year, month + 1)
+                };
                 (start * DAY_MS, days_from_civil(ny, nm, 1) * DAY_MS)
             }
         }
@@ -113,7 +117,10 @@ pub fn parse_time(text: &str) -> Option<i64> {
     } else if let Some(at) = time.rfind(['+', '-']).filter(|at| *at >= 5) {
         let sign = if time[at..].starts_with('-') { -1 } else { 1 };
         let (h, m) = time[at + 1..].split_once(':')?;
-        (&time[..at], sign * (i64::from(number(h)?) * 60 + i64::from(number(m)?)) * 60_000)
+        (
+            &time[..at],
+            sign * (i64::from(number(h)?) * 60 + i64::from(number(m)?)) * 60_000,
+        )
     } else {
         (time, 0)
     };
@@ -153,11 +160,23 @@ mod tests {
         // Wednesday 2026-11-25 13:45 UTC.
         let now = parse_time("2026-11-25T13:45:00Z").unwrap();
         let day = |s| parse_time(s).unwrap();
-        assert_eq!(Period::Daily.bounds(now), (day("2026-11-25"), day("2026-11-26")));
-        assert_eq!(Period::Weekly.bounds(now), (day("2026-11-23"), day("2026-11-30")));
-        assert_eq!(Period::Monthly.bounds(now), (day("2026-11-01"), day("2026-12-01")));
+        assert_eq!(
+            Period::Daily.bounds(now),
+            (day("2026-11-25"), day("2026-11-26"))
+        );
+        assert_eq!(
+            Period::Weekly.bounds(now),
+            (day("2026-11-23"), day("2026-11-30"))
+        );
+        assert_eq!(
+            Period::Monthly.bounds(now),
+            (day("2026-11-01"), day("2026-12-01"))
+        );
         let dec = day("2026-12-31T23:59:59Z");
-        assert_eq!(Period::Monthly.bounds(dec), (day("2026-12-01"), day("2027-01-01")));
+        assert_eq!(
+            Period::Monthly.bounds(dec),
+            (day("2026-12-01"), day("2027-01-01"))
+        );
         // A Monday is the first day of its own week.
         let monday = day("2026-11-30");
         assert_eq!(Period::Weekly.bounds(monday).0, monday);
@@ -173,6 +192,9 @@ mod tests {
         assert_eq!(parse_time("1970-01-01T00:00-01:00"), Some(3_600_000));
         assert_eq!(parse_time("2026-13-01"), None);
         assert_eq!(parse_time("yesterday"), None);
-        assert_eq!(iso(parse_time("2026-11-25T08:09:10Z").unwrap()), "2026-11-25T08:09:10Z");
+        assert_eq!(
+            iso(parse_time("2026-11-25T08:09:10Z").unwrap()),
+            "2026-11-25T08:09:10Z"
+        );
     }
 }

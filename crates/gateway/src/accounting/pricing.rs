@@ -61,7 +61,8 @@ pub fn price_of(
 
 /// USD for `usage` at `price` (input includes cached tokens, output includes reasoning).
 pub fn cost(price: Price, usage: &Usage) -> f64 {
-    (usage.input_tokens as f64 * price.input_per_1k + usage.output_tokens as f64 * price.output_per_1k)
+    (usage.input_tokens as f64 * price.input_per_1k
+        + usage.output_tokens as f64 * price.output_per_1k)
         / 1000.0
 }
 
@@ -77,14 +78,28 @@ mod tests {
         assert_eq!(s, Source::Catalog);
         assert_eq!(p.input_per_1k, 0.0025);
         let free = catalog.providers.iter().find(|p| p.tier == "free").unwrap();
-        let model = format!("{}/{}", free.id, free.models.first().map_or("x", |m| m.id.as_str()));
+        let model = format!(
+            "{}/{}",
+            free.id,
+            free.models.first().map_or("x", |m| m.id.as_str())
+        );
         assert_eq!(price_of(&catalog, &none, &model).1, Source::IncludedTier);
         assert_eq!(price_of(&catalog, &none, "mynode/foo").1, Source::Unknown);
         let mut custom = HashMap::new();
-        custom.insert("openai/gpt-4o".to_owned(), Price { input_per_1k: 1.0, output_per_1k: 2.0 });
+        custom.insert(
+            "openai/gpt-4o".to_owned(),
+            Price {
+                input_per_1k: 1.0,
+                output_per_1k: 2.0,
+            },
+        );
         let (p, s) = price_of(&catalog, &custom, "openai/gpt-4o");
         assert_eq!(s, Source::Custom);
-        let usage = Usage { input_tokens: 1500, output_tokens: 500, ..Default::default() };
+        let usage = Usage {
+            input_tokens: 1500,
+            output_tokens: 500,
+            ..Default::default()
+        };
         assert!((cost(p, &usage) - 2.5).abs() < 1e-12);
     }
 }

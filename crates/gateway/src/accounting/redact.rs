@@ -25,7 +25,16 @@ fn is_secret_field(name: &str) -> bool {
 
 /// Prefixes of well-known key formats (OpenAI/Anthropic/OmniRoute `sk-`, Google `AIza`,
 /// GitHub, Groq, xAI, Slack).
-const KEY_PREFIXES: &[&str] = &["sk-", "AIza", "ghp_", "gho_", "github_pat_", "gsk_", "xai-", "xox"];
+const KEY_PREFIXES: &[&str] = &[
+    "sk-",
+    "AIza",
+    "ghp_",
+    "gho_",
+    "github_pat_",
+    "gsk_",
+    "xai-",
+    "xox",
+];
 const MIN_KEY_CHARS: usize = 20;
 
 /// Masks key-shaped words inside free text.
@@ -115,7 +124,10 @@ mod tests {
         assert!(!out.contains("sk-ant-api03"), "{out}");
         assert!(!out.contains("AIzaSy"), "{out}");
         assert!(!out.contains("Bearer x"), "{out}");
-        assert!(out.contains("my key is [REDACTED] and [REDACTED], thanks"), "{out}");
+        assert!(
+            out.contains("my key is [REDACTED] and [REDACTED], thanks"),
+            "{out}"
+        );
         assert!(out.contains(r#""model":"m""#), "{out}");
     }
 

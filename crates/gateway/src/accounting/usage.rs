@@ -57,7 +57,10 @@ impl Recorder {
             Ok(()) => {}
             Err(mpsc::error::TrySendError::Full(message)) => {
                 let tx = self.tx.clone();
-                #[allow(clippy::disallowed_methods, reason = "overflow of a full queue; bounded by the requests in flight")]
+                #[allow(
+                    clippy::disallowed_methods,
+                    reason = "overflow of a full queue; bounded by the requests in flight"
+                )]
                 tokio::spawn(async move {
                     if tx.send(message).await.is_err() {
                         tracing::error!("usage writer gone; a usage row was lost");
@@ -129,7 +132,8 @@ async fn store_batch(store: &Store, batch: &mut Vec<(UsageRow, Option<BodyLog>)>
 async fn prune(store: &Store, registry: &Registry) {
     let logs = registry.snapshot().accounting.logs.clone();
     let before = omniroute_store::now_ms() - i64::from(logs.max_age_days) * 86_400_000;
-    let max_bytes = i64::try_from(logs.max_megabytes.saturating_mul(1024 * 1024)).unwrap_or(i64::MAX);
+    let max_bytes =
+        i64::try_from(logs.max_megabytes.saturating_mul(1024 * 1024)).unwrap_or(i64::MAX);
     match store.prune_request_logs(before, max_bytes).await {
         Ok(0) => {}
         Ok(n) => tracing::info!(deleted = n, "request logs pruned"),

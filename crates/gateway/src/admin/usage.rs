@@ -98,7 +98,10 @@ pub async fn report(
         .await?
         .into_iter()
         .map(|row| RequestRow {
-            key_name: row.api_key_id.as_ref().and_then(|id| names.get(id).cloned()),
+            key_name: row
+                .api_key_id
+                .as_ref()
+                .and_then(|id| names.get(id).cloned()),
             row,
         })
         .collect();
@@ -193,7 +196,9 @@ pub async fn set_budget(
     ApiJson(body): ApiJson<SetBudget>,
 ) -> Result<Json<Vec<BudgetStatus>>, ApiError> {
     if !body.limit.is_finite() || body.limit < 0.0 {
-        return Err(ApiError::invalid("limit must be a number of USD, 0 or more"));
+        return Err(ApiError::invalid(
+            "limit must be a number of USD, 0 or more",
+        ));
     }
     state
         .store
@@ -248,7 +253,13 @@ async fn price_list(state: &AppState) -> Vec<PriceRow> {
         .iter()
         .flat_map(|p| p.models.iter().map(move |m| format!("{}/{}", p.id, m.id)))
         .collect();
-    models.extend(overrides.keys().filter(|m| !models.contains(m)).cloned().collect::<Vec<_>>());
+    models.extend(
+        overrides
+            .keys()
+            .filter(|m| !models.contains(m))
+            .cloned()
+            .collect::<Vec<_>>(),
+    );
     models.sort();
     models
         .into_iter()
@@ -307,10 +318,14 @@ pub async fn put_pricing(
     };
     for (model, price) in &changes {
         let Some((provider, id)) = model.split_once('/') else {
-            return Err(ApiError::invalid(format!("'{model}' is not a provider/model id")));
+            return Err(ApiError::invalid(format!(
+                "'{model}' is not a provider/model id"
+            )));
         };
         if provider.is_empty() || id.is_empty() {
-            return Err(ApiError::invalid(format!("'{model}' is not a provider/model id")));
+            return Err(ApiError::invalid(format!(
+                "'{model}' is not a provider/model id"
+            )));
         }
         if let Some((input, output)) = price {
             if !(input.is_finite() && output.is_finite() && *input >= 0.0 && *output >= 0.0) {

@@ -19,7 +19,10 @@ pub async fn identify(State(state): State<AppState>, mut request: Request, next:
     let key = match presented {
         // Clients often send a placeholder key; hashing is skipped while no key exists.
         Some(k) if !known.is_empty() => known
-            .get(&keys::hash(state.config.api_key_secret.expose().as_bytes(), k))
+            .get(&keys::hash(
+                state.config.api_key_secret.expose().as_bytes(),
+                k,
+            ))
             .cloned(),
         _ => None,
     };

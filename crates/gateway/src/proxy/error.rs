@@ -41,7 +41,10 @@ pub enum ProxyError {
     Unauthorized(String),
     /// 429: the caller's API key is over one of its budgets.
     #[error("{message}")]
-    OverBudget { message: String, retry_after_ms: u64 },
+    OverBudget {
+        message: String,
+        retry_after_ms: u64,
+    },
     /// 503: every target of a request failed; each reason is listed.
     #[error("{0}")]
     AllFailed(String),

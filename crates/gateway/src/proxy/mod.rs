@@ -29,9 +29,9 @@ use serde_json::json;
 pub use caller::identify;
 pub use error::ProxyError;
 use forward::{Inbound, reject};
-use pipeline::handle;
 pub use forward::{ProbeResult, probe};
 pub use models::{gemini_models, openai_models};
+use pipeline::handle;
 pub use resolve::{Target, dealias, target_for};
 
 use crate::AppState;

@@ -72,7 +72,9 @@ impl Ticket {
             }
         }
         if let Some(key) = &self.row.api_key_id {
-            state.spend.add(key, self.row.cost_usd, omniroute_store::now_ms());
+            state
+                .spend
+                .add(key, self.row.cost_usd, omniroute_store::now_ms());
         }
         let log = self.request_log.take().map(|request| BodyLog {
             request,
@@ -116,7 +118,8 @@ pub async fn handle(state: &AppState, inbound: Inbound<'_>) -> Response {
     let snapshot = state.registry.snapshot();
     let book = &snapshot.accounting;
     let key = inbound.caller.key.clone();
-    let log_limit = usize::try_from(book.logs.max_body_kilobytes.saturating_mul(1024)).unwrap_or(usize::MAX);
+    let log_limit =
+        usize::try_from(book.logs.max_body_kilobytes.saturating_mul(1024)).unwrap_or(usize::MAX);
     let mut ticket = Ticket {
         row: UsageRow {
             ts: omniroute_store::now_ms(),
@@ -133,11 +136,10 @@ pub async fn handle(state: &AppState, inbound: Inbound<'_>) -> Response {
             .then(|| redact::redact_body(&inbound.body, &known_keys(&snapshot), log_limit)),
         log_limit,
     };
-    let request =
-        match omniroute_formats::decode_request(format, &inbound.body, &inbound.hint) {
-            Ok(request) => request,
-            Err(e) => return fail(state, ticket, format, ProxyError::BadRequest(e), None).await,
-        };
+    let request = match omniroute_formats::decode_request(format, &inbound.body, &inbound.hint) {
+        Ok(request) => request,
+        Err(e) => return fail(state, ticket, format, ProxyError::BadRequest(e), None).await,
+    };
     ticket.row.model = request.model.clone();
     ticket.row.stream = request.stream;
 
@@ -145,11 +147,19 @@ pub async fn handle(state: &AppState, inbound: Inbound<'_>) -> Response {
         if let Some(limits) = book.budgets.get(&key.id) {
             let now = ticket.row.ts;
             let periods = limits.iter().map(|(p, _)| *p);
-            if let Err(e) = state.spend.ensure(&state.store, &key.id, periods, now).await {
+            if let Err(e) = state
+                .spend
+                .ensure(&state.store, &key.id, periods, now)
+                .await
+            {
                 tracing::warn!(error = %e, "cannot read spend; budgets checked on what is known");
             }
-            let verdict =
-                budgets::check(&key.name, limits, |p| state.spend.spent(&key.id, p, now), now);
+            let verdict = budgets::check(
+                &key.name,
+                limits,
+                |p| state.spend.spent(&key.id, p, now),
+                now,
+            );
             if let Err(refusal) = verdict {
                 let error = ProxyError::OverBudget {
                     message: refusal.message,
@@ -166,7 +176,13 @@ pub async fn handle(state: &AppState, inbound: Inbound<'_>) -> Response {
             Begin::Replay(answer) => {
                 ticket.row.source = "replay".into();
                 let response = answer.response(&[("x-omniroute-idempotent-replay", "true")]);
-                ticket.finish(state, answer.status.as_u16(), None, None, Some(&answer.body));
+                ticket.finish(
+                    state,
+                    answer.status.as_u16(),
+                    None,
+                    None,
+                    Some(&answer.body),
+                );
                 return response;
             }
             Begin::First(publisher) => Some(publisher),
@@ -183,7 +199,9 @@ pub async fn handle(state: &AppState, inbound: Inbound<'_>) -> Response {
         ticket.row.source = "cache".into();
         let response = hit.response(&[("x-omniroute-cache", "hit")]);
         let mut replay = (*hit).clone();
-        replay.headers.retain(|(name, _)| name != "x-omniroute-cache");
+        replay
+            .headers
+            .retain(|(name, _)| name != "x-omniroute-cache");
         if let Some(publisher) = publisher {
             publisher.publish(replay);
         }
@@ -218,7 +236,11 @@ pub async fn handle(state: &AppState, inbound: Inbound<'_>) -> Response {
         let ttft = started.elapsed();
         return finish_stream(state, ticket, response, Some(ttft), publisher, None);
     }
-    let usage = response.extensions().get::<Usage>().cloned().unwrap_or_default();
+    let usage = response
+        .extensions()
+        .get::<Usage>()
+        .cloned()
+        .unwrap_or_default();
     let (parts, body) = response.into_parts();
     // The answer is already in memory (non-streaming); this only unwraps it.
     let bytes = match axum::body::to_bytes(body, usize::MAX).await {
@@ -230,13 +252,21 @@ pub async fn handle(state: &AppState, inbound: Inbound<'_>) -> Response {
     };
     let answer = Captured::new(parts.status, &parts.headers, bytes.clone());
     if let Some(k) = cache_key {
-        state.cache.put(k, answer.clone(), &book.cache, Instant::now());
+        state
+            .cache
+            .put(k, answer.clone(), &book.cache, Instant::now());
     }
     if let Some(publisher) = publisher {
         publisher.publish(answer);
     }
     let status = parts.status.as_u16();
-    ticket.finish(state, status, Some(&usage), Some(started.elapsed()), Some(&bytes));
+    ticket.finish(
+        state,
+        status,
+        Some(&usage),
+        Some(started.elapsed()),
+        Some(&bytes),
+    );
     Response::from_parts(parts, Body::from(bytes))
 }
 
@@ -274,13 +304,23 @@ fn finish_stream(
         }
         let usage = tally.as_ref().map(|t| t.usage());
         let failed = failed.or_else(|| tally.as_ref().and_then(|t| t.error_status()));
-        let status_code = if ended.complete { failed.unwrap_or(status.as_u16()) } else { 499 };
+        let status_code = if ended.complete {
+            failed.unwrap_or(status.as_u16())
+        } else {
+            499
+        };
         if let Some(publisher) = publisher {
             if ended.complete && !ended.truncated && failed.is_none() {
                 publisher.publish(Captured::new(status, &headers, ended.captured.clone()));
             }
         }
-        ticket.finish(&state, status_code, usage.as_ref(), ttft, Some(&ended.captured));
+        ticket.finish(
+            &state,
+            status_code,
+            usage.as_ref(),
+            ttft,
+            Some(&ended.captured),
+        );
     });
     Response::from_parts(parts, body)
 }
@@ -301,7 +341,9 @@ async fn fail(
     let response = error.into_response_for(format);
     let (parts, body) = response.into_parts();
     // Error bodies are small and already in memory.
-    let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
     if let Some(publisher) = publisher {
         publisher.publish(Captured::new(parts.status, &parts.headers, bytes.clone()));
     }

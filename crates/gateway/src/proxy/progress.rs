@@ -37,7 +37,18 @@ pub type LateSlot = Arc<Mutex<Late>>;
 
 /// The SSE bytes of one progress step in the client's format.
 pub fn encode(format: Format, step: &Progress) -> Vec<u8> {
-    let json = serde_json::to_string(step).unwrap_or_default();
+    /// Anthropic's convention: the data's `type` repeats the event name.
+    #[derive(serde::Serialize)]
+    struct Tagged<'a> {
+        r#type: &'static str,
+        #[serde(flatten)]
+        step: &'a Progress,
+    }
+    let json = serde_json::to_string(&Tagged {
+        r#type: "progress",
+        step,
+    })
+    .unwrap_or_default();
     match format {
         Format::Anthropic => format!("event: progress\ndata: {json}\n\n").into_bytes(),
         _ => format!(": progress {json}\n\n").into_bytes(),
@@ -48,7 +59,9 @@ type ByteStream = Pin<Box<dyn Stream<Item = Result<Bytes, axum::Error>> + Send>>
 
 enum Phase {
     Routing {
-        routing: Pin<Box<dyn std::future::Future<Output = (Result<Response, ProxyError>, Trace)> + Send>>,
+        routing: Pin<
+            Box<dyn std::future::Future<Output = (Result<Response, ProxyError>, Trace)> + Send>,
+        >,
         steps: mpsc::UnboundedReceiver<Progress>,
     },
     Relay(ByteStream),
@@ -107,56 +120,59 @@ pub fn respond(
     });
     let late: LateSlot = Arc::default();
     let slot = late.clone();
-    let body = futures_util::stream::unfold(
-        Phase::Routing { routing, steps },
-        move |phase| {
-            let slot = slot.clone();
-            let ctx = ctx.clone();
-            async move {
-                match phase {
-                    Phase::Routing { mut routing, mut steps } => {
-                        tokio::select! {
-                            biased;
-                            Some(step) = steps.recv() => {
-                                let chunk = Bytes::from(encode(format, &step));
-                                Some((Ok(chunk), Phase::Routing { routing, steps }))
+    let body = futures_util::stream::unfold(Phase::Routing { routing, steps }, move |phase| {
+        let slot = slot.clone();
+        let ctx = ctx.clone();
+        async move {
+            match phase {
+                Phase::Routing {
+                    mut routing,
+                    mut steps,
+                } => {
+                    tokio::select! {
+                        biased;
+                        Some(step) = steps.recv() => {
+                            let chunk = Bytes::from(encode(format, &step));
+                            Some((Ok(chunk), Phase::Routing { routing, steps }))
+                        }
+                        (result, trace) = &mut routing => {
+                            let mut out = Vec::new();
+                            while let Ok(step) = steps.try_recv() {
+                                out.extend(encode(format, &step));
                             }
-                            (result, trace) = &mut routing => {
-                                let mut out = Vec::new();
-                                while let Ok(step) = steps.try_recv() {
-                                    out.extend(encode(format, &step));
+                            let mut late = slot.lock().unwrap_or_else(|p| p.into_inner());
+                            late.trace = Some(trace);
+                            let next = match result {
+                                Ok(response) => {
+                                    late.ttft = Some(started.elapsed());
+                                    late.tally = response.extensions().get::<Arc<Tally>>().cloned();
+                                    Phase::Relay(Box::pin(response.into_body().into_data_stream()))
                                 }
-                                let mut late = slot.lock().unwrap_or_else(|p| p.into_inner());
-                                late.trace = Some(trace);
-                                let next = match result {
-                                    Ok(response) => {
-                                        late.ttft = Some(started.elapsed());
-                                        late.tally = response.extensions().get::<Arc<Tally>>().cloned();
-                                        Phase::Relay(Box::pin(response.into_body().into_data_stream()))
-                                    }
-                                    Err(e) => {
-                                        let info = e.to_error_info();
-                                        late.error_status = Some(info.status);
-                                        StreamEncoder::new(format, ctx).encode(&StreamEvent::Error(info), &mut out);
-                                        Phase::Done
-                                    }
-                                };
-                                Some((Ok(Bytes::from(out)), next))
-                            }
+                                Err(e) => {
+                                    let info = e.to_error_info();
+                                    late.error_status = Some(info.status);
+                                    StreamEncoder::new(format, ctx).encode(&StreamEvent::Error(info), &mut out);
+                                    Phase::Done
+                                }
+                            };
+                            Some((Ok(Bytes::from(out)), next))
                         }
                     }
-                    Phase::Relay(mut rest) => match rest.next().await {
-                        Some(chunk) => Some((chunk, Phase::Relay(rest))),
-                        None => None,
-                    },
-                    Phase::Done => None,
                 }
+                Phase::Relay(mut rest) => match rest.next().await {
+                    Some(chunk) => Some((chunk, Phase::Relay(rest))),
+                    None => None,
+                },
+                Phase::Done => None,
             }
-        },
-    );
+        }
+    });
     let mut response = Response::new(Body::from_stream(body));
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/event-stream"),
+    );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
     Some((response, late))
@@ -173,11 +189,19 @@ mod tests {
             reason: "503".into(),
         };
         let anthropic = String::from_utf8(encode(Format::Anthropic, &step)).unwrap();
-        assert!(anthropic.starts_with("event: progress\ndata: {\"stage\":\"fallback\""), "{anthropic}");
+        assert!(
+            anthropic.starts_with(
+                "event: progress\ndata: {\"type\":\"progress\",\"stage\":\"fallback\""
+            ),
+            "{anthropic}"
+        );
         for format in [Format::OpenAiChat, Format::Responses, Format::Gemini] {
             let text = String::from_utf8(encode(format, &step)).unwrap();
             assert!(text.starts_with(": progress {"), "{text}");
-            assert!(text.ends_with("\n\n") && !text.contains("\ndata:"), "{text}");
+            assert!(
+                text.ends_with("\n\n") && !text.contains("\ndata:"),
+                "{text}"
+            );
         }
     }
 }

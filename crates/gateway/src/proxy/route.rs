@@ -12,9 +12,9 @@ use omniroute_routing::cooldown::Reason;
 
 use super::error::ProxyError;
 use super::forward::{Inbound, attempt};
-use super::trace::{Progress, Served, Trace};
 use super::plan::plan;
 use super::resolve::{dealias, target_for};
+use super::trace::{Progress, Served, Trace};
 use crate::AppState;
 use crate::registry::Snapshot;
 
@@ -115,7 +115,10 @@ pub async fn run(
         let now = state.health.now();
         let breaker = state.health.breaker(provider);
         if !breaker.lock().map(|b| b.is_available(now)).unwrap_or(true) {
-            trace.skip(routed.clone(), format!("circuit open for provider '{provider}'"));
+            trace.skip(
+                routed.clone(),
+                format!("circuit open for provider '{provider}'"),
+            );
             continue;
         }
         let ordered = accounts_in_order(state, &snapshot, provider, now);
@@ -150,7 +153,10 @@ pub async fn run(
                 .map(|mut b| b.try_acquire(state.health.now()))
                 .unwrap_or(true)
             {
-                trace.skip(routed.clone(), format!("circuit open for provider '{provider}'"));
+                trace.skip(
+                    routed.clone(),
+                    format!("circuit open for provider '{provider}'"),
+                );
                 break;
             }
             let target = match target_for(state, &snapshot, connection, upstream_model) {
@@ -182,7 +188,10 @@ pub async fn run(
                 Ok(slot) => slot,
                 Err(retry_ms) => {
                     throttled = Some(throttled.map_or(retry_ms, |t: u64| t.min(retry_ms)));
-                    trace.skip(format!("{routed} ({})", connection.row.name), "at its request limit (queue full)");
+                    trace.skip(
+                        format!("{routed} ({})", connection.row.name),
+                        "at its request limit (queue full)",
+                    );
                     continue;
                 }
             };
@@ -237,7 +246,10 @@ pub async fn run(
                             reason,
                             hint_ms,
                         );
-                        trace.skip(format!("{routed} ({})", connection.row.name), error.to_string());
+                        trace.skip(
+                            format!("{routed} ({})", connection.row.name),
+                            error.to_string(),
+                        );
                         last_error = Some(error);
                     }
                 },

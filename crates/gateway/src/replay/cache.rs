@@ -87,7 +87,11 @@ impl ResponseCache {
             }
             None => None,
         };
-        let counter = if found.is_some() { &self.hits } else { &self.misses };
+        let counter = if found.is_some() {
+            &self.hits
+        } else {
+            &self.misses
+        };
         counter.fetch_add(1, Ordering::Relaxed);
         found
     }
@@ -152,11 +156,20 @@ mod tests {
     use axum::http::{HeaderMap, StatusCode};
 
     fn answer(n: usize) -> Captured {
-        Captured::new(StatusCode::OK, &HeaderMap::new(), Bytes::from(vec![b'x'; n]))
+        Captured::new(
+            StatusCode::OK,
+            &HeaderMap::new(),
+            Bytes::from(vec![b'x'; n]),
+        )
     }
 
     fn settings(entries: usize, mb: usize) -> CacheSettings {
-        CacheSettings { enabled: true, ttl_seconds: 60, max_entries: entries, max_megabytes: mb }
+        CacheSettings {
+            enabled: true,
+            ttl_seconds: 60,
+            max_entries: entries,
+            max_megabytes: mb,
+        }
     }
 
     #[test]
@@ -168,7 +181,10 @@ mod tests {
         assert_ne!(k, key(Some("a"), Format::Anthropic, None, b"{}"));
         assert_ne!(k, key(Some("a"), Format::OpenAiChat, None, b"{ }"));
         // Length prefixes keep field boundaries apart.
-        assert_ne!(key(Some("ab"), Format::Gemini, Some("c"), b""), key(Some("a"), Format::Gemini, Some("bc"), b""));
+        assert_ne!(
+            key(Some("ab"), Format::Gemini, Some("c"), b""),
+            key(Some("a"), Format::Gemini, Some("bc"), b"")
+        );
     }
 
     #[test]

@@ -131,22 +131,32 @@ mod tests {
     use axum::http::{HeaderMap, StatusCode};
 
     fn answer(status: u16, body: &'static str) -> Captured {
-        Captured::new(StatusCode::from_u16(status).unwrap(), &HeaderMap::new(), Bytes::from_static(body.as_bytes()))
+        Captured::new(
+            StatusCode::from_u16(status).unwrap(),
+            &HeaderMap::new(),
+            Bytes::from_static(body.as_bytes()),
+        )
     }
 
     #[tokio::test]
     async fn a_duplicate_waits_for_the_first_and_gets_its_answer() {
         let idem = Arc::new(Idempotency::default());
-        let Begin::First(first) = idem.begin("k".into()).await else { panic!("first") };
+        let Begin::First(first) = idem.begin("k".into()).await else {
+            panic!("first")
+        };
         let waiter = {
             let idem = idem.clone();
             tokio::spawn(async move { idem.begin("k".into()).await })
         };
         tokio::task::yield_now().await;
         first.publish(answer(200, "one"));
-        let Begin::Replay(got) = waiter.await.unwrap() else { panic!("replay") };
+        let Begin::Replay(got) = waiter.await.unwrap() else {
+            panic!("replay")
+        };
         assert_eq!(got.body, "one");
-        let Begin::Replay(again) = idem.begin("k".into()).await else { panic!("replay") };
+        let Begin::Replay(again) = idem.begin("k".into()).await else {
+            panic!("replay")
+        };
         assert_eq!(again.body, "one");
         assert!(matches!(idem.begin("other".into()).await, Begin::First(_)));
     }
@@ -154,9 +164,13 @@ mod tests {
     #[tokio::test]
     async fn retryable_or_abandoned_answers_free_the_key() {
         let idem = Arc::new(Idempotency::default());
-        let Begin::First(first) = idem.begin("k".into()).await else { panic!() };
+        let Begin::First(first) = idem.begin("k".into()).await else {
+            panic!()
+        };
         first.publish(answer(503, "down"));
-        let Begin::First(second) = idem.begin("k".into()).await else { panic!("503 is retried") };
+        let Begin::First(second) = idem.begin("k".into()).await else {
+            panic!("503 is retried")
+        };
         let waiter = {
             let idem = idem.clone();
             tokio::spawn(async move { matches!(idem.begin("k".into()).await, Begin::First(_)) })

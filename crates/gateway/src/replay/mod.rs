@@ -37,7 +37,12 @@ impl Captured {
     }
 
     pub fn size(&self) -> usize {
-        self.body.len() + self.headers.iter().map(|(n, v)| n.as_str().len() + v.len()).sum::<usize>()
+        self.body.len()
+            + self
+                .headers
+                .iter()
+                .map(|(n, v)| n.as_str().len() + v.len())
+                .sum::<usize>()
     }
 
     /// The answer again, with `extra` headers added.

@@ -1,0 +1,887 @@
+//! Issue 6 end to end: API keys and `REQUIRE_API_KEY` in every header style, usage rows with
+//! tokens and costs for every client format (streamed and not), nothing lost across a graceful
+//! shutdown under load, budgets, the response cache, idempotency, progress events and redacted
+//! request logs.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::disallowed_methods,
+    reason = "tests"
+)]
+
+use std::time::{Duration, Instant};
+
+use omniroute_e2e::clients::{self, FORMATS};
+use omniroute_e2e::mock::{Fault, Format, Reply, Script, Usage};
+use omniroute_e2e::{MockUpstream, TestGateway};
+use serde_json::{Value, json};
+
+const CONNECTION_KEY: &str = "upstream-key-0123456789abcdef";
+
+async fn rig(vars: &[(&str, &str)]) -> (TestGateway, MockUpstream, reqwest::Client) {
+    let gw = TestGateway::start_with(vars).await.unwrap();
+    let mock = MockUpstream::start().await.unwrap();
+    for f in FORMATS {
+        let name = clients::name(f);
+        gw.add_node(&format!("up-{name}"), name, &mock.base_url(f))
+            .await;
+        gw.add_connection(&format!("up-{name}"), name, CONNECTION_KEY)
+            .await;
+    }
+    (gw, mock, reqwest::Client::new())
+}
+
+async fn new_key(http: &reqwest::Client, gw: &TestGateway, name: &str) -> (String, String) {
+    let r = http
+        .post(format!("{}/api/keys", gw.url))
+        .json(&json!({"name": name}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let created: Value = r.json().await.unwrap();
+    (
+        created["id"].as_str().unwrap().to_owned(),
+        created["key"].as_str().unwrap().to_owned(),
+    )
+}
+
+async fn send(
+    http: &reqwest::Client,
+    gw: &TestGateway,
+    format: Format,
+    model: &str,
+    stream: bool,
+    headers: &[(&str, &str)],
+) -> reqwest::Response {
+    let (path, body) = clients::request(format, model, "hello", stream, false);
+    let mut request = http.post(format!("{}{path}", gw.url)).json(&body);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request.send().await.unwrap()
+}
+
+/// The newest usage rows once at least `n` are stored (the writer is asynchronous).
+async fn usage_rows(http: &reqwest::Client, gw: &TestGateway, n: usize) -> Vec<Value> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let report: Value = http
+            .get(format!("{}/api/usage?limit=1000", gw.url))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let rows = report["requests"].as_array().unwrap().clone();
+        if rows.len() >= n || Instant::now() > deadline {
+            assert!(
+                rows.len() >= n,
+                "expected {n} usage rows, got {}",
+                rows.len()
+            );
+            return rows;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn keys_are_shown_once_and_required_in_every_header_style() {
+    let (gw, _mock, http) = rig(&[("REQUIRE_API_KEY", "true")]).await;
+    let (id, key) = new_key(&http, &gw, "laptop").await;
+    assert!(key.starts_with("sk-omni-") && key.len() > 40, "{key}");
+    let listed = http
+        .get(format!("{}/api/keys", gw.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        listed.contains("laptop") && !listed.contains(&key),
+        "{listed}"
+    );
+    assert!(
+        !listed.contains("keyHash") && !listed.contains("key_hash"),
+        "{listed}"
+    );
+
+    let model = "up-openai/m-1";
+    for format in FORMATS {
+        let r = send(&http, &gw, format, model, false, &[]).await;
+        assert_eq!(r.status(), 401, "{format:?} without a key");
+        let body: Value = r.json().await.unwrap();
+        let message = clients::error_message(format, &body).unwrap_or_default();
+        assert!(message.contains("missing API key"), "{format:?}: {body}");
+        let r = send(
+            &http,
+            &gw,
+            format,
+            model,
+            false,
+            &[("authorization", "Bearer sk-omni-wrong")],
+        )
+        .await;
+        assert_eq!(r.status(), 401);
+        let body: Value = r.json().await.unwrap();
+        assert!(
+            clients::error_message(format, &body)
+                .unwrap_or_default()
+                .contains("invalid API key")
+        );
+    }
+    // The error bodies are each format's own.
+    let r = send(&http, &gw, Format::Anthropic, model, false, &[]).await;
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["type"], "error");
+    assert_eq!(body["error"]["type"], "authentication_error");
+
+    let bearer = format!("Bearer {key}");
+    let styles = [
+        (Format::OpenAiChat, "authorization", bearer.as_str()),
+        (Format::Responses, "authorization", bearer.as_str()),
+        (Format::Anthropic, "x-api-key", key.as_str()),
+        (Format::Gemini, "x-goog-api-key", key.as_str()),
+    ];
+    for (format, header, value) in styles {
+        let r = send(&http, &gw, format, model, false, &[(header, value)]).await;
+        assert_eq!(r.status(), 200, "{format:?} with {header}");
+    }
+    let (path, body) = clients::request(Format::Gemini, model, "hi", false, false);
+    let r = http
+        .post(format!("{}{path}?key={key}", gw.url))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "Gemini ?key=");
+    let r = http
+        .get(format!("{}/v1/models", gw.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401, "model list too");
+
+    // Usage is attributed to the key; a revoked key stops working at once.
+    let rows = usage_rows(&http, &gw, 5).await;
+    assert!(rows.iter().filter(|r| r["apiKeyId"] == id.as_str()).count() >= 5);
+    assert!(rows.iter().any(|r| r["keyName"] == "laptop"));
+    let r = http
+        .delete(format!("{}/api/keys/{id}", gw.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let r = send(
+        &http,
+        &gw,
+        Format::OpenAiChat,
+        model,
+        false,
+        &[("authorization", &bearer)],
+    )
+    .await;
+    assert_eq!(r.status(), 401);
+    let r = http
+        .delete(format!("{}/api/keys/{id}", gw.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+}
+
+#[tokio::test]
+async fn usage_rows_carry_upstream_tokens_and_costs_for_every_format() {
+    let (gw, mock, http) = rig(&[]).await;
+    let r = http
+        .put(format!("{}/api/pricing", gw.url))
+        .json(&json!([{"model": "up-anthropic/m-1", "inputPer1k": 0.003, "outputPer1k": 0.015}]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let prices: Value = r.json().await.unwrap();
+    let custom = prices
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["model"] == "up-anthropic/m-1")
+        .unwrap();
+    assert_eq!(custom["source"], "custom");
+    let (key_id, key) = new_key(&http, &gw, "meter").await;
+    let bearer = format!("Bearer {key}");
+    mock.set_default(Script {
+        reply: Reply {
+            usage: Usage {
+                input: 1000,
+                output: 200,
+                cached: 100,
+                reasoning: 0,
+            },
+            ..Reply::text("counted")
+        },
+        ..Script::default()
+    });
+    let mut sent = 0;
+    for format in FORMATS {
+        for stream in [false, true] {
+            let r = send(
+                &http,
+                &gw,
+                format,
+                "up-anthropic/m-1",
+                stream,
+                &[("authorization", &bearer), ("x-api-key", &key)],
+            )
+            .await;
+            assert_eq!(r.status(), 200, "{format:?} stream={stream}");
+            let _ = r.text().await.unwrap();
+            sent += 1;
+        }
+    }
+    let rows = usage_rows(&http, &gw, sent).await;
+    // The IR counts input as OpenAI does: the mock's 1,000 uncached Anthropic tokens plus the
+    // 100 read from its prompt cache.
+    let expected_cost = 1100.0 * 0.003 / 1000.0 + 200.0 * 0.015 / 1000.0;
+    for format in FORMATS {
+        for stream in [false, true] {
+            let name = match format {
+                Format::OpenAiChat => "openai",
+                Format::Anthropic => "anthropic",
+                Format::Gemini => "gemini",
+                Format::Responses => "responses",
+            };
+            let row = rows
+                .iter()
+                .find(|r| r["clientFormat"] == name && r["stream"] == stream)
+                .unwrap_or_else(|| panic!("no row for {name} stream={stream}: {rows:?}"));
+            assert_eq!(row["inputTokens"], 1100, "{name} {stream}: {row}");
+            assert_eq!(row["outputTokens"], 200, "{name} {stream}: {row}");
+            assert_eq!(row["cachedTokens"], 100, "{name} {stream}: {row}");
+            assert_eq!(row["status"], 200);
+            assert_eq!(row["model"], "up-anthropic/m-1");
+            assert_eq!(row["provider"], "up-anthropic");
+            assert_eq!(row["apiKeyId"], key_id.as_str());
+            assert_eq!(row["attempts"], 1);
+            assert!(row["connectionId"].is_string());
+            let cost = row["costUsd"].as_f64().unwrap();
+            assert!(
+                (cost - expected_cost).abs() < 1e-9,
+                "{name} {stream}: {cost}"
+            );
+            assert!(row["latencyMs"].as_i64().unwrap() >= 0);
+            assert!(row["ttftMs"].is_i64(), "{row}");
+        }
+    }
+    // Filters and grouping.
+    let by_provider: Value = http
+        .get(format!(
+            "{}/api/usage?groupBy=provider&provider=up-anthropic&key={key_id}",
+            gw.url
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(by_provider["totals"]["requests"], sent);
+    assert_eq!(by_provider["groups"][0]["group"], "up-anthropic");
+    let total = by_provider["totals"]["costUsd"].as_f64().unwrap();
+    assert!((total - expected_cost * sent as f64).abs() < 1e-9);
+    let future: Value = http
+        .get(format!("{}/api/usage?from=2999-01-01", gw.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(future["totals"]["requests"], 0);
+    let r = http
+        .get(format!("{}/api/usage?groupBy=weekday", gw.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let r = http
+        .get(format!("{}/api/usage?from=yesterday", gw.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+
+    // A failed request is recorded with its status and the reasons of its fallbacks.
+    mock.push(Script {
+        fault: Fault {
+            status: Some(500),
+            ..Fault::default()
+        },
+        ..Script::default()
+    });
+    let r = send(&http, &gw, Format::OpenAiChat, "up-openai/m-1", false, &[]).await;
+    assert_eq!(r.status(), 500);
+    let rows = usage_rows(&http, &gw, sent + 1).await;
+    assert_eq!(rows[0]["status"], 500, "{}", rows[0]);
+    assert_eq!(rows[0]["costUsd"], 0.0);
+}
+
+#[tokio::test]
+async fn a_graceful_shutdown_under_load_loses_no_usage_row() {
+    let (gw, mock, http) = rig(&[]).await;
+    mock.set_default(Script {
+        fault: Fault {
+            delay_ms: 300,
+            ..Fault::default()
+        },
+        ..Script::default()
+    });
+    let url = gw.url.clone();
+    let mut tasks = Vec::new();
+    for i in 0..60 {
+        let http = http.clone();
+        let url = url.clone();
+        tasks.push(tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(i * 5)).await;
+            let (path, body) = clients::request(
+                FORMATS[i as usize % 4],
+                "up-openai/m-1",
+                "x",
+                i % 2 == 0,
+                false,
+            );
+            match http.post(format!("{url}{path}")).json(&body).send().await {
+                Ok(r) => r.text().await.is_ok(),
+                Err(_) => false,
+            }
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let dir = gw.stop_keeping_data().await;
+    let mut answered = 0;
+    for t in tasks {
+        answered += usize::from(t.await.unwrap());
+    }
+    assert!(answered > 0, "some requests were in flight");
+    let db = format!(
+        "sqlite://{}?mode=ro",
+        dir.path().join("storage.sqlite").display()
+    );
+    let pool = sqlx::SqlitePool::connect(&db).await.unwrap();
+    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM usage")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        rows as usize, answered,
+        "one usage row per answered request"
+    );
+}
+
+#[tokio::test]
+async fn a_budget_refuses_requests_once_used_up() {
+    let (gw, mock, http) = rig(&[]).await;
+    http.put(format!("{}/api/pricing", gw.url))
+        .json(&json!({"up-openai/m-1": {"inputPer1k": 1.0, "outputPer1k": 1.0}}))
+        .send()
+        .await
+        .unwrap();
+    mock.set_default(Script {
+        reply: Reply {
+            usage: Usage {
+                input: 600,
+                output: 0,
+                cached: 0,
+                reasoning: 0,
+            },
+            ..Reply::text("ok")
+        },
+        ..Script::default()
+    });
+    let (id, key) = new_key(&http, &gw, "ci").await;
+    let r = http
+        .post(format!("{}/api/usage/budget", gw.url))
+        .json(&json!({"keyId": id, "limit": 1.0, "period": "daily"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let bearer = format!("Bearer {key}");
+    let auth = [("authorization", bearer.as_str())];
+    // $0.60: under the limit, not yet a warning.
+    assert_eq!(
+        send(
+            &http,
+            &gw,
+            Format::OpenAiChat,
+            "up-openai/m-1",
+            false,
+            &auth
+        )
+        .await
+        .status(),
+        200
+    );
+    let status: Value = http
+        .get(format!("{}/api/usage/budget?keyId={id}", gw.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(status[0]["state"], "ok", "{status}");
+    assert!(
+        (status[0]["spent"].as_f64().unwrap() - 0.6).abs() < 1e-9,
+        "{status}"
+    );
+    // $1.20: over.
+    assert_eq!(
+        send(
+            &http,
+            &gw,
+            Format::OpenAiChat,
+            "up-openai/m-1",
+            false,
+            &auth
+        )
+        .await
+        .status(),
+        200
+    );
+    let status: Value = http
+        .get(format!("{}/api/usage/budget", gw.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(status[0]["state"], "exceeded", "{status}");
+    assert_eq!(status[0]["keyName"], "ci");
+    let calls = mock.received().len();
+    for format in FORMATS {
+        let r = send(
+            &http,
+            &gw,
+            format,
+            "up-openai/m-1",
+            false,
+            &[
+                ("authorization", &bearer),
+                ("x-api-key", &key),
+                ("x-goog-api-key", &key),
+            ],
+        )
+        .await;
+        assert_eq!(r.status(), 429, "{format:?}");
+        assert!(r.headers().get("retry-after").is_some());
+        let body: Value = r.json().await.unwrap();
+        let message = clients::error_message(format, &body).unwrap();
+        assert!(
+            message.contains("daily budget of API key 'ci'") && message.contains("resets at"),
+            "{message}"
+        );
+    }
+    assert_eq!(
+        mock.received().len(),
+        calls,
+        "refused requests never reach upstream"
+    );
+    // Other callers are not affected; raising the limit lets the key through again.
+    assert_eq!(
+        send(&http, &gw, Format::OpenAiChat, "up-openai/m-1", false, &[])
+            .await
+            .status(),
+        200
+    );
+    http.post(format!("{}/api/usage/budget", gw.url))
+        .json(&json!({"keyId": id, "limit": 1.4, "period": "daily"}))
+        .send()
+        .await
+        .unwrap();
+    let status: Value = http
+        .get(format!("{}/api/usage/budget?keyId={id}", gw.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(status[0]["state"], "warning", "{status}");
+    assert_eq!(
+        send(
+            &http,
+            &gw,
+            Format::OpenAiChat,
+            "up-openai/m-1",
+            false,
+            &auth
+        )
+        .await
+        .status(),
+        200
+    );
+    let r = http
+        .post(format!("{}/api/usage/budget", gw.url))
+        .json(&json!({"keyId": "nope", "limit": 1.0, "period": "daily"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let r = http
+        .post(format!("{}/api/usage/budget", gw.url))
+        .json(&json!({"keyId": id, "limit": 1.0, "period": "hourly"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+}
+
+#[tokio::test]
+async fn deterministic_requests_are_cached_per_key_and_bypassable() {
+    let (gw, mock, http) = rig(&[]).await;
+    let (path, mut body) = clients::request(
+        Format::OpenAiChat,
+        "up-anthropic/m-1",
+        "cache me",
+        false,
+        false,
+    );
+    body["temperature"] = json!(0);
+    let post = |headers: Vec<(&'static str, String)>| {
+        let mut r = http.post(format!("{}{path}", gw.url)).json(&body);
+        for (k, v) in headers {
+            r = r.header(k, v);
+        }
+        r.send()
+    };
+    let first = post(vec![]).await.unwrap();
+    assert_eq!(first.headers()["x-omniroute-cache"], "miss");
+    let first_body = first.text().await.unwrap();
+    let second = post(vec![]).await.unwrap();
+    assert_eq!(second.headers()["x-omniroute-cache"], "hit");
+    assert!(second.headers().get("x-omniroute-route").is_some());
+    assert_eq!(second.text().await.unwrap(), first_body);
+    assert_eq!(mock.received().len(), 1, "the hit never reached upstream");
+    let bypass = post(vec![("x-omniroute-no-cache", "true".into())])
+        .await
+        .unwrap();
+    assert_eq!(bypass.headers()["x-omniroute-cache"], "bypass");
+    assert_eq!(mock.received().len(), 2);
+    let (_, key) = new_key(&http, &gw, "other").await;
+    let other = post(vec![("authorization", format!("Bearer {key}"))])
+        .await
+        .unwrap();
+    assert_eq!(
+        other.headers()["x-omniroute-cache"],
+        "miss",
+        "never shared across keys"
+    );
+    // Not deterministic, or streamed: not cached at all.
+    let (_, mut warm) = clients::request(
+        Format::OpenAiChat,
+        "up-anthropic/m-1",
+        "cache me",
+        false,
+        false,
+    );
+    warm["temperature"] = json!(0.7);
+    let r = http
+        .post(format!("{}{path}", gw.url))
+        .json(&warm)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.headers().get("x-omniroute-cache").is_none());
+    let stats: Value = http
+        .get(format!("{}/api/cache", gw.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stats["hits"], 1, "{stats}");
+    assert_eq!(stats["misses"], 2, "{stats}");
+    assert_eq!(stats["entries"], 2, "{stats}");
+    let rows = usage_rows(&http, &gw, 5).await;
+    assert_eq!(rows.iter().filter(|r| r["source"] == "cache").count(), 1);
+    // Turning the cache off in settings stops it.
+    http.patch(format!("{}/api/settings", gw.url))
+        .json(&json!({"cache": {"enabled": false}}))
+        .send()
+        .await
+        .unwrap();
+    let r = post(vec![]).await.unwrap();
+    assert!(r.headers().get("x-omniroute-cache").is_none());
+}
+
+#[tokio::test]
+async fn idempotent_duplicates_reach_upstream_once() {
+    let (gw, mock, http) = rig(&[]).await;
+    mock.set_default(Script {
+        fault: Fault {
+            delay_ms: 300,
+            ..Fault::default()
+        },
+        ..Script::default()
+    });
+    for (format, stream, header) in [
+        (Format::OpenAiChat, false, "idempotency-key"),
+        (Format::Anthropic, true, "x-request-id"),
+    ] {
+        mock.reset();
+        mock.set_default(Script {
+            fault: Fault {
+                delay_ms: 300,
+                ..Fault::default()
+            },
+            ..Script::default()
+        });
+        let id = format!("req-{format:?}-{stream}");
+        let pair = [(header, id.as_str())];
+        let a = send(&http, &gw, format, "up-openai/m-1", stream, &pair);
+        let b = send(&http, &gw, format, "up-openai/m-1", stream, &pair);
+        let (a, b) = tokio::join!(a, b);
+        let replayed = [&a, &b]
+            .iter()
+            .filter(|r| r.headers().get("x-omniroute-idempotent-replay").is_some())
+            .count();
+        assert_eq!(replayed, 1, "{format:?}");
+        let (a, b) = (a.text().await.unwrap(), b.text().await.unwrap());
+        assert_eq!(a, b, "{format:?}");
+        let text = if stream {
+            clients::read_stream(format, &a).text
+        } else {
+            a.clone()
+        };
+        assert!(text.contains("Hello from the mock"), "{a}");
+        let c = send(
+            &http,
+            &gw,
+            format,
+            "up-openai/m-1",
+            stream,
+            &[(header, &id)],
+        )
+        .await;
+        assert!(c.headers().get("x-omniroute-idempotent-replay").is_some());
+        assert_eq!(c.text().await.unwrap(), a);
+        assert_eq!(
+            mock.received().len(),
+            1,
+            "{format:?}: one upstream call for three requests"
+        );
+        let another = format!("{id}-another");
+        let other = send(
+            &http,
+            &gw,
+            format,
+            "up-openai/m-1",
+            stream,
+            &[(header, &another)],
+        )
+        .await;
+        assert!(
+            other
+                .headers()
+                .get("x-omniroute-idempotent-replay")
+                .is_none()
+        );
+        assert_eq!(mock.received().len(), 2);
+    }
+    // A retryable failure is not replayed: the retry runs again.
+    mock.reset();
+    mock.push(Script {
+        fault: Fault {
+            status: Some(503),
+            ..Fault::default()
+        },
+        ..Script::default()
+    });
+    let r = send(
+        &http,
+        &gw,
+        Format::OpenAiChat,
+        "up-openai/m-1",
+        false,
+        &[("idempotency-key", "flaky")],
+    )
+    .await;
+    assert_eq!(r.status(), 503);
+    // (The failure cooled the account down; that is routing's business, not this test's.)
+    http.post(format!("{}/api/resilience/reset", gw.url))
+        .send()
+        .await
+        .unwrap();
+    let r = send(
+        &http,
+        &gw,
+        Format::OpenAiChat,
+        "up-openai/m-1",
+        false,
+        &[("idempotency-key", "flaky")],
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(mock.received().len(), 2);
+}
+
+#[tokio::test]
+async fn progress_events_report_routing_without_breaking_the_stream() {
+    let (gw, mock, http) = rig(&[]).await;
+    let r = http.post(format!("{}/api/combos", gw.url))
+        .json(&json!({"name": "steady", "strategy": "priority", "models": ["up-gemini/m-1", "up-openai/m-2"]}))
+        .send().await.unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    for format in [
+        Format::Anthropic,
+        Format::OpenAiChat,
+        Format::Responses,
+        Format::Gemini,
+    ] {
+        mock.reset();
+        http.post(format!("{}/api/resilience/reset", gw.url))
+            .send()
+            .await
+            .unwrap();
+        mock.push(Script {
+            model: Some("m-1".into()),
+            fault: Fault {
+                status: Some(503),
+                ..Fault::default()
+            },
+            ..Script::default()
+        });
+        let r = send(
+            &http,
+            &gw,
+            format,
+            "steady",
+            true,
+            &[("x-omniroute-progress", "true")],
+        )
+        .await;
+        assert_eq!(r.status(), 200);
+        let text = r.text().await.unwrap();
+        let seen = clients::read_stream(format, &text);
+        assert_eq!(
+            seen.text, "Hello from the mock upstream.",
+            "{format:?}: {text}"
+        );
+        assert!(
+            seen.grammar.is_empty(),
+            "{format:?}: {:?}\n{text}",
+            seen.grammar
+        );
+        let progress: Vec<Value> = if format == Format::Anthropic {
+            clients::sse(&text)
+                .into_iter()
+                .filter(|(e, _)| e.as_deref() == Some("progress"))
+                .map(|(_, d)| serde_json::from_str(&d).unwrap())
+                .collect()
+        } else {
+            text.lines()
+                .filter_map(|l| l.strip_prefix(": progress "))
+                .map(|d| serde_json::from_str(d).unwrap())
+                .collect()
+        };
+        let stages: Vec<&str> = progress
+            .iter()
+            .map(|p| p["stage"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            stages,
+            ["plan", "attempt", "fallback", "attempt", "served"],
+            "{format:?}: {text}"
+        );
+        assert_eq!(progress[0]["combo"], "steady");
+        assert_eq!(progress[4]["target"], "up-openai/m-2");
+    }
+    // Without the header nothing extra is sent.
+    let r = send(&http, &gw, Format::Anthropic, "steady", true, &[]).await;
+    assert!(!r.text().await.unwrap().contains("progress"));
+    // The usage row of a progress stream still has its route and tokens.
+    let rows = usage_rows(&http, &gw, 5).await;
+    let row = rows
+        .iter()
+        .find(|r| r["clientFormat"] == "anthropic" && r["attempts"] == 2)
+        .unwrap();
+    assert_eq!(row["model"], "up-openai/m-2");
+    assert_eq!(row["combo"], "steady");
+    assert_eq!(row["outputTokens"], 7);
+    assert!(
+        row["fallbackReasons"]
+            .as_str()
+            .unwrap()
+            .contains("up-gemini/m-1")
+    );
+}
+
+#[tokio::test]
+async fn request_logs_keep_bodies_with_secrets_redacted() {
+    let (gw, _mock, http) = rig(&[("ENABLE_REQUEST_LOGS", "true")]).await;
+    let secret = "sk-ant-api03-THISISASECRETKEYTHATMUSTNOTBESTORED";
+    let body = json!({"model": "up-openai/m-1", "messages": [{"role": "user", "content": format!("my key is {secret} and {CONNECTION_KEY}")}], "api_key": "hunter2-password"});
+    for stream in [false, true] {
+        let mut body = body.clone();
+        body["stream"] = json!(stream);
+        let r = http
+            .post(format!("{}/v1/chat/completions", gw.url))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        r.text().await.unwrap();
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let logs: Value = loop {
+        let logs: Value = http
+            .get(format!("{}/api/usage/logs", gw.url))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if logs.as_array().unwrap().len() >= 2 || Instant::now() > deadline {
+            break logs;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let text = logs.to_string();
+    assert_eq!(logs.as_array().unwrap().len(), 2, "{text}");
+    assert!(
+        !text.contains(secret) && !text.contains(CONNECTION_KEY) && !text.contains("hunter2"),
+        "{text}"
+    );
+    assert!(text.contains("my key is [REDACTED]"), "{text}");
+    assert!(
+        text.contains("Hello from the mock"),
+        "the answers are kept: {text}"
+    );
+    assert!(logs[0]["usageId"].is_i64());
+}
+
+#[tokio::test]
+async fn without_request_logs_no_body_is_kept() {
+    let (gw, _mock, http) = rig(&[]).await;
+    let r = send(&http, &gw, Format::OpenAiChat, "up-openai/m-1", false, &[]).await;
+    assert_eq!(r.status(), 200);
+    usage_rows(&http, &gw, 1).await;
+    let logs: Value = http
+        .get(format!("{}/api/usage/logs", gw.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(logs, json!([]));
+}
