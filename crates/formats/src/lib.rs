@@ -24,6 +24,7 @@ pub mod passthrough;
 pub mod provenance;
 pub mod responses;
 pub mod schema;
+pub mod shaping;
 pub mod sse;
 
 pub use ir::{ErrorInfo, ErrorKind, Format};

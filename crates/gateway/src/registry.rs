@@ -14,7 +14,7 @@ use std::collections::HashMap;
 
 use omniroute_routing::combo::{Strategy, Target};
 
-use crate::admin::settings::RoutingSettings;
+use crate::admin::settings::{AiSettings, RoutingSettings};
 use crate::outbound::{ProxyConfig, ProxySettings};
 
 /// The settings section holding the active combo's name.
@@ -87,6 +87,8 @@ pub struct Snapshot {
     /// The combo `auto`/`active` name (the tray's choice).
     pub active_combo: Option<String>,
     pub routing: RoutingSettings,
+    /// System prompt injection and thinking budget rules.
+    pub ai: AiSettings,
     pub profiles: crate::admin::resilience::Profiles,
     pub lockouts: Vec<omniroute_store::lockouts::Lockout>,
 }
@@ -200,6 +202,10 @@ impl Registry {
             routing: match store.settings_section("routing").await? {
                 Some(value) => serde_json::from_value(value).unwrap_or_default(),
                 None => RoutingSettings::default(),
+            },
+            ai: match store.settings_section("ai").await? {
+                Some(value) => serde_json::from_value(value).unwrap_or_default(),
+                None => AiSettings::default(),
             },
         });
         match self.current.write() {

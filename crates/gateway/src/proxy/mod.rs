@@ -9,6 +9,7 @@ mod models;
 mod plan;
 pub mod resolve;
 mod route;
+mod shaping;
 mod stream;
 
 use std::collections::HashMap;

@@ -83,11 +83,19 @@ fn profile(state: &AppState, snapshot: &Snapshot, provider: &str) -> BreakerProf
     }
 }
 
-pub async fn run(state: &AppState, inbound: Inbound<'_>) -> Result<Response, ProxyError> {
-    let request = omniroute_formats::decode_request(inbound.format, &inbound.body, &inbound.hint)
-        .map_err(ProxyError::BadRequest)?;
+pub async fn run(state: &AppState, mut inbound: Inbound<'_>) -> Result<Response, ProxyError> {
+    let mut request =
+        omniroute_formats::decode_request(inbound.format, &inbound.body, &inbound.hint)
+            .map_err(ProxyError::BadRequest)?;
     let snapshot = state.registry.snapshot();
     let plan = plan(state, &snapshot, &request.model);
+    // System prompts and thinking budget (AI settings); a shaped request replaces the body.
+    super::shaping::apply(
+        &snapshot.ai,
+        plan.combo.as_deref(),
+        &mut inbound,
+        &mut request,
+    );
     let mut skips: Vec<Skip> = Vec::new();
     let mut last_error: Option<ProxyError> = None;
     let mut attempts = 0u32;
