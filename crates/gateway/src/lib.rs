@@ -14,6 +14,7 @@ pub mod proxy;
 mod registry;
 pub mod routes;
 mod state;
+pub mod telemetry;
 
 pub use config::{Config, ConfigError, Overrides};
 pub use error::{ApiError, ErrorCode};

@@ -95,6 +95,7 @@ impl Gateway {
             clients: Arc::new(clients),
             health: Arc::default(),
             started: Instant::now(),
+            telemetry: Arc::default(),
         };
         let app = routes::app(state).into_make_service_with_connect_info::<SocketAddr>();
         let (stop_tx, stop_rx) = watch::channel(false);

@@ -9,6 +9,7 @@ use axum::routing::{get, post, put};
 
 use crate::admin::{
     combos, health, models, nodes, providers, proxy as proxy_settings, resilience, settings,
+    telemetry,
 };
 use crate::{AppState, ErrorCode, access_log, error::ApiError, proxy};
 
@@ -64,6 +65,8 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(client_api)
         .route("/healthz", get(health::liveness))
+        .route("/metrics", get(telemetry::metrics))
+        .route("/api/telemetry", get(telemetry::report))
         .route("/api/health", get(health::report))
         .route("/api/settings", get(settings::get).patch(settings::patch))
         .route(

@@ -21,4 +21,6 @@ pub struct AppState {
     /// Pooled upstream clients: direct, and one per proxy in use.
     pub clients: Arc<crate::outbound::Clients>,
     pub started: Instant,
+    /// Latency histograms and request counters per provider and model.
+    pub telemetry: Arc<crate::telemetry::Telemetry>,
 }

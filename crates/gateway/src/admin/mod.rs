@@ -9,3 +9,4 @@ pub mod providers;
 pub mod proxy;
 pub mod resilience;
 pub mod settings;
+pub mod telemetry;

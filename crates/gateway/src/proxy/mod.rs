@@ -6,6 +6,7 @@ mod error;
 mod forward;
 pub mod media;
 mod models;
+mod observe;
 mod plan;
 pub mod resolve;
 mod route;

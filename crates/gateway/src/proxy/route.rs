@@ -225,7 +225,18 @@ pub async fn run(state: &AppState, mut inbound: Inbound<'_>) -> Result<Response,
             if let Ok(mut c) = state.health.connection(&account).lock() {
                 c.last_used = state.health.now();
             }
-            match attempt(state, &inbound, &request, &target).await {
+            let started = std::time::Instant::now();
+            let outcome = attempt(state, &inbound, &request, &target).await;
+            // Latency (time to first token for streams) or the failure, per provider and model.
+            let outcome = super::observe::attempt(
+                state,
+                outcome,
+                provider,
+                upstream_model,
+                started,
+                request.stream,
+            );
+            match outcome {
                 Ok(response) => {
                     let mut response = super::admission::hold(response, slot);
                     state.health.on_success(provider, &account, model);
