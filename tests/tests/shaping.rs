@@ -218,6 +218,34 @@ async fn same_format_passthrough_stays_byte_for_byte_unless_shaping_changed_the_
         json!({"role": "system", "content": "P"})
     );
     assert_eq!(received["messages"][1]["content"], "x");
+
+    // A shaped stream asks the upstream for no usage chunk the client did not ask for: the
+    // answer is relayed as the upstream sends it.
+    for include_usage in [false, true] {
+        let mut stream = json!({"model": "up-openai/m-1", "stream": true,
+            "messages": [{"role": "user", "content": "x"}]});
+        if include_usage {
+            stream["stream_options"] = json!({"include_usage": true});
+        }
+        rig.mock.reset();
+        let r = rig
+            .http
+            .post(format!("{}/v1/chat/completions", rig.gw.url))
+            .json(&stream)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let seen = clients::read_stream(Format::OpenAiChat, &r.text().await.unwrap());
+        assert_eq!(seen.text, "Hello from the mock upstream.");
+        let received = rig.mock.received()[0].body.clone();
+        assert_eq!(received["messages"][0]["content"], "P");
+        assert_eq!(
+            received.get("stream_options").is_some(),
+            include_usage,
+            "{received}"
+        );
+    }
     rig.gw.shutdown().await;
 }
 

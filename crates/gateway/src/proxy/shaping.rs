@@ -8,8 +8,10 @@
 //! still relayed untouched. With nothing configured, nothing is touched.
 
 use axum::body::Bytes;
+use omniroute_formats::Format;
 use omniroute_formats::ir::Request;
 use omniroute_formats::shaping::{self, Shaping, ThinkingPolicy};
+use serde_json::Value;
 
 use super::forward::Inbound;
 use crate::admin::settings::{AiSettings, ThinkingMode};
@@ -47,7 +49,23 @@ pub fn apply(
     if rules.is_noop() || !shaping::apply(request, &rules) {
         return;
     }
-    inbound.body = Bytes::from(omniroute_formats::encode_request(inbound.format, request));
+    inbound.body = client_body(inbound.format, request);
+}
+
+/// The shaped request in the client's own format, asking for no more than the client did.
+fn client_body(format: Format, request: &Request) -> Bytes {
+    let body = omniroute_formats::encode_request(format, request);
+    // The encoder asks every OpenAI stream for usage (accounting needs it when translating), but
+    // this answer is relayed as is: a usage chunk the client did not ask for must not appear.
+    if format == Format::OpenAiChat && request.stream && !request.include_usage {
+        if let Ok(mut map) = serde_json::from_slice::<serde_json::Map<String, Value>>(&body) {
+            map.remove("stream_options");
+            if let Ok(bytes) = serde_json::to_vec(&map) {
+                return Bytes::from(bytes);
+            }
+        }
+    }
+    Bytes::from(body)
 }
 
 #[cfg(test)]
