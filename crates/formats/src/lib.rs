@@ -24,6 +24,7 @@ pub mod passthrough;
 pub mod provenance;
 pub mod responses;
 pub mod schema;
+pub mod shaping;
 pub mod sse;
 
 pub use ir::{ErrorInfo, ErrorKind, Format};
@@ -87,7 +88,7 @@ pub fn to_json<T: serde::Serialize>(value: &T) -> Vec<u8> {
 
 /// What the request line carries outside the body (Gemini puts the model and streaming in the
 /// path).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct RequestHint<'a> {
     pub model: Option<&'a str>,
     pub stream: Option<bool>,

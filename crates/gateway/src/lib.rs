@@ -17,6 +17,7 @@ mod registry;
 pub mod replay;
 pub mod routes;
 mod state;
+pub mod telemetry;
 
 pub use config::{Config, ConfigError, Overrides};
 pub use error::{ApiError, ErrorCode};

@@ -102,6 +102,7 @@ impl Gateway {
             health: Arc::default(),
             started: Instant::now(),
             access,
+            telemetry: Arc::default(),
         };
         let app = routes::app(state).into_make_service_with_connect_info::<SocketAddr>();
         let (stop_tx, stop_rx) = watch::channel(false);

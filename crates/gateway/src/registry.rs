@@ -14,7 +14,7 @@ use std::collections::HashMap;
 
 use omniroute_routing::combo::{Strategy, Target};
 
-use crate::admin::settings::{RoutingSettings, SecuritySettings};
+use crate::admin::settings::{AiSettings, RoutingSettings, SecuritySettings};
 use crate::outbound::{ProxyConfig, ProxySettings};
 
 /// The settings section holding the active combo's name.
@@ -90,6 +90,8 @@ pub struct Snapshot {
     pub security: SecuritySettings,
     /// `security.ipAllow`/`ipDeny`, parsed for the access middleware.
     pub ip_rules: crate::access::IpRules,
+    /// System prompt injection and thinking budget rules.
+    pub ai: AiSettings,
     pub profiles: crate::admin::resilience::Profiles,
     pub lockouts: Vec<omniroute_store::lockouts::Lockout>,
     /// API keys, prices, budgets, cache and log settings.
@@ -220,6 +222,10 @@ impl Registry {
             },
             security,
             ip_rules,
+            ai: match store.settings_section("ai").await? {
+                Some(value) => serde_json::from_value(value).unwrap_or_default(),
+                None => AiSettings::default(),
+            },
         });
         match self.current.write() {
             Ok(mut guard) => *guard = snapshot,

@@ -9,7 +9,7 @@ use axum::routing::{get, post, put};
 
 use crate::admin::{
     auth, backups, combos, health, keys, models, nodes, providers, proxy as proxy_settings,
-    resilience, settings, usage,
+    resilience, settings, telemetry, usage,
 };
 use crate::{AppState, ErrorCode, access, access_log, error::ApiError, proxy};
 
@@ -69,6 +69,8 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(client_api)
         .route("/healthz", get(health::liveness))
+        .route("/metrics", get(telemetry::metrics))
+        .route("/api/telemetry", get(telemetry::report))
         .route("/api/health", get(health::report))
         .route("/api/auth/login", post(auth::login))
         .route("/api/auth/logout", post(auth::logout))

@@ -29,4 +29,6 @@ pub struct AppState {
     pub idempotency: Arc<crate::replay::idempotency::Idempotency>,
     /// Login failures, revoked sessions and the password record (`crate::access`).
     pub access: Arc<crate::access::Access>,
+    /// Latency histograms and request counters per provider and model.
+    pub telemetry: Arc<crate::telemetry::Telemetry>,
 }

@@ -173,7 +173,7 @@ mod tests {
         let refusal = check(
             "ci",
             &budgets,
-            |p| if p == Period::Daily { 1.2 } else { 1.2 },
+            |p| if p == Period::Daily { 1.2 } else { 0.0 },
             now,
         )
         .unwrap_err();

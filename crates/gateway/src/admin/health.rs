@@ -23,6 +23,8 @@ pub struct HealthReport {
     pub db: String,
     pub schema_version: Option<i64>,
     pub secrets_backend: &'static str,
+    /// Latency percentiles and request counts per provider since start.
+    pub latency: std::collections::BTreeMap<String, crate::telemetry::LatencySummary>,
 }
 
 pub async fn report(State(state): State<AppState>) -> (StatusCode, Json<HealthReport>) {
@@ -40,6 +42,7 @@ pub async fn report(State(state): State<AppState>) -> (StatusCode, Json<HealthRe
         db,
         schema_version: state.store.schema_version().await.ok(),
         secrets_backend: state.secrets.backend().as_str(),
+        latency: state.telemetry.provider_summaries(),
     };
     let status = if healthy {
         StatusCode::OK

@@ -12,4 +12,5 @@ pub mod providers;
 pub mod proxy;
 pub mod resilience;
 pub mod settings;
+pub mod telemetry;
 pub mod usage;

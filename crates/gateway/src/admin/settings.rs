@@ -63,9 +63,21 @@ pub enum ThinkingMode {
 pub struct AiSettings {
     pub system_prompt_prefix: String,
     pub system_prompt_suffix: String,
+    /// Combos with their own prompts, used instead of the global prefix and suffix (empty
+    /// strings opt a combo out of injection).
+    pub combo_system_prompts: std::collections::BTreeMap<String, ComboPrompt>,
     pub thinking_mode: ThinkingMode,
-    /// Tokens, for `thinkingMode: fixed`.
+    /// Tokens, for `thinkingMode: fixed` (0 turns thinking off).
     pub thinking_budget: Option<u32>,
+    /// Tokens per reasoning effort, for `thinkingMode: effort`.
+    pub effort_budgets: omniroute_formats::shaping::EffortBudgets,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct ComboPrompt {
+    pub prefix: String,
+    pub suffix: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -124,6 +136,11 @@ impl Settings {
         }
         crate::access::IpRules::parse(&self.security.ip_allow, &self.security.ip_deny)
             .map_err(|e| ApiError::invalid(e.to_string()))?;
+        if self.ai.thinking_mode == ThinkingMode::Fixed && self.ai.thinking_budget.is_none() {
+            return Err(ApiError::invalid(
+                "ai.thinkingBudget is required when ai.thinkingMode is fixed",
+            ));
+        }
         Ok(())
     }
 }

@@ -94,7 +94,7 @@ pub(super) async fn attempt(
         omniroute_formats::encode_response(format, &decoded, &ctx)
     };
     let mut response = body.into_response();
-    response.extensions_mut().insert(decoded.usage.clone());
+    response.extensions_mut().insert(decoded.usage);
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),

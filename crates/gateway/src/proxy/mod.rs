@@ -8,11 +8,13 @@ mod forward;
 pub mod media;
 mod metered;
 mod models;
+mod observe;
 mod pipeline;
 mod plan;
 mod progress;
 pub mod resolve;
 mod route;
+mod shaping;
 mod stream;
 mod trace;
 

@@ -55,13 +55,15 @@ pub fn encode(format: Format, step: &Progress) -> Vec<u8> {
     }
 }
 
+/// Routing running inside the answer: its outcome and what it did.
+type Routing =
+    Pin<Box<dyn std::future::Future<Output = (Result<Response, ProxyError>, Trace)> + Send>>;
+
 type ByteStream = Pin<Box<dyn Stream<Item = Result<Bytes, axum::Error>> + Send>>;
 
 enum Phase {
     Routing {
-        routing: Pin<
-            Box<dyn std::future::Future<Output = (Result<Response, ProxyError>, Trace)> + Send>,
-        >,
+        routing: Routing,
         steps: mpsc::UnboundedReceiver<Progress>,
     },
     Relay(ByteStream),
@@ -159,10 +161,9 @@ pub fn respond(
                         }
                     }
                 }
-                Phase::Relay(mut rest) => match rest.next().await {
-                    Some(chunk) => Some((chunk, Phase::Relay(rest))),
-                    None => None,
-                },
+                Phase::Relay(mut rest) => {
+                    rest.next().await.map(|chunk| (chunk, Phase::Relay(rest)))
+                }
                 Phase::Done => None,
             }
         }

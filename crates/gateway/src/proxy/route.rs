@@ -90,6 +90,12 @@ pub async fn run(
         combo: plan.combo.clone(),
         targets: plan.models.clone(),
     });
+    // System prompts and thinking budget (AI settings): a shaped request brings its own body.
+    let shaped = super::shaping::shaped(&snapshot.ai, plan.combo.as_deref(), inbound, request);
+    let (inbound, request) = match &shaped {
+        Some((inbound, request)) => (inbound, request),
+        None => (inbound, request),
+    };
     let mut last_error: Option<ProxyError> = None;
     let mut throttled: Option<u64> = None;
     for model in &plan.models {
@@ -204,7 +210,18 @@ pub async fn run(
             if let Ok(mut c) = state.health.connection(&account).lock() {
                 c.last_used = state.health.now();
             }
-            match attempt(state, inbound, request, &target).await {
+            let started = std::time::Instant::now();
+            let outcome = attempt(state, inbound, request, &target).await;
+            // Latency (time to first token for streams) or the failure, per provider and model.
+            let outcome = super::observe::attempt(
+                state,
+                outcome,
+                provider,
+                upstream_model,
+                started,
+                request.stream,
+            );
+            match outcome {
                 Ok(response) => {
                     let mut response = super::admission::hold(response, slot);
                     state.health.on_success(provider, &account, model);

@@ -26,7 +26,7 @@ pub struct Tally {
 
 impl Tally {
     pub fn usage(&self) -> omniroute_formats::ir::Usage {
-        self.usage.lock().map(|u| u.clone()).unwrap_or_default()
+        self.usage.lock().map(|u| *u).unwrap_or_default()
     }
 
     /// The status of the error the stream ended with, if it did.

@@ -125,6 +125,7 @@ impl Drop for Publisher {
 }
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods, reason = "tests")]
 mod tests {
     use super::*;
     use axum::body::Bytes;
