@@ -885,3 +885,39 @@ async fn without_request_logs_no_body_is_kept() {
         .unwrap();
     assert_eq!(logs, json!([]));
 }
+
+#[tokio::test]
+async fn a_relayed_openai_stream_is_counted_even_when_the_client_did_not_ask_for_usage() {
+    let (gw, mock, http) = rig(&[]).await;
+    let body = json!({"model": "up-openai/m-1", "stream": true, "messages": [{"role": "user", "content": "hi"}]});
+    let r = http
+        .post(format!("{}/v1/chat/completions", gw.url))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let text = r.text().await.unwrap();
+    let chunks: Vec<Value> = clients::sse(&text)
+        .into_iter()
+        .filter(|(_, d)| d != "[DONE]")
+        .map(|(_, d)| serde_json::from_str(&d).unwrap())
+        .collect();
+    assert!(
+        chunks.iter().all(|c| c["usage"].is_null()),
+        "no usage chunk the client did not ask for: {text}"
+    );
+    assert!(text.trim_end().ends_with("data: [DONE]"), "{text}");
+    assert_eq!(
+        clients::read_stream(Format::OpenAiChat, &text).text,
+        "Hello from the mock upstream."
+    );
+    let upstream = &mock.received()[0].body;
+    assert_eq!(
+        upstream["stream_options"]["include_usage"], true,
+        "{upstream}"
+    );
+    let rows = usage_rows(&http, &gw, 1).await;
+    assert_eq!(rows[0]["inputTokens"], 12, "{}", rows[0]);
+    assert_eq!(rows[0]["outputTokens"], 7);
+}

@@ -219,8 +219,8 @@ async fn same_format_passthrough_stays_byte_for_byte_unless_shaping_changed_the_
     );
     assert_eq!(received["messages"][1]["content"], "x");
 
-    // A shaped stream asks the upstream for no usage chunk the client did not ask for: the
-    // answer is relayed as the upstream sends it.
+    // A shaped stream always asks the upstream for usage (accounting needs it), and the client
+    // sees the usage chunk only when it asked for one.
     for include_usage in [false, true] {
         let mut stream = json!({"model": "up-openai/m-1", "stream": true,
             "messages": [{"role": "user", "content": "x"}]});
@@ -236,13 +236,14 @@ async fn same_format_passthrough_stays_byte_for_byte_unless_shaping_changed_the_
             .await
             .unwrap();
         assert_eq!(r.status(), 200);
-        let seen = clients::read_stream(Format::OpenAiChat, &r.text().await.unwrap());
+        let text = r.text().await.unwrap();
+        let seen = clients::read_stream(Format::OpenAiChat, &text);
         assert_eq!(seen.text, "Hello from the mock upstream.");
+        assert_eq!(text.contains("\"usage\":{"), include_usage, "{text}");
         let received = rig.mock.received()[0].body.clone();
         assert_eq!(received["messages"][0]["content"], "P");
         assert_eq!(
-            received.get("stream_options").is_some(),
-            include_usage,
+            received["stream_options"]["include_usage"], true,
             "{received}"
         );
     }

@@ -50,9 +50,18 @@ pub(super) async fn attempt(
     // streaming without `alt=sse` wants a JSON array, which the upstream is not asked for.
     let passthrough = target.format == format
         && !(format == Format::Gemini && request.stream && !inbound.gemini_sse);
+    // An OpenAI stream relayed as is still has to report its tokens; the usage chunk the client
+    // did not ask for is taken out again on the way back.
+    let hide_usage =
+        passthrough && format == Format::OpenAiChat && request.stream && !request.include_usage;
     let body = if passthrough {
-        omniroute_formats::rewrite_model(format, &inbound.body, &target.upstream_model)
-            .map_err(ProxyError::BadRequest)?
+        omniroute_formats::rewrite_for_upstream(
+            format,
+            &inbound.body,
+            &target.upstream_model,
+            hide_usage,
+        )
+        .map_err(ProxyError::BadRequest)?
     } else {
         let mut upstream_request = request.clone();
         upstream_request.model = target.upstream_model.clone();
@@ -67,7 +76,7 @@ pub(super) async fn attempt(
         return stream::start(
             format,
             target.format,
-            passthrough,
+            passthrough.then_some(hide_usage),
             ctx,
             response,
             state.config.stream_keepalive,

@@ -48,6 +48,8 @@ struct Translator {
     encoder: StreamEncoder,
     /// Same format: bytes are relayed as they come; `tail` can end them with an error.
     passthrough: Option<PassthroughTail>,
+    /// Passthrough of an OpenAI stream whose usage chunk was asked for by us, not the client.
+    hide_usage_chunk: bool,
     /// The upstream sent its own error event (relayed already in passthrough).
     upstream_failed: bool,
     events: Vec<SseEvent>,
@@ -67,9 +69,15 @@ impl Translator {
     }
 
     fn process(&mut self, raw: &[u8]) -> Vec<u8> {
+        let mut relayed = Vec::new();
         for event in self.events.drain(..) {
             if let Some(tail) = &mut self.passthrough {
                 tail.observe(&event);
+                if self.hide_usage_chunk && !omniroute_formats::is_openai_usage_chunk(&event.data) {
+                    relayed.extend_from_slice(b"data: ");
+                    relayed.extend_from_slice(event.data.as_bytes());
+                    relayed.extend_from_slice(b"\n\n");
+                }
             }
             self.decoder.decode(&event, &mut self.ir);
         }
@@ -97,7 +105,11 @@ impl Translator {
         if self.passthrough.is_some() {
             self.upstream_failed |= self.ir.iter().any(|e| matches!(e, StreamEvent::Error(_)));
             self.ir.clear();
-            return raw.to_vec();
+            return if self.hide_usage_chunk {
+                relayed
+            } else {
+                raw.to_vec()
+            };
         }
         let mut out = Vec::new();
         for event in self.ir.drain(..) {
@@ -150,10 +162,11 @@ type Upstream = Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>;
 /// Starts answering a stream, committing late: nothing is sent to the client until the upstream
 /// produced its first content (or finished normally with none). A stream that fails before that
 /// is an `Err`, so the caller can try the next target and the client never sees it.
+/// `passthrough`: `None` to translate, `Some(hide_usage_chunk)` to relay the upstream's bytes.
 pub async fn start(
     client: Format,
     upstream: Format,
-    passthrough: bool,
+    passthrough: Option<bool>,
     ctx: ClientContext,
     response: reqwest::Response,
     keepalive: Duration,
@@ -165,7 +178,8 @@ pub async fn start(
         parser: SseParser::new(),
         decoder: StreamDecoder::new(upstream),
         encoder: StreamEncoder::new(client, ctx),
-        passthrough: passthrough.then(|| PassthroughTail::new(client)),
+        passthrough: passthrough.map(|_| PassthroughTail::new(client)),
+        hide_usage_chunk: passthrough.unwrap_or(false),
         upstream_failed: false,
         events: Vec::new(),
         ir: Vec::new(),
