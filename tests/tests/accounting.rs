@@ -195,6 +195,28 @@ async fn keys_are_shown_once_and_required_in_every_header_style() {
 }
 
 #[tokio::test]
+async fn the_model_list_can_require_a_key_on_its_own() {
+    let (gw, _mock, http) = rig(&[]).await;
+    assert_eq!(http.get(format!("{}/v1/models", gw.url)).send().await.unwrap().status(), 200);
+    let r = http
+        .patch(format!("{}/api/settings", gw.url))
+        .json(&json!({"security": {"requireApiKeyForModels": true}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    for path in ["/v1/models", "/v1beta/models"] {
+        let r = http.get(format!("{}{path}", gw.url)).send().await.unwrap();
+        assert_eq!(r.status(), 401, "{path}");
+    }
+    let (_, key) = new_key(&http, &gw, "lister").await;
+    let r = http.get(format!("{}/v1/models", gw.url)).bearer_auth(&key).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    // Chat itself stays open (REQUIRE_API_KEY is off).
+    assert_eq!(send(&http, &gw, Format::OpenAiChat, "up-openai/m-1", false, &[]).await.status(), 200);
+}
+
+#[tokio::test]
 async fn usage_rows_carry_upstream_tokens_and_costs_for_every_format() {
     let (gw, mock, http) = rig(&[]).await;
     let r = http

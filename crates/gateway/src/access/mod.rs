@@ -188,7 +188,14 @@ fn is_public(path: &str) -> bool {
     )
 }
 
-fn forbidden(message: String) -> Response {
+/// A 403 in the caller's language: the client API's format for its clients, else the
+/// management API's.
+fn forbidden(path: &str, message: String) -> Response {
+    if is_client_api(path) {
+        if let Some(response) = crate::proxy::forbidden(path, &message) {
+            return response;
+        }
+    }
     ApiError::new(ErrorCode::Forbidden, message).into_response()
 }
 
@@ -200,8 +207,9 @@ pub async fn guard(State(state): State<AppState>, mut request: Request, next: Ne
         .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| {
             c.0.ip().to_canonical()
         });
+    let path = request.uri().path().to_owned();
     if !state.registry.snapshot().ip_rules.permits(ip) {
-        return forbidden(format!(
+        return forbidden(&path, format!(
             "address {ip} is not allowed to use this gateway (Settings → Security → IP access control)"
         ));
     }
@@ -212,19 +220,19 @@ pub async fn guard(State(state): State<AppState>, mut request: Request, next: Ne
         .or_else(|| request.uri().authority().map(|a| a.as_str()));
     let policy = &state.access.policy;
     if !policy.host_allowed(host) {
-        return forbidden(format!(
+        return forbidden(&path, format!(
             "foreign Host header '{}': this gateway listens on a loopback address and answers only \
              to localhost, 127.0.0.1, [::1] and BASE_URL's host",
             host.unwrap_or_default()
         ));
     }
-    let path = request.uri().path();
+    let path = path.as_str();
     if !is_client_api(path) {
         let origin = headers
             .get(header::ORIGIN)
             .map(|v| v.to_str().unwrap_or("?"));
         if !policy.origin_allowed(origin, host) {
-            return forbidden(format!(
+            return forbidden(path, format!(
                 "cross-origin request refused: Origin '{}' is not this gateway",
                 origin.unwrap_or_default()
             ));

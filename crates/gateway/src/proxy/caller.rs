@@ -26,12 +26,19 @@ pub async fn identify(State(state): State<AppState>, mut request: Request, next:
             .cloned(),
         _ => None,
     };
-    if key.is_none() && state.config.require_api_key {
+    let model_list = request.method() == axum::http::Method::GET
+        && matches!(
+            request.uri().path(),
+            "/v1/models" | "/models" | "/v1/v1/models" | "/v1beta/models"
+        );
+    let required = state.config.require_api_key
+        || (model_list && snapshot.security.require_api_key_for_models);
+    if key.is_none() && required {
         let format = super::format_of_path(request.uri().path()).unwrap_or(Format::OpenAiChat);
         let message = if presented.is_some() {
             "invalid API key: it is not one of this OmniRoute's keys, or it was revoked (create one with POST /api/keys)"
         } else {
-            "missing API key: this OmniRoute requires one (REQUIRE_API_KEY); send it as `Authorization: Bearer <key>`, `x-api-key` or `x-goog-api-key`"
+            "missing API key: this OmniRoute requires one; send it as `Authorization: Bearer <key>`, `x-api-key` or `x-goog-api-key`"
         };
         return reject(format, ProxyError::Unauthorized(message.into()));
     }

@@ -39,6 +39,9 @@ pub enum ProxyError {
     /// 401: `REQUIRE_API_KEY` is on and the request has no valid key.
     #[error("{0}")]
     Unauthorized(String),
+    /// 403: the caller's address or Host is refused by access control.
+    #[error("{0}")]
+    Forbidden(String),
     /// 429: the caller's API key is over one of its budgets.
     #[error("{message}")]
     OverBudget {
@@ -76,6 +79,7 @@ impl ProxyError {
             },
             Self::AllFailed(_) => ErrorInfo::new(ErrorKind::Unavailable, message),
             Self::Unauthorized(_) => ErrorInfo::new(ErrorKind::Authentication, message),
+            Self::Forbidden(_) => ErrorInfo::new(ErrorKind::PermissionDenied, message),
             Self::OverBudget { .. } => ErrorInfo::new(ErrorKind::RateLimited, message),
             Self::Throttled { .. } => ErrorInfo::new(ErrorKind::RateLimited, message),
             Self::Unreachable { .. } => ErrorInfo {

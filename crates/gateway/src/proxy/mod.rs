@@ -351,6 +351,12 @@ pub fn format_of_path(path: &str) -> Option<Format> {
     }
 }
 
+/// A 403 for a client route, in the format its client speaks (`None` for other paths).
+pub fn forbidden(path: &str, message: &str) -> Option<Response> {
+    let format = format_of_path(path)?;
+    Some(reject(format, ProxyError::Forbidden(message.to_owned())))
+}
+
 pub fn not_found(format: Format, path: &str) -> Response {
     reject(format, ProxyError::NoRoute(path.to_owned()))
 }
