@@ -631,6 +631,8 @@ async fn deterministic_requests_are_cached_per_key_and_bypassable() {
     assert_eq!(stats["hits"], 1, "{stats}");
     assert_eq!(stats["misses"], 2, "{stats}");
     assert_eq!(stats["entries"], 2, "{stats}");
+    let health: Value = http.get(format!("{}/api/health", gw.url)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(health["cache"]["hits"], 1, "{health}");
     let rows = usage_rows(&http, &gw, 5).await;
     assert_eq!(rows.iter().filter(|r| r["source"] == "cache").count(), 1);
     // Turning the cache off in settings stops it.

@@ -25,6 +25,8 @@ pub struct HealthReport {
     pub secrets_backend: &'static str,
     /// Latency percentiles and request counts per provider since start.
     pub latency: std::collections::BTreeMap<String, crate::telemetry::LatencySummary>,
+    /// Response cache entries, size, hits and misses since start.
+    pub cache: crate::replay::cache::CacheStats,
 }
 
 pub async fn report(State(state): State<AppState>) -> (StatusCode, Json<HealthReport>) {
@@ -38,6 +40,7 @@ pub async fn report(State(state): State<AppState>) -> (StatusCode, Json<HealthRe
         version: env!("CARGO_PKG_VERSION"),
         uptime_s: state.started.elapsed().as_secs(),
         data_dir: state.config.data_dir.display().to_string(),
+        cache: state.cache.stats(),
         rss_bytes: process::rss_bytes(),
         db,
         schema_version: state.store.schema_version().await.ok(),
