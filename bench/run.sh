@@ -6,7 +6,9 @@
 # Environment: BENCH_SECONDS (10, per measurement), STEADY_SECONDS (600, the steady-load run),
 # RATES, MORE_RATES, LITELLM_RATES (see bench/scenarios.py), COLD_START_RUNS (20),
 # LITELLM=0 (skip LiteLLM), TRANSLATION=0 (skip the criterion translation benchmark),
-# WRITE_DOCS=0 (print only).
+# FEATURES=0 (skip the cost of access and accounting), BEFORE_REV (the revision that cost is
+# measured against; default the last one without it; empty: this build only), WRITE_DOCS=0
+# (print only).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/deps.sh
@@ -56,6 +58,23 @@ machine() {
     taskset -c 0 python3 bench/scenarios.py "$TARGET" "$OUT/results.json" "$LITELLM_BIN"
 } | tee "$OUT/results.md"
 
+# The cost of access and accounting, against the revision before them (built from git).
+if [ "${FEATURES:-1}" != 0 ]; then
+    BEFORE_REV=${BEFORE_REV-ceb4766}
+    BEFORE_BIN=""
+    if [ -n "$BEFORE_REV" ] && git rev-parse -q --verify "$BEFORE_REV^{commit}" >/dev/null; then
+        src="$OUT/before-src"
+        rm -rf "$src" && mkdir -p "$src"
+        git archive "$BEFORE_REV" | tar -x -C "$src"
+        echo "==> building $BEFORE_REV for the before/after comparison"
+        before_target="$(realpath -m "${CARGO_TARGET_DIR:-target}")/before"
+        (cd "$src" && CARGO_TARGET_DIR="$before_target" ${CARGO:-cargo} build --release --locked -p omniroute)
+        BEFORE_BIN="$before_target/release/omniroute"
+    fi
+    echo
+    taskset -c 0 python3 bench/features.py "$TARGET" "$OUT/features.json" "$BEFORE_BIN" | tee "$OUT/features.md"
+fi
+
 if [ "${TRANSLATION:-1}" != 0 ]; then
     echo
     ${CARGO:-cargo} bench --locked -p omniroute-formats --bench translate >/dev/null
@@ -64,6 +83,9 @@ fi
 
 if [ "${WRITE_DOCS:-1}" != 0 ]; then
     python3 bench/update_docs.py results docs/benchmarks.md <"$OUT/results.md"
+    if [ -f "$OUT/features.md" ] && [ "${FEATURES:-1}" != 0 ]; then
+        python3 bench/update_docs.py features docs/benchmarks.md <"$OUT/features.md"
+    fi
     if [ -f "$OUT/translation.md" ] && [ "${TRANSLATION:-1}" != 0 ]; then
         python3 bench/update_docs.py translation docs/benchmarks.md <"$OUT/translation.md"
     fi

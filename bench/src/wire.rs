@@ -182,11 +182,18 @@ impl Canned {
 }
 
 /// A request body of about `prompt_bytes` bytes of user text.
-pub fn request_body(api: Api, model: &str, prompt_bytes: usize, stream: bool) -> Bytes {
+/// A chat request of about `prompt_bytes`, with `temperature` when given (0 makes it cacheable).
+pub fn request_body(
+    api: Api,
+    model: &str,
+    prompt_bytes: usize,
+    stream: bool,
+    temperature: Option<f64>,
+) -> Bytes {
     let word = "lorem ipsum ";
     let mut prompt = word.repeat(prompt_bytes / word.len() + 1);
     prompt.truncate(prompt_bytes);
-    let body = match api {
+    let mut body = match api {
         Api::OpenAi => json!({
             "model": model, "stream": stream, "max_tokens": 256,
             "messages": [{"role": "user", "content": prompt}],
@@ -196,6 +203,9 @@ pub fn request_body(api: Api, model: &str, prompt_bytes: usize, stream: bool) ->
             "messages": [{"role": "user", "content": prompt}],
         }),
     };
+    if let Some(t) = temperature {
+        body["temperature"] = json!(t);
+    }
     Bytes::from(body.to_string())
 }
 
@@ -273,7 +283,7 @@ mod tests {
 
     #[test]
     fn request_body_has_the_asked_size() {
-        let body = request_body(Api::OpenAi, "p/m", 50 * 1024, false);
+        let body = request_body(Api::OpenAi, "p/m", 50 * 1024, false, None);
         assert!(body.len() > 50 * 1024 && body.len() < 51 * 1024);
         let v: Value = serde_json::from_slice(&body).unwrap();
         assert_eq!(v["model"], "p/m");

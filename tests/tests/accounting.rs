@@ -197,7 +197,14 @@ async fn keys_are_shown_once_and_required_in_every_header_style() {
 #[tokio::test]
 async fn the_model_list_can_require_a_key_on_its_own() {
     let (gw, _mock, http) = rig(&[]).await;
-    assert_eq!(http.get(format!("{}/v1/models", gw.url)).send().await.unwrap().status(), 200);
+    assert_eq!(
+        http.get(format!("{}/v1/models", gw.url))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
     let r = http
         .patch(format!("{}/api/settings", gw.url))
         .json(&json!({"security": {"requireApiKeyForModels": true}}))
@@ -210,10 +217,20 @@ async fn the_model_list_can_require_a_key_on_its_own() {
         assert_eq!(r.status(), 401, "{path}");
     }
     let (_, key) = new_key(&http, &gw, "lister").await;
-    let r = http.get(format!("{}/v1/models", gw.url)).bearer_auth(&key).send().await.unwrap();
+    let r = http
+        .get(format!("{}/v1/models", gw.url))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     // Chat itself stays open (REQUIRE_API_KEY is off).
-    assert_eq!(send(&http, &gw, Format::OpenAiChat, "up-openai/m-1", false, &[]).await.status(), 200);
+    assert_eq!(
+        send(&http, &gw, Format::OpenAiChat, "up-openai/m-1", false, &[])
+            .await
+            .status(),
+        200
+    );
 }
 
 #[tokio::test]
@@ -631,7 +648,14 @@ async fn deterministic_requests_are_cached_per_key_and_bypassable() {
     assert_eq!(stats["hits"], 1, "{stats}");
     assert_eq!(stats["misses"], 2, "{stats}");
     assert_eq!(stats["entries"], 2, "{stats}");
-    let health: Value = http.get(format!("{}/api/health", gw.url)).send().await.unwrap().json().await.unwrap();
+    let health: Value = http
+        .get(format!("{}/api/health", gw.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(health["cache"]["hits"], 1, "{health}");
     let rows = usage_rows(&http, &gw, 5).await;
     assert_eq!(rows.iter().filter(|r| r["source"] == "cache").count(), 1);
@@ -944,4 +968,31 @@ async fn a_relayed_openai_stream_is_counted_even_when_the_client_did_not_ask_for
     let rows = usage_rows(&http, &gw, 1).await;
     assert_eq!(rows[0]["inputTokens"], 12, "{}", rows[0]);
     assert_eq!(rows[0]["outputTokens"], 7);
+}
+
+#[tokio::test]
+async fn media_requests_are_recorded_too() {
+    let (gw, _mock, http) = rig(&[]).await;
+    let (key_id, key) = new_key(&http, &gw, "embedder").await;
+    let r = http
+        .post(format!("{}/v1/embeddings", gw.url))
+        .bearer_auth(&key)
+        .json(&json!({"model": "up-openai/e-1", "input": "hello"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = http
+        .post(format!("{}/v1/embeddings", gw.url))
+        .json(&json!({"model": "nowhere/e-1", "input": "hello"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let rows = usage_rows(&http, &gw, 2).await;
+    let ok = rows.iter().find(|r| r["status"] == 200).unwrap();
+    assert_eq!(ok["model"], "up-openai/e-1", "{ok}");
+    assert_eq!(ok["provider"], "up-openai");
+    assert_eq!(ok["apiKeyId"], key_id.as_str());
+    assert!(rows.iter().any(|r| r["status"] == 404));
 }

@@ -28,6 +28,11 @@ fn main() {
         Duration::from_secs_f64(args.get(name, default).expect("a number of seconds"))
     };
     let millis = |name: &str| Duration::from_millis(args.get(name, 0).expect("milliseconds"));
+    // The client key sent (a gateway with REQUIRE_API_KEY needs a real one).
+    let key = args.text("api-key").unwrap_or("sk-bench").to_owned();
+    let key_value = |prefix: &str| {
+        HeaderValue::from_str(&format!("{prefix}{key}")).expect("--api-key: header-safe text")
+    };
     let mut headers = vec![(
         HeaderName::from_static("content-type"),
         HeaderValue::from_static("application/json"),
@@ -35,13 +40,10 @@ fn main() {
     match api {
         Api::OpenAi => headers.push((
             HeaderName::from_static("authorization"),
-            HeaderValue::from_static("Bearer sk-bench"),
+            key_value("Bearer "),
         )),
         Api::Anthropic => {
-            headers.push((
-                HeaderName::from_static("x-api-key"),
-                HeaderValue::from_static("sk-bench"),
-            ));
+            headers.push((HeaderName::from_static("x-api-key"), key_value("")));
             headers.push((
                 HeaderName::from_static("anthropic-version"),
                 HeaderValue::from_static("2023-06-01"),
@@ -55,7 +57,15 @@ fn main() {
             .parse()
             .expect("--url: a URL"),
         api,
-        body: request_body(api, model, prompt_bytes, stream),
+        body: request_body(
+            api,
+            model,
+            prompt_bytes,
+            stream,
+            args.get("temperature", -1.0)
+                .ok()
+                .filter(|t: &f64| *t >= 0.0),
+        ),
         headers,
         rate: args.get("rate", 100.0).expect("--rate"),
         duration: secs("duration", 10.0),

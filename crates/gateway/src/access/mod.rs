@@ -209,9 +209,12 @@ pub async fn guard(State(state): State<AppState>, mut request: Request, next: Ne
         });
     let path = request.uri().path().to_owned();
     if !state.registry.snapshot().ip_rules.permits(ip) {
-        return forbidden(&path, format!(
-            "address {ip} is not allowed to use this gateway (Settings → Security → IP access control)"
-        ));
+        return forbidden(
+            &path,
+            format!(
+                "address {ip} is not allowed to use this gateway (Settings → Security → IP access control)"
+            ),
+        );
     }
     let headers = request.headers();
     let host = headers
@@ -220,11 +223,14 @@ pub async fn guard(State(state): State<AppState>, mut request: Request, next: Ne
         .or_else(|| request.uri().authority().map(|a| a.as_str()));
     let policy = &state.access.policy;
     if !policy.host_allowed(host) {
-        return forbidden(&path, format!(
-            "foreign Host header '{}': this gateway listens on a loopback address and answers only \
+        return forbidden(
+            &path,
+            format!(
+                "foreign Host header '{}': this gateway listens on a loopback address and answers only \
              to localhost, 127.0.0.1, [::1] and BASE_URL's host",
-            host.unwrap_or_default()
-        ));
+                host.unwrap_or_default()
+            ),
+        );
     }
     let path = path.as_str();
     if !is_client_api(path) {
@@ -232,10 +238,13 @@ pub async fn guard(State(state): State<AppState>, mut request: Request, next: Ne
             .get(header::ORIGIN)
             .map(|v| v.to_str().unwrap_or("?"));
         if !policy.origin_allowed(origin, host) {
-            return forbidden(path, format!(
-                "cross-origin request refused: Origin '{}' is not this gateway",
-                origin.unwrap_or_default()
-            ));
+            return forbidden(
+                path,
+                format!(
+                    "cross-origin request refused: Origin '{}' is not this gateway",
+                    origin.unwrap_or_default()
+                ),
+            );
         }
         let needs_session = !policy.loopback && path.starts_with("/api/") && !is_public(path);
         if needs_session

@@ -78,10 +78,37 @@ fn check_kind(
     }
 }
 
+tokio::task_local! {
+    /// The provider and `provider/model` a media request resolved to, for its usage row.
+    static SERVED: std::cell::RefCell<Option<(String, String)>>;
+}
+
+/// Records one usage row per media request. Media handlers have many exits; the model is
+/// noted where it is resolved (`upstream_for`), in a task-local scoped to this request.
+pub async fn metered(
+    State(state): State<AppState>,
+    request: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let started = std::time::Instant::now();
+    let caller = super::caller_of(&request);
+    let (response, served) = SERVED
+        .scope(std::cell::RefCell::new(None), async {
+            let response = next.run(request).await;
+            (response, SERVED.with(|s| s.borrow_mut().take()))
+        })
+        .await;
+    super::pipeline::record_media(&state, &caller, served, response.status().as_u16(), started);
+    response
+}
+
 /// Resolves `model` for an endpoint serving models of `kind`.
 fn upstream_for(state: &AppState, model: &str, kind: ModelKind) -> Result<Upstream, ProxyError> {
     let snapshot = state.registry.snapshot();
     let routed = dealias(&snapshot, model);
+    if let Some((prefix, _)) = routed.split_once('/') {
+        let _ = SERVED.try_with(|s| *s.borrow_mut() = Some((prefix.to_owned(), routed.clone())));
+    }
     let Some((prefix, upstream_model)) = routed
         .split_once('/')
         .filter(|(p, m)| !p.is_empty() && !m.is_empty())

@@ -142,7 +142,7 @@ pub async fn provider_chat_completions(
 }
 
 /// Who the client-key check found the caller to be.
-fn caller_of(request: &Request) -> crate::accounting::keys::Caller {
+pub(crate) fn caller_of(request: &Request) -> crate::accounting::keys::Caller {
     request
         .extensions()
         .get::<crate::accounting::keys::Caller>()

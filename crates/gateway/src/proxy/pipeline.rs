@@ -86,6 +86,35 @@ impl Ticket {
     }
 }
 
+/// One usage row for a media request (embeddings, images, transcription): who, which model
+/// served, the status and the latency. Media answers carry no token counts worth pricing here.
+pub(super) fn record_media(
+    state: &AppState,
+    caller: &crate::accounting::keys::Caller,
+    served: Option<(String, String)>,
+    status: u16,
+    started: Instant,
+) {
+    let (provider, model) = served.map_or((None, String::new()), |(p, m)| (Some(p), m));
+    let ticket = Ticket {
+        row: UsageRow {
+            ts: omniroute_store::now_ms()
+                - i64::try_from(started.elapsed().as_millis()).unwrap_or(0),
+            api_key_id: caller.key.as_ref().map(|k| k.id.clone()),
+            provider,
+            model,
+            client_format: "openai".into(),
+            source: "upstream".into(),
+            attempts: 1,
+            ..UsageRow::default()
+        },
+        started,
+        request_log: None,
+        log_limit: 0,
+    };
+    ticket.finish(state, status, None, Some(started.elapsed()), None);
+}
+
 /// The connections' own keys, masked wherever they appear in a kept body.
 fn known_keys(snapshot: &crate::registry::Snapshot) -> Vec<&str> {
     snapshot
