@@ -63,16 +63,29 @@ pub fn now_secs() -> i64 {
 impl Access {
     /// Reads the stored password record; an unreadable one counts as "never set".
     pub async fn load(store: &Store, config: &Config) -> Result<Self, StoreError> {
-        let record = match store.settings_section(password::SECTION).await? {
+        Ok(Self::new(config, stored_password(store).await?))
+    }
+
+    /// Puts the stored password record in force again (after a database import).
+    pub async fn reload_password(&self, store: &Store) -> Result<(), StoreError> {
+        self.set_password(stored_password(store).await?);
+        Ok(())
+    }
+}
+
+/// The stored password record; an unreadable one counts as "never set".
+async fn stored_password(store: &Store) -> Result<PasswordRecord, StoreError> {
+    let record = match store.settings_section(password::SECTION).await? {
             Some(value) => serde_json::from_value(value).unwrap_or_else(|e| {
                 tracing::warn!(error = %e, "stored password record unreadable; INITIAL_PASSWORD applies");
                 PasswordRecord::default()
             }),
             None => PasswordRecord::default(),
         };
-        Ok(Self::new(config, record))
-    }
+    Ok(record)
+}
 
+impl Access {
     pub fn new(config: &Config, record: PasswordRecord) -> Self {
         Self {
             policy: BrowserPolicy::new(config.host, &config.base_url),

@@ -155,6 +155,11 @@ impl Spend {
     pub fn forget(&self, key_id: &str) {
         self.lock().remove(key_id);
     }
+
+    /// Forgets every key (the usage table was replaced).
+    pub fn clear(&self) {
+        self.lock().clear();
+    }
 }
 
 #[cfg(test)]

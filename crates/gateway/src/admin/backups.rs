@@ -319,6 +319,10 @@ pub async fn import(
             e.message
         )));
     }
+    // What was derived from the old data in memory goes too.
+    state.access.reload_password(&state.store).await?;
+    state.spend.clear();
+    state.cache.clear();
     Ok(Json(ImportResponse {
         imported: true,
         tables: report.tables,
