@@ -1,4 +1,3 @@
 -- Where an answer came from: 'upstream', 'cache' (the response cache) or 'replay' (an
 -- idempotent repeat). Cached and replayed answers cost nothing.
 ALTER TABLE usage ADD COLUMN source TEXT NOT NULL DEFAULT 'upstream';
-CREATE INDEX usage_provider_ts ON usage(provider, ts);

@@ -1,6 +1,8 @@
 //! The `usage` and `request_logs` tables: one row per client request, written in batches by
 //! the gateway's recorder, read back filtered and grouped for the dashboard and budgets.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 use sqlx::{FromRow, QueryBuilder, Sqlite};
 
@@ -106,6 +108,45 @@ pub struct RequestLog {
     pub response_body: Option<String>,
 }
 
+/// Rows per multi-row INSERT: 19 columns each, well under SQLite's limit of bound parameters.
+const ROWS_PER_STATEMENT: usize = 100;
+
+/// `INSERT INTO usage … VALUES (…), (…)` for `rows`, followed by `tail`.
+fn usage_insert<'a>(rows: &[&'a UsageRow], tail: &str) -> QueryBuilder<'a, Sqlite> {
+    let mut query = QueryBuilder::<Sqlite>::new(
+        "INSERT INTO usage (ts, api_key_id, combo, provider, connection_id, model, client_format, \
+         stream, input_tokens, output_tokens, cached_tokens, reasoning_tokens, cost_usd, latency_ms, \
+         ttft_ms, status, attempts, fallback_reasons, source) ",
+    );
+    query.push_values(rows.iter().copied(), |mut b, row| {
+        b.push_bind(row.ts)
+            .push_bind(&row.api_key_id)
+            .push_bind(&row.combo)
+            .push_bind(&row.provider)
+            .push_bind(&row.connection_id)
+            .push_bind(&row.model)
+            .push_bind(&row.client_format)
+            .push_bind(row.stream)
+            .push_bind(row.input_tokens)
+            .push_bind(row.output_tokens)
+            .push_bind(row.cached_tokens)
+            .push_bind(row.reasoning_tokens)
+            .push_bind(row.cost_usd)
+            .push_bind(row.latency_ms)
+            .push_bind(row.ttft_ms)
+            .push_bind(row.status)
+            .push_bind(row.attempts)
+            .push_bind(&row.fallback_reasons)
+            .push_bind(if row.source.is_empty() {
+                "upstream"
+            } else {
+                row.source.as_str()
+            });
+    });
+    query.push(tail);
+    query
+}
+
 fn push_filter(query: &mut QueryBuilder<'_, Sqlite>, filter: &UsageFilter) {
     query.push(" WHERE 1 = 1");
     if let Some(from) = filter.from_ms {
@@ -132,58 +173,52 @@ const TOTALS: &str = "COUNT(*) AS requests, \
      COALESCE(SUM(cost_usd), 0.0) AS cost_usd, COALESCE(AVG(latency_ms), 0.0) AS avg_latency_ms";
 
 impl Store {
-    /// Writes a batch of rows (and their bodies) in one transaction; marks the keys used.
+    /// Writes a batch of rows (and their bodies) in one transaction; marks the keys used. Rows
+    /// without bodies go in multi-row statements (one round trip per hundred rows).
     pub async fn insert_usage(
         &self,
         rows: &[(UsageRow, Option<BodyLog>)],
     ) -> Result<(), StoreError> {
         let mut tx = self.pool().begin().await?;
+        let mut plain: Vec<&UsageRow> = Vec::new();
         for (row, log) in rows {
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO usage (ts, api_key_id, combo, provider, connection_id, model, client_format, \
-                 stream, input_tokens, output_tokens, cached_tokens, reasoning_tokens, cost_usd, latency_ms, \
-                 ttft_ms, status, attempts, fallback_reasons, source) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            )
-            .bind(row.ts)
-            .bind(&row.api_key_id)
-            .bind(&row.combo)
-            .bind(&row.provider)
-            .bind(&row.connection_id)
-            .bind(&row.model)
-            .bind(&row.client_format)
-            .bind(row.stream)
-            .bind(row.input_tokens)
-            .bind(row.output_tokens)
-            .bind(row.cached_tokens)
-            .bind(row.reasoning_tokens)
-            .bind(row.cost_usd)
-            .bind(row.latency_ms)
-            .bind(row.ttft_ms)
-            .bind(row.status)
-            .bind(row.attempts)
-            .bind(&row.fallback_reasons)
-            .bind(if row.source.is_empty() { "upstream" } else { row.source.as_str() })
-            .fetch_one(&mut *tx)
-            .await?;
-            if let Some(log) = log {
-                sqlx::query(
-                    "INSERT INTO request_logs (usage_id, ts, request_body, response_body) VALUES (?, ?, ?, ?)",
-                )
-                .bind(id)
-                .bind(row.ts)
-                .bind(&log.request)
-                .bind(&log.response)
-                .execute(&mut *tx)
-                .await?;
-            }
-            if let Some(key) = &row.api_key_id {
-                sqlx::query("UPDATE api_keys SET last_used_at = MAX(COALESCE(last_used_at, 0), ?) WHERE id = ?")
+            match log {
+                None => plain.push(row),
+                Some(log) => {
+                    let id: i64 = usage_insert(&[row], " RETURNING id")
+                        .build_query_scalar()
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    sqlx::query(
+                        "INSERT INTO request_logs (usage_id, ts, request_body, response_body) VALUES (?, ?, ?, ?)",
+                    )
+                    .bind(id)
                     .bind(row.ts)
-                    .bind(key)
+                    .bind(&log.request)
+                    .bind(&log.response)
                     .execute(&mut *tx)
                     .await?;
+                }
             }
+        }
+        for chunk in plain.chunks(ROWS_PER_STATEMENT) {
+            usage_insert(chunk, "").build().execute(&mut *tx).await?;
+        }
+        let mut last_used: HashMap<&str, i64> = HashMap::new();
+        for (row, _) in rows {
+            if let Some(key) = &row.api_key_id {
+                let ts = last_used.entry(key.as_str()).or_insert(row.ts);
+                *ts = (*ts).max(row.ts);
+            }
+        }
+        for (key, ts) in last_used {
+            sqlx::query(
+                "UPDATE api_keys SET last_used_at = MAX(COALESCE(last_used_at, 0), ?) WHERE id = ?",
+            )
+            .bind(ts)
+            .bind(key)
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
         Ok(())

@@ -16,6 +16,9 @@ use crate::registry::Registry;
 const QUEUE: usize = 8192;
 /// Rows per transaction.
 const BATCH: usize = 512;
+/// How long the writer gathers rows after the first before writing them: fewer, larger
+/// transactions under load; a flush does not wait.
+const LINGER: Duration = Duration::from_millis(50);
 /// How often kept bodies are pruned.
 const PRUNE_EVERY: Duration = Duration::from_secs(60);
 
@@ -88,13 +91,19 @@ async fn write(store: Store, registry: Arc<Registry>, mut rx: mpsc::Receiver<Mes
     let mut pruned = Instant::now();
     prune(&store, &registry).await;
     while let Some(first) = rx.recv().await {
+        let deadline = tokio::time::Instant::now() + LINGER;
         let mut next = Some(first);
         while let Some(message) = next.take() {
             match message {
                 Message::Row(row) => batch.push(*row),
                 Message::Flush(ack) => acks.push(ack),
             }
-            if batch.len() < BATCH {
+            if batch.len() < BATCH && acks.is_empty() {
+                next = tokio::time::timeout_at(deadline, rx.recv())
+                    .await
+                    .ok()
+                    .flatten();
+            } else if batch.len() < BATCH {
                 next = rx.try_recv().ok();
             }
         }
