@@ -4,7 +4,7 @@
 //! Retryable outcomes (429, 5xx) and answers that never finished are not kept, so a retry of
 //! those runs again.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -24,8 +24,30 @@ enum Slot {
 }
 
 #[derive(Default)]
+struct Slots {
+    map: HashMap<String, Slot>,
+    /// Finished answers in the order they expire, so expiry is never a scan of every key.
+    expiry: VecDeque<(Instant, String)>,
+}
+
+impl Slots {
+    fn expire(&mut self, now: Instant) {
+        while let Some((until, _)) = self.expiry.front() {
+            if *until > now {
+                break;
+            }
+            if let Some((until, key)) = self.expiry.pop_front() {
+                if matches!(self.map.get(&key), Some(Slot::Done { until: u, .. }) if *u == until) {
+                    self.map.remove(&key);
+                }
+            }
+        }
+    }
+}
+
+#[derive(Default)]
 pub struct Idempotency {
-    slots: Mutex<HashMap<String, Slot>>,
+    slots: Mutex<Slots>,
 }
 
 pub enum Begin {
@@ -46,7 +68,7 @@ pub struct Publisher {
 }
 
 impl Idempotency {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Slot>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Slots> {
         match self.slots.lock() {
             Ok(g) => g,
             Err(p) => p.into_inner(),
@@ -58,14 +80,13 @@ impl Idempotency {
         loop {
             let mut waiting = {
                 let mut slots = self.lock();
-                let now = Instant::now();
-                slots.retain(|_, slot| !matches!(slot, Slot::Done { until, .. } if *until <= now));
-                match slots.get(&key) {
+                slots.expire(Instant::now());
+                match slots.map.get(&key) {
                     Some(Slot::Done { answer, .. }) => return Begin::Replay(answer.clone()),
                     Some(Slot::Running(rx)) => rx.clone(),
                     None => {
                         let (tx, rx) = watch::channel(None);
-                        slots.insert(key.clone(), Slot::Running(rx));
+                        slots.map.insert(key.clone(), Slot::Running(rx));
                         return Begin::First(Publisher {
                             owner: self.clone(),
                             key,
@@ -85,7 +106,7 @@ impl Idempotency {
     }
 
     pub fn len(&self) -> usize {
-        self.lock().len()
+        self.lock().map.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -101,13 +122,18 @@ impl Publisher {
             return;
         }
         let answer = Arc::new(answer);
-        self.owner.lock().insert(
-            self.key.clone(),
-            Slot::Done {
-                answer: answer.clone(),
-                until: Instant::now() + WINDOW,
-            },
-        );
+        let until = Instant::now() + WINDOW;
+        {
+            let mut slots = self.owner.lock();
+            slots.map.insert(
+                self.key.clone(),
+                Slot::Done {
+                    answer: answer.clone(),
+                    until,
+                },
+            );
+            slots.expiry.push_back((until, self.key.clone()));
+        }
         self.published = true;
         self.tx.send_replace(Some(answer));
     }
@@ -117,8 +143,8 @@ impl Drop for Publisher {
     fn drop(&mut self) {
         if !self.published {
             let mut slots = self.owner.lock();
-            if matches!(slots.get(&self.key), Some(Slot::Running(_))) {
-                slots.remove(&self.key);
+            if matches!(slots.map.get(&self.key), Some(Slot::Running(_))) {
+                slots.map.remove(&self.key);
             }
         }
     }
@@ -160,6 +186,21 @@ mod tests {
         };
         assert_eq!(again.body, "one");
         assert!(matches!(idem.begin("other".into()).await, Begin::First(_)));
+    }
+
+    #[tokio::test]
+    async fn finished_answers_expire_in_order() {
+        let idem = Arc::new(Idempotency::default());
+        for key in ["a", "b"] {
+            let Begin::First(p) = idem.begin(key.into()).await else {
+                panic!()
+            };
+            p.publish(answer(200, "x"));
+        }
+        assert_eq!(idem.len(), 2);
+        idem.lock().expire(Instant::now() + WINDOW);
+        assert!(idem.is_empty());
+        assert!(idem.lock().expiry.is_empty());
     }
 
     #[tokio::test]
