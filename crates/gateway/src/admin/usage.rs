@@ -85,13 +85,7 @@ pub async fn report(
     };
     let limit = q.limit.unwrap_or(100).clamp(0, 10_000);
     let (totals, groups) = state.store.usage_summary(&filter, grouping).await?;
-    let names: HashMap<String, String> = state
-        .store
-        .api_keys()
-        .await?
-        .into_iter()
-        .map(|k| (k.id, k.name))
-        .collect();
+    let names = key_names(&state).await?;
     let requests = state
         .store
         .usage_rows(&filter, limit)
@@ -135,14 +129,19 @@ pub struct BudgetQuery {
     period: Option<String>,
 }
 
-async fn statuses(state: &AppState, only: Option<&str>) -> Result<Vec<BudgetStatus>, ApiError> {
-    let names: HashMap<String, String> = state
+/// Key id → name, for rows that carry only the id.
+async fn key_names(state: &AppState) -> Result<HashMap<String, String>, ApiError> {
+    Ok(state
         .store
         .api_keys()
         .await?
         .into_iter()
         .map(|k| (k.id, k.name))
-        .collect();
+        .collect())
+}
+
+async fn statuses(state: &AppState, only: Option<&str>) -> Result<Vec<BudgetStatus>, ApiError> {
+    let names = key_names(state).await?;
     let now = omniroute_store::now_ms();
     let mut out = Vec::new();
     for budget in state.store.budgets().await? {
