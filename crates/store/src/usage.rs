@@ -27,6 +27,8 @@ pub struct UsageRow {
     pub input_tokens: i64,
     pub output_tokens: i64,
     pub cached_tokens: i64,
+    /// Input tokens written to the provider's prompt cache.
+    pub cache_write_tokens: i64,
     pub reasoning_tokens: i64,
     pub cost_usd: f64,
     pub latency_ms: i64,
@@ -92,6 +94,7 @@ pub struct UsageTotals {
     pub input_tokens: i64,
     pub output_tokens: i64,
     pub cached_tokens: i64,
+    pub cache_write_tokens: i64,
     pub reasoning_tokens: i64,
     pub cost_usd: f64,
     pub avg_latency_ms: f64,
@@ -108,7 +111,7 @@ pub struct RequestLog {
     pub response_body: Option<String>,
 }
 
-/// Rows per multi-row INSERT: 19 columns each, well under SQLite's limit of bound parameters.
+/// Rows per multi-row INSERT: 20 columns each, well under SQLite's limit of bound parameters.
 const ROWS_PER_STATEMENT: usize = 100;
 
 /// `INSERT INTO usage … VALUES (…), (…)` for `rows`, followed by `tail`.
@@ -116,7 +119,7 @@ fn usage_insert<'a>(rows: &[&'a UsageRow], tail: &str) -> QueryBuilder<'a, Sqlit
     let mut query = QueryBuilder::<Sqlite>::new(
         "INSERT INTO usage (ts, api_key_id, combo, provider, connection_id, model, client_format, \
          stream, input_tokens, output_tokens, cached_tokens, reasoning_tokens, cost_usd, latency_ms, \
-         ttft_ms, status, attempts, fallback_reasons, source) ",
+         ttft_ms, status, attempts, fallback_reasons, source, cache_write_tokens) ",
     );
     query.push_values(rows.iter().copied(), |mut b, row| {
         b.push_bind(row.ts)
@@ -141,7 +144,8 @@ fn usage_insert<'a>(rows: &[&'a UsageRow], tail: &str) -> QueryBuilder<'a, Sqlit
                 "upstream"
             } else {
                 row.source.as_str()
-            });
+            })
+            .push_bind(row.cache_write_tokens);
     });
     query.push(tail);
     query
@@ -169,7 +173,8 @@ fn push_filter(query: &mut QueryBuilder<'_, Sqlite>, filter: &UsageFilter) {
 const TOTALS: &str = "COUNT(*) AS requests, \
      COALESCE(SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END), 0) AS errors, \
      COALESCE(SUM(input_tokens), 0) AS input_tokens, COALESCE(SUM(output_tokens), 0) AS output_tokens, \
-     COALESCE(SUM(cached_tokens), 0) AS cached_tokens, COALESCE(SUM(reasoning_tokens), 0) AS reasoning_tokens, \
+     COALESCE(SUM(cached_tokens), 0) AS cached_tokens, COALESCE(SUM(cache_write_tokens), 0) AS cache_write_tokens, \
+     COALESCE(SUM(reasoning_tokens), 0) AS reasoning_tokens, \
      COALESCE(SUM(cost_usd), 0.0) AS cost_usd, COALESCE(AVG(latency_ms), 0.0) AS avg_latency_ms";
 
 impl Store {
@@ -255,7 +260,7 @@ impl Store {
         let mut query = QueryBuilder::<Sqlite>::new(
             "SELECT id, ts, api_key_id, combo, provider, connection_id, model, client_format, stream, \
              input_tokens, output_tokens, cached_tokens, reasoning_tokens, cost_usd, latency_ms, ttft_ms, \
-             status, attempts, fallback_reasons, source FROM usage",
+             status, attempts, fallback_reasons, source, cache_write_tokens FROM usage",
         );
         push_filter(&mut query, filter);
         query
@@ -339,6 +344,7 @@ mod tests {
             input_tokens: 10,
             output_tokens: 5,
             cost_usd: cost,
+            cache_write_tokens: 3,
             status: 200,
             attempts: 1,
             api_key_id: key.map(str::to_owned),
@@ -371,6 +377,7 @@ mod tests {
             .unwrap();
         assert_eq!(totals.requests, 3);
         assert_eq!(totals.input_tokens, 30);
+        assert_eq!(totals.cache_write_tokens, 9);
         assert!((totals.cost_usd - 1.75).abs() < 1e-9);
         assert_eq!(groups.len(), 2);
         assert_eq!(groups[0].group.as_deref(), Some("a"));
@@ -389,6 +396,7 @@ mod tests {
         let rows = store.usage_rows(&filter, 10).await.unwrap();
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].ts, 7_200_000);
+        assert_eq!(rows[0].cache_write_tokens, 3);
         assert!((store.spend_since(&key.id, 0).await.unwrap() - 1.5).abs() < 1e-9);
         let keys = store.api_keys().await.unwrap();
         assert_eq!(keys[0].last_used_at, Some(7_200_000));

@@ -64,6 +64,7 @@ impl Ticket {
             self.row.input_tokens = to_i64(usage.input_tokens);
             self.row.output_tokens = to_i64(usage.output_tokens);
             self.row.cached_tokens = to_i64(usage.cached_tokens);
+            self.row.cache_write_tokens = to_i64(usage.cache_write_tokens);
             self.row.reasoning_tokens = to_i64(usage.reasoning_tokens);
             if self.row.source == "upstream" {
                 let (price, _) =
