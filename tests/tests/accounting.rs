@@ -278,6 +278,14 @@ async fn usage_rows_carry_upstream_tokens_and_costs_for_every_format() {
         .unwrap();
     assert_eq!(r.status(), 400);
     let r = http
+        .get(format!("{}/api/usage?limit=many", gw.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "invalid_request", "{body}");
+    let r = http
         .get(format!("{}/api/usage?from=yesterday", gw.url))
         .send()
         .await

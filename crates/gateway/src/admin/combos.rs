@@ -5,14 +5,14 @@
 use std::collections::HashMap;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use omniroute_routing::combo::{self, Strategy, Target};
 use omniroute_store::combos::{Combo, ComboTarget};
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
-use crate::admin::json::ApiJson;
+use crate::admin::json::{ApiJson, ApiQuery};
 use crate::admin::providers::reload;
 use crate::error::{ApiError, ErrorCode};
 use crate::registry::ACTIVE_COMBO_SECTION;
@@ -325,7 +325,7 @@ pub struct ChainQuery {
 
 pub async fn delete_chain(
     State(state): State<AppState>,
-    Query(q): Query<ChainQuery>,
+    ApiQuery(q): ApiQuery<ChainQuery>,
 ) -> Result<StatusCode, ApiError> {
     let model = q
         .model

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use omniroute_providers::ModelKind;
 use omniroute_store::aliases::Alias;
@@ -13,7 +13,7 @@ use omniroute_store::provider_models::CustomModel;
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
-use crate::admin::json::ApiJson;
+use crate::admin::json::{ApiJson, ApiQuery};
 use crate::admin::providers::reload;
 use crate::error::ApiError;
 
@@ -116,7 +116,7 @@ pub struct ProviderQuery {
 
 pub async fn list_custom(
     State(state): State<AppState>,
-    Query(q): Query<ProviderQuery>,
+    ApiQuery(q): ApiQuery<ProviderQuery>,
 ) -> Result<Json<Vec<CustomModel>>, ApiError> {
     Ok(Json(
         state.store.custom_models(q.provider.as_deref()).await?,
@@ -165,7 +165,7 @@ pub async fn add_custom(
 
 pub async fn delete_custom(
     State(state): State<AppState>,
-    Query(q): Query<ProviderQuery>,
+    ApiQuery(q): ApiQuery<ProviderQuery>,
 ) -> Result<StatusCode, ApiError> {
     let (Some(provider), Some(model)) = (q.provider, q.model) else {
         return Err(ApiError::invalid(
@@ -221,7 +221,7 @@ pub struct AliasQuery {
 
 pub async fn delete_alias(
     State(state): State<AppState>,
-    Query(q): Query<AliasQuery>,
+    ApiQuery(q): ApiQuery<AliasQuery>,
 ) -> Result<StatusCode, ApiError> {
     let pattern = q
         .pattern

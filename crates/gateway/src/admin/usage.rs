@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
@@ -12,7 +12,7 @@ use crate::AppState;
 use crate::accounting::budgets::{self, BudgetState};
 use crate::accounting::calendar::{Period, iso, parse_time};
 use crate::accounting::pricing::{self, Price, Source};
-use crate::admin::json::ApiJson;
+use crate::admin::json::{ApiJson, ApiQuery};
 use crate::error::ApiError;
 use omniroute_store::usage::{Grouping, RequestLog, UsageFilter, UsageRow, UsageTotals};
 
@@ -60,7 +60,7 @@ fn time(name: &str, value: Option<&String>) -> Result<Option<i64>, ApiError> {
 
 pub async fn report(
     State(state): State<AppState>,
-    Query(q): Query<UsageQuery>,
+    ApiQuery(q): ApiQuery<UsageQuery>,
 ) -> Result<Json<UsageReport>, ApiError> {
     let filter = UsageFilter {
         from_ms: time("from", q.from.as_ref())?,
@@ -177,7 +177,7 @@ async fn statuses(state: &AppState, only: Option<&str>) -> Result<Vec<BudgetStat
 
 pub async fn list_budgets(
     State(state): State<AppState>,
-    Query(q): Query<BudgetQuery>,
+    ApiQuery(q): ApiQuery<BudgetQuery>,
 ) -> Result<Json<Vec<BudgetStatus>>, ApiError> {
     Ok(Json(statuses(&state, q.key_id.as_deref()).await?))
 }
@@ -209,7 +209,7 @@ pub async fn set_budget(
 
 pub async fn delete_budget(
     State(state): State<AppState>,
-    Query(q): Query<BudgetQuery>,
+    ApiQuery(q): ApiQuery<BudgetQuery>,
 ) -> Result<StatusCode, ApiError> {
     let (Some(key_id), Some(period)) = (q.key_id, q.period) else {
         return Err(ApiError::invalid("keyId and period are required"));
@@ -228,7 +228,7 @@ pub struct LogQuery {
 
 pub async fn logs(
     State(state): State<AppState>,
-    Query(q): Query<LogQuery>,
+    ApiQuery(q): ApiQuery<LogQuery>,
 ) -> Result<Json<Vec<RequestLog>>, ApiError> {
     let limit = q.limit.unwrap_or(50).clamp(0, 1000);
     Ok(Json(state.store.request_logs(q.usage_id, limit).await?))
