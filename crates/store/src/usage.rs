@@ -111,8 +111,9 @@ pub struct RequestLog {
     pub response_body: Option<String>,
 }
 
-/// Rows per multi-row INSERT: 20 columns each, well under SQLite's limit of bound parameters.
-const ROWS_PER_STATEMENT: usize = 100;
+/// Rows per multi-row INSERT, largest first: 20 columns each, well under SQLite's limit of
+/// bound parameters.
+const STATEMENT_SIZES: [usize; 3] = [100, 10, 1];
 
 /// `INSERT INTO usage … VALUES (…), (…)` for `rows`, followed by `tail`.
 fn usage_insert<'a>(rows: &[&'a UsageRow], tail: &str) -> QueryBuilder<'a, Sqlite> {
@@ -206,8 +207,15 @@ impl Store {
                 }
             }
         }
-        for chunk in plain.chunks(ROWS_PER_STATEMENT) {
-            usage_insert(chunk, "").build().execute(&mut *tx).await?;
+        // Statements of three fixed sizes only: each is prepared once and cached, where a
+        // statement per batch length would fill every connection's statement cache.
+        let mut rest = plain.as_slice();
+        for size in STATEMENT_SIZES {
+            while rest.len() >= size {
+                let (chunk, tail) = rest.split_at(size);
+                usage_insert(chunk, "").build().execute(&mut *tx).await?;
+                rest = tail;
+            }
         }
         let mut last_used: HashMap<&str, i64> = HashMap::new();
         for (row, _) in rows {
