@@ -8,8 +8,26 @@ use omniroute_store::{Secrets, Store};
 
 use crate::Config;
 
+/// A handle on the shared state: cloned by every extractor and middleware of every request, so
+/// it is one reference count, not one per field.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl AppState {
+    pub fn new(shared: Shared) -> Self {
+        Self(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+pub struct Shared {
     pub config: Arc<Config>,
     pub store: Store,
     pub secrets: Secrets,
