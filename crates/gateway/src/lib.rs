@@ -7,6 +7,7 @@ mod access_log;
 pub mod accounting;
 pub mod admin;
 pub mod config;
+mod dashboard;
 pub mod error;
 pub mod health;
 mod lifecycle;

@@ -70,6 +70,8 @@ pub fn app(state: AppState) -> Router {
 
     Router::new()
         .merge(client_api)
+        .route("/", get(crate::dashboard::index))
+        .route("/assets/{*path}", get(crate::dashboard::asset))
         .route("/healthz", get(health::liveness))
         .route("/metrics", get(telemetry::metrics))
         .route("/api/telemetry", get(telemetry::report))
