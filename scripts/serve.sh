@@ -6,5 +6,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/deps.sh
 ensure_build_deps
+build_ui
 cargo build --release --locked -p omniroute
 exec target/release/omniroute serve "$@"

@@ -6,6 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/deps.sh
 ensure_test_deps
+# The dashboard first: the gateway embeds ui/dist when it is compiled.
+build_ui
+echo "==> dashboard unit tests (vitest) and type check"
+npm run --prefix ui --silent test
+npm run --prefix ui --silent check
 
 echo "==> cargo fmt --check"
 cargo fmt --all -- --check
@@ -37,4 +42,6 @@ if ! npm ci --prefix tests/cli --no-audit --no-fund >/tmp/omniroute-npm-ci.log 2
     exit 1
 fi
 (cd tests/python && ../../.venv/bin/python -m pytest -q -p no:cacheprovider)
+echo "==> dashboard in a real browser (Debian chromium, playwright-core); screenshots in ui/e2e/out/"
+npm run --prefix ui --silent e2e
 echo "==> all tests passed"

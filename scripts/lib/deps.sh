@@ -38,13 +38,32 @@ ensure_test_deps() {
     ensure_build_deps
     # A D-Bus session with an unlocked gnome-keyring runs the OS-keychain tests headless.
     apt_ensure dbus dbus-x11 gnome-keyring python3 python3-venv
-    # Node.js 20+ runs the real coding CLIs (Claude Code, Codex, Gemini CLI) in the tests.
-    if ! command -v npm >/dev/null 2>&1; then
-        apt_ensure nodejs npm
-    fi
+    # Node.js 20+ runs the real coding CLIs (Claude Code, Codex, Gemini CLI) in the tests;
+    # Debian's Chromium runs the dashboard's browser tests (driven by playwright-core).
+    ensure_node
+    apt_ensure chromium
     rustup component add clippy rustfmt >/dev/null 2>&1 || true
     if ! cargo nextest --version >/dev/null 2>&1; then
         echo "==> installing cargo-nextest"
         cargo install cargo-nextest --locked
     fi
+}
+
+# Node.js and npm for the dashboard build (Debian's nodejs when missing).
+ensure_node() {
+    if ! command -v npm >/dev/null 2>&1; then
+        apt_ensure nodejs npm
+    fi
+}
+
+# build_ui: installs the dashboard's npm packages from its lockfile (when they changed) and
+# builds ui/dist, which the gateway embeds at compile time.
+build_ui() {
+    ensure_node
+    if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
+        echo "==> npm ci (dashboard)"
+        npm ci --prefix ui --no-audit --no-fund --loglevel=error
+    fi
+    echo "==> building the dashboard (ui/dist)"
+    npm run --prefix ui --silent build -- --logLevel warn
 }
