@@ -134,7 +134,7 @@ impl Stats {
 }
 
 /// Percentiles of one provider or model, as the API shows them.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct LatencySummary {
     /// Every recorded request, whatever its status.
     pub count: u64,
@@ -150,7 +150,7 @@ pub struct LatencySummary {
 }
 
 /// `GET /api/telemetry`: per provider, and per model as `provider/model`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct TelemetryReport {
     pub providers: BTreeMap<String, LatencySummary>,
     pub models: BTreeMap<String, LatencySummary>,

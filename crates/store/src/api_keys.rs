@@ -7,7 +7,7 @@ use sqlx::FromRow;
 use crate::{Store, StoreError, new_id, now_ms};
 
 /// A key's metadata: everything but its hash.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ApiKey {
     pub id: String,

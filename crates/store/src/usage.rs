@@ -9,7 +9,7 @@ use sqlx::{FromRow, QueryBuilder, Sqlite};
 use crate::{Store, StoreError};
 
 /// One request as recorded.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, FromRow)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, FromRow, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct UsageRow {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -83,7 +83,7 @@ impl Grouping {
 }
 
 /// Sums over a set of rows.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, FromRow)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, FromRow, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct UsageTotals {
     /// The group's value (absent for the overall totals).
@@ -101,7 +101,7 @@ pub struct UsageTotals {
 }
 
 /// A kept request body pair.
-#[derive(Debug, Clone, PartialEq, Serialize, FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize, FromRow, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct RequestLog {
     pub id: i64,

@@ -12,7 +12,7 @@ use super::calendar::{Period, iso};
 /// Share of a limit from which a budget is shown as a warning.
 pub const WARNING_SHARE: f64 = 0.8;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
 pub enum BudgetState {
     Ok,

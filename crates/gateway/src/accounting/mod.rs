@@ -23,7 +23,7 @@ pub const CACHE_SECTION: &str = "cache";
 /// The settings section of request-log retention.
 pub const LOGS_SECTION: &str = "logs";
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct CacheSettings {
     pub enabled: bool,
@@ -43,7 +43,7 @@ impl Default for CacheSettings {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct LogSettings {
     /// Bodies older than this are deleted.

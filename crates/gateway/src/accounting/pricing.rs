@@ -7,7 +7,7 @@ use omniroute_formats::ir::Usage;
 use omniroute_providers::Catalog;
 
 /// USD per 1,000 input and output tokens.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct Price {
     pub input_per_1k: f64,
@@ -15,7 +15,7 @@ pub struct Price {
 }
 
 /// Where a price came from, for the pricing page.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 #[serde(rename_all = "kebab-case")]
 pub enum Source {
     Custom,

@@ -30,7 +30,7 @@ pub struct ChangePassword {
     new_password: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct Session {
     ok: bool,
@@ -41,7 +41,7 @@ pub struct Session {
     must_change_password: bool,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct Status {
     authenticated: bool,

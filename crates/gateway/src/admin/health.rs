@@ -11,7 +11,7 @@ pub async fn liveness() -> &'static str {
     "ok"
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
 pub struct HealthReport {
     /// `ok`, or `degraded` when the database does not answer.
     pub status: &'static str,

@@ -18,7 +18,7 @@ pub struct NewKey {
     name: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
 pub struct Created {
     id: String,
     name: String,

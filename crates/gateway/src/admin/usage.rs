@@ -29,7 +29,7 @@ pub struct UsageQuery {
     limit: Option<i64>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct RequestRow {
     #[serde(flatten)]
@@ -37,7 +37,7 @@ pub struct RequestRow {
     key_name: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
 pub struct UsageReport {
     totals: UsageTotals,
     #[serde(rename = "groupBy", skip_serializing_if = "Option::is_none")]
@@ -107,7 +107,7 @@ pub async fn report(
     }))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct BudgetStatus {
     key_id: String,
@@ -234,7 +234,7 @@ pub async fn logs(
     Ok(Json(state.store.request_logs(q.usage_id, limit).await?))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct PriceRow {
     model: String,
@@ -339,7 +339,7 @@ pub async fn put_pricing(
     Ok(Json(price_list(&state).await))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
 pub struct CacheReport {
     settings: crate::accounting::CacheSettings,
     #[serde(flatten)]

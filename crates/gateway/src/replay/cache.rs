@@ -60,7 +60,7 @@ pub struct ResponseCache {
     misses: AtomicU64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct CacheStats {
     pub entries: usize,
     pub bytes: usize,

@@ -1,0 +1,78 @@
+//! The dashboard's TypeScript types of the management API (`ui/src/lib/api-types.ts`) are
+//! generated from the Rust types the API serializes, so the two cannot drift: this test fails
+//! when the file differs from what the types say. `UPDATE_API_TYPES=1 cargo test -p
+//! omniroute-gateway --test api_types` rewrites it.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests"
+)]
+
+use omniroute_gateway::accounting::budgets::BudgetState;
+use omniroute_gateway::accounting::calendar::Period;
+use omniroute_gateway::accounting::pricing::{Price, Source};
+use omniroute_gateway::accounting::{CacheSettings, LogSettings};
+use omniroute_gateway::admin::{auth, combos, health, keys, usage};
+use omniroute_gateway::replay::cache::CacheStats;
+use omniroute_gateway::telemetry::{LatencySummary, TelemetryReport};
+use omniroute_store::api_keys::ApiKey;
+use omniroute_store::lockouts::Lockout;
+use omniroute_store::usage::{RequestLog, UsageRow, UsageTotals};
+use ts_rs::{Config, TS};
+
+fn declarations() -> String {
+    let cfg = Config::new().with_large_int("number");
+    let decls = [
+        ApiKey::decl(&cfg),
+        keys::Created::decl(&cfg),
+        UsageRow::decl(&cfg),
+        UsageTotals::decl(&cfg),
+        usage::RequestRow::decl(&cfg),
+        usage::UsageReport::decl(&cfg),
+        RequestLog::decl(&cfg),
+        Period::decl(&cfg),
+        BudgetState::decl(&cfg),
+        usage::BudgetStatus::decl(&cfg),
+        Price::decl(&cfg),
+        Source::decl(&cfg),
+        usage::PriceRow::decl(&cfg),
+        CacheSettings::decl(&cfg),
+        LogSettings::decl(&cfg),
+        CacheStats::decl(&cfg),
+        usage::CacheReport::decl(&cfg),
+        LatencySummary::decl(&cfg),
+        TelemetryReport::decl(&cfg),
+        health::HealthReport::decl(&cfg),
+        Lockout::decl(&cfg),
+        auth::Session::decl(&cfg),
+        auth::Status::decl(&cfg),
+        combos::Active::decl(&cfg),
+    ];
+    let mut out = String::from(
+        "// Generated from the Rust types of the management API by\n\
+         // crates/gateway/tests/api_types.rs — do not edit; run\n\
+         // `UPDATE_API_TYPES=1 cargo test -p omniroute-gateway --test api_types` after changing them.\n\n",
+    );
+    for decl in decls {
+        out.push_str("export ");
+        out.push_str(decl.trim());
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn dashboard_api_types_match_the_rust_types() {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/lib/api-types.ts");
+    let generated = declarations();
+    if std::env::var("UPDATE_API_TYPES").is_ok_and(|v| v == "1") {
+        std::fs::write(&path, &generated).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "ui/src/lib/api-types.ts is out of date; run UPDATE_API_TYPES=1 cargo test -p omniroute-gateway --test api_types"
+    );
+}
