@@ -59,3 +59,16 @@ describe('combo test answers', () => {
     expect(readCompletion(null)).toEqual({});
   });
 });
+
+describe('Combos page messages', () => {
+  it('exist for every strategy and every reason a draft cannot be saved', async () => {
+    const { flatten } = await import('./i18n-core');
+    const en = flatten((await import('../locales/en.json')).default);
+    const { STRATEGIES } = await import('./combos');
+    const keys = [
+      ...STRATEGIES.flatMap((s) => [`combos.strategy.${s}`, `combos.strategyHelp.${s}`]),
+      ...['name', 'slash', 'models', 'weights'].map((k) => `combos.invalid.${k}`),
+    ];
+    expect(keys.filter((k) => !(k in en))).toEqual([]);
+  });
+});

@@ -85,3 +85,19 @@ describe('helpers', () => {
     expect(validPrefix('')).toBe(false);
   });
 });
+
+describe('Providers page messages', () => {
+  it('exist for every tier, API type, price hint, login method and status', async () => {
+    const { flatten } = await import('./i18n-core');
+    const en = flatten((await import('../locales/en.json')).default);
+    const { TIERS, API_TYPES } = await import('./providers');
+    const keys = [
+      ...TIERS.flatMap((t) => [`providers.tier.${t}`, `providers.tierHelp.${t}`]),
+      ...API_TYPES.map((a) => `providers.nodes.types.${a}`),
+      ...['free', 'subscription', 'metered', 'from'].map((k) => `providers.price.${k}`),
+      ...['oauth_pkce', 'oauth', 'device_code', 'api_key'].map((k) => `providers.login.${k}`),
+      ...['healthy', 'disabled', 'open', 'recovering', 'cooling', 'locked'].map((k) => `providers.status.${k}`),
+    ];
+    expect(keys.filter((k) => !(k in en))).toEqual([]);
+  });
+});
