@@ -1,26 +1,13 @@
 // Shaping budgets and prices for the Costs page: test ids of model rows, searching the price
 // table, checking a new price, and a budget's bar.
 
-export type Period = 'daily' | 'weekly' | 'monthly';
+// The API's own shapes, generated from the Rust types (api-types.ts).
+import type { ApiKey, BudgetStatus, Period, PriceRow, Source } from './api-types';
+
+export type { ApiKey, BudgetStatus, Period, PriceRow };
+export type PriceSource = Source;
 export const periods: readonly Period[] = ['daily', 'weekly', 'monthly'];
-
-export type BudgetStatus = {
-  keyId: string;
-  keyName: string;
-  period: Period;
-  limit: number;
-  spent: number;
-  remaining: number;
-  percent: number;
-  state: 'ok' | 'warning' | 'exceeded';
-  resetsAt: string;
-};
-
-export type ApiKey = { id: string; name: string; keyHint: string; createdAt: number; lastUsedAt: number | null };
-
-export type PriceSource = 'custom' | 'catalog' | 'included-tier' | 'unknown';
 export const priceSources: readonly PriceSource[] = ['custom', 'catalog', 'included-tier', 'unknown'];
-export type PriceRow = { model: string; inputPer1k: number; outputPer1k: number; source: PriceSource };
 
 /** A model id usable in a test id: `openai/gpt-4o` → `openai_gpt-4o`. */
 export function modelTestId(model: string): string {

@@ -1,46 +1,17 @@
 // Shaping `/api/health`, `/api/resilience` and `/api/telemetry` for the Health page: durations
 // and sizes in the user's language, breaker states, countdowns and the cache hit rate.
 
-export type LatencySummary = {
-  count: number;
-  errors: number;
-  p50_ms: number | null;
-  p95_ms: number | null;
-  p99_ms: number | null;
-  ttft_p50_ms: number | null;
-  ttft_p95_ms: number | null;
-  ttft_p99_ms: number | null;
-};
+// The API's own shapes, generated from the Rust types (api-types.ts).
+import type { CacheStats, HealthReport, LatencySummary, Lockout } from './api-types';
 
-export type CacheStats = { entries: number; bytes: number; hits: number; misses: number };
-
-export type HealthReport = {
-  status: string;
-  version: string;
-  uptime_s: number;
-  data_dir: string;
-  rss_bytes: number | null;
-  db: string;
-  schema_version: number | null;
-  secrets_backend: string;
-  latency: Record<string, LatencySummary>;
-  cache: CacheStats;
-};
+export type { CacheStats, HealthReport, LatencySummary, Lockout };
 
 /** A provider's breaker: `until` (open) is on the gateway's clock, ms since it started. */
 export type Breaker = { state: string; failures?: number; until?: number; probing?: boolean };
 
 export type Cooldown = { connection: string; remaining_ms: number; reason: string | null; strikes: number };
 export type Account = { connection: string; requests: number; failures: number; in_flight: number; waiting: number };
-export type Lockout = {
-  id: string;
-  scope: string;
-  target: string;
-  reason: string;
-  /** Unix ms; null: until unlocked. */
-  until: number | null;
-  createdAt: number;
-};
+
 export type Limits = { requestsPerMinute: number; minGapMs: number; maxConcurrent: number };
 
 export type Resilience = {

@@ -2,53 +2,13 @@
 // filled with zeros, uPlot's column arrays, breakdown shares and the route a request took.
 // Pure functions, so they are unit-tested without a browser.
 
-export type Totals = {
-  requests: number;
-  errors: number;
-  inputTokens: number;
-  outputTokens: number;
-  cachedTokens: number;
-  cacheWriteTokens: number;
-  reasoningTokens: number;
-  costUsd: number;
-  avgLatencyMs: number;
-};
+// The API's own shapes, generated from the Rust types (api-types.ts).
+import type { RequestRow, UsageReport, UsageTotals } from './api-types';
 
+export type { RequestRow, UsageReport };
+export type Totals = UsageTotals;
 /** One group of a grouped report; `hour`/`day` groups are bucket starts in Unix ms, as text. */
-export type Group = Totals & { group: string | null };
-
-export type RequestRow = {
-  id: number;
-  ts: number;
-  apiKeyId: string | null;
-  keyName: string | null;
-  combo: string | null;
-  provider: string | null;
-  connectionId: string | null;
-  model: string;
-  clientFormat: string;
-  stream: boolean;
-  inputTokens: number;
-  outputTokens: number;
-  cachedTokens: number;
-  cacheWriteTokens: number;
-  reasoningTokens: number;
-  costUsd: number;
-  latencyMs: number;
-  ttftMs: number | null;
-  status: number;
-  attempts: number;
-  /** JSON text `[{target, reason}]`, or null when the first target answered. */
-  fallbackReasons: string | null;
-  source: string;
-};
-
-export type UsageReport = {
-  totals: Totals;
-  groupBy?: string;
-  groups: Group[];
-  requests: RequestRow[];
-};
+export type Group = UsageTotals;
 
 export type RangeKind = 'today' | '7d' | '30d' | 'custom';
 export const rangeKinds: readonly RangeKind[] = ['today', '7d', '30d', 'custom'];
