@@ -42,7 +42,9 @@ fn main() {
     walk(&dist, &mut files);
     files.sort();
     let mut table = String::from("pub static ASSETS: &[(&str, &str, &[u8])] = &[\n");
-    let has_index = files.iter().any(|f| f.file_name().is_some_and(|n| n == "index.html"));
+    let has_index = files
+        .iter()
+        .any(|f| f.file_name().is_some_and(|n| n == "index.html"));
     if has_index {
         for file in &files {
             let Ok(relative) = file.strip_prefix(&dist) else {

@@ -24,7 +24,10 @@ fn asset_response(path: &str, immutable: bool) -> Option<Response> {
             "no-cache"
         }),
     );
-    headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    headers.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
     if !immutable {
         headers.insert("content-security-policy", HeaderValue::from_static(CSP));
         headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
