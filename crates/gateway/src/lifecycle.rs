@@ -88,6 +88,7 @@ impl Gateway {
         let registry = Arc::new(crate::registry::Registry::load(&store, &secrets).await?);
         let recorder = crate::accounting::usage::Recorder::start(store.clone(), registry.clone());
         let access = Arc::new(crate::access::Access::load(&store, &config).await?);
+        let (stop_tx, stop_rx) = watch::channel(false);
         let state = AppState::new(crate::state::Shared {
             recorder: recorder.clone(),
             spend: Arc::default(),
@@ -103,9 +104,9 @@ impl Gateway {
             started: Instant::now(),
             access,
             telemetry: Arc::default(),
+            monitor: crate::admin::translator::Monitor::new(stop_rx.clone()),
         });
         let app = routes::app(state).into_make_service_with_connect_info::<SocketAddr>();
-        let (stop_tx, stop_rx) = watch::channel(false);
         #[allow(
             clippy::disallowed_methods,
             reason = "the serve task is the one Handle::wait joins"

@@ -9,7 +9,7 @@ use axum::routing::{get, post, put};
 
 use crate::admin::{
     auth, backups, combos, health, keys, models, nodes, providers, proxy as proxy_settings,
-    resilience, settings, telemetry, usage,
+    resilience, settings, telemetry, translator, usage,
 };
 use crate::{AppState, ErrorCode, access, access_log, error::ApiError, proxy};
 
@@ -154,6 +154,8 @@ pub fn app(state: AppState) -> Router {
                 .put(models::put_alias)
                 .delete(models::delete_alias),
         )
+        .route("/api/translator/translate", post(translator::translate))
+        .route("/api/translator/monitor", get(translator::monitor))
         .route("/api/db-backups/export", get(backups::export))
         .route("/api/db-backups/exportAll", get(backups::export_all))
         .route(

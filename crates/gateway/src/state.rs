@@ -49,4 +49,6 @@ pub struct Shared {
     pub access: Arc<crate::access::Access>,
     /// Latency histograms and request counters per provider and model.
     pub telemetry: Arc<crate::telemetry::Telemetry>,
+    /// The Translator's live monitor: client requests as they finish, while someone watches.
+    pub monitor: crate::admin::translator::Monitor,
 }

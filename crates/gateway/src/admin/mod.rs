@@ -13,4 +13,5 @@ pub mod proxy;
 pub mod resilience;
 pub mod settings;
 pub mod telemetry;
+pub mod translator;
 pub mod usage;

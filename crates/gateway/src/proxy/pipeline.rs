@@ -19,6 +19,7 @@ use super::stream::Tally;
 use super::trace::Trace;
 use crate::AppState;
 use crate::accounting::{budgets, pricing, redact};
+use crate::admin::translator::MonitorEvent;
 use crate::replay::idempotency::{Begin, Publisher};
 use crate::replay::{Captured, cache};
 
@@ -32,6 +33,8 @@ struct Ticket {
     /// The redacted request body, when request logging is on.
     request_log: Option<String>,
     log_limit: usize,
+    /// The format spoken to the upstream that served, for the live monitor.
+    upstream_format: Option<omniroute_formats::Format>,
 }
 
 impl Ticket {
@@ -43,6 +46,7 @@ impl Ticket {
             self.row.provider = Some(served.provider.clone());
             self.row.connection_id = Some(served.connection_id.clone());
             self.row.model = served.model.clone();
+            self.upstream_format = Some(served.format);
         }
     }
 
@@ -77,6 +81,16 @@ impl Ticket {
                 .spend
                 .add(key, self.row.cost_usd, omniroute_store::now_ms());
         }
+        state.monitor.publish(|| MonitorEvent {
+            ts: self.row.ts,
+            client_format: self.row.client_format.clone(),
+            upstream_format: self.upstream_format.map(omniroute_formats::Format::as_str),
+            model: self.row.model.clone(),
+            provider: self.row.provider.clone(),
+            status: self.row.status,
+            stream: self.row.stream,
+            latency_ms: self.row.latency_ms,
+        });
         let log = self.request_log.take().map(|request| BodyLog {
             request,
             response: response
@@ -112,6 +126,7 @@ pub(super) fn record_media(
         started,
         request_log: None,
         log_limit: 0,
+        upstream_format: None,
     };
     ticket.finish(state, status, None, Some(started.elapsed()), None);
 }
@@ -165,6 +180,7 @@ pub async fn handle(state: &AppState, inbound: Inbound<'_>) -> Response {
             .enable_request_logs
             .then(|| redact::redact_body(&inbound.body, &known_keys(&snapshot), log_limit)),
         log_limit,
+        upstream_format: None,
     };
     let request = match omniroute_formats::decode_request(format, &inbound.body, &inbound.hint) {
         Ok(request) => request,

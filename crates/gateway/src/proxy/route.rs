@@ -248,6 +248,7 @@ pub async fn run(
                         provider: provider.to_owned(),
                         connection_id: account.clone(),
                         model: routed.clone(),
+                        format: target.format,
                     });
                     return Ok(response);
                 }
