@@ -47,6 +47,19 @@ test('every page opens from the navigation without errors', async () => {
   assert.deepEqual(page.errors, []);
 });
 
+test('every page at 800×600', async () => {
+  const page = await newPage(browser, { width: 800, height: 600 });
+  await signIn(page, gateway.url);
+  for (const name of PAGES) {
+    await page.goto(`${gateway.url}/#/${name}`);
+    await page.waitForLoadState('networkidle');
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 1, `${name} is wider than the window by ${overflow}px`);
+    await shot(page, `page-${name}-800x600`);
+  }
+  assert.deepEqual(page.errors, []);
+});
+
 test('Danish, dark mode and a small window', async () => {
   const page = await newPage(browser, { width: 800, height: 600, colorScheme: 'dark', locale: 'da-DK' });
   await signIn(page, gateway.url);
