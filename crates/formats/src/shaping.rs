@@ -40,7 +40,7 @@ pub enum ThinkingPolicy {
 }
 
 /// Thinking budget (tokens) for each reasoning effort, for `ThinkingPolicy::ByEffort`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(default, deny_unknown_fields)]
 pub struct EffortBudgets {
     /// Also used for `minimal` (Anthropic's smallest budget is 1024).

@@ -233,7 +233,7 @@ impl Health {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct CooldownView {
     pub connection: String,
     pub remaining_ms: u64,
@@ -241,7 +241,7 @@ pub struct CooldownView {
     pub strikes: u32,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct AccountView {
     pub connection: String,
     pub requests: u64,
@@ -250,7 +250,8 @@ pub struct AccountView {
     pub waiting: u32,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
+#[ts(rename = "ResilienceHealth")]
 pub struct HealthReport {
     pub breakers: HashMap<String, Breaker>,
     pub cooldowns: Vec<CooldownView>,

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::rng::{Random, shuffle};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "kebab-case")]
 pub enum AccountStrategy {
     /// 1. Lowest priority value first (ties in configured order). 2. An account keeps serving

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 /// When a breaker opens and how long it stays open.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct BreakerProfile {
     /// Consecutive failures that open the breaker.
@@ -26,7 +26,7 @@ impl BreakerProfile {
     };
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(tag = "state", rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Breaker {
     /// Requests flow; `failures` in a row so far.

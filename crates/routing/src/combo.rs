@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::rng::{Random, shuffle};
 
 /// How a combo orders its targets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "kebab-case")]
 pub enum Strategy {
     /// 1. Targets in the order listed. 2. The next only when the previous failed.

@@ -7,7 +7,7 @@ use sqlx::FromRow;
 
 use crate::{Store, StoreError, new_id, now_ms};
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ComboTarget {
     pub model: String,
     #[serde(default = "one")]
@@ -18,7 +18,7 @@ fn one() -> u32 {
     1
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct Combo {
     pub id: String,

@@ -6,7 +6,7 @@ use sqlx::FromRow;
 
 use crate::{Store, StoreError, new_id, now_ms};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ProviderNode {
     pub id: String,

@@ -5,7 +5,7 @@ use sqlx::FromRow;
 
 use crate::{Store, StoreError, now_ms};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct CustomModel {
     pub provider: String,

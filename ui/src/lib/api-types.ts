@@ -150,3 +150,118 @@ defaultPassword: boolean,
  */
 defaultSecrets: Array<string>, };
 export type Active = { name: string | null, };
+export type AuthStyle = "bearer" | "x-api-key" | "x-goog-api-key" | "token" | "raw" | "none";
+export type Wire = "openai" | "anthropic" | "gemini" | "responses" | "gemini-code-assist" | "kiro" | "deepgram" | "assemblyai";
+export type Login = "api_key" | "oauth_pkce" | "device_code" | "oauth" | "none";
+export type ModelKind = "chat" | "embedding" | "image" | "audio";
+export type ModelEntry = { id: string, kind: ModelKind, context?: number | null, 
+/**
+ * USD per 1,000 input tokens (0 for subscription and free tiers).
+ */
+input_per_1k?: number | null, output_per_1k?: number | null, };
+export type ProviderEntry = { 
+/**
+ * Also the model prefix (`openai/gpt-4o`).
+ */
+id: string, name: string, 
+/**
+ * `subscription`, `cheap`, `free`, `api-key` or `audio`.
+ */
+tier: string, wire: Wire, base_url: string, auth: AuthStyle, login: Login, headers?: { [key in string]: string }, models: Array<ModelEntry>, notes?: string | null, };
+export type Catalog = { providers: Array<ProviderEntry>, };
+export type ProviderNode = { id: string, name: string, prefix: string, apiType: string, baseUrl: string, createdAt: number, updatedAt: number, };
+export type CustomModel = { provider: string, modelId: string, modelName: string, kind: string, };
+export type ComboTarget = { model: string, weight: number, };
+export type Combo = { id: string, name: string, strategy: string, models: Array<ComboTarget>, position: number, createdAt: number, updatedAt: number, };
+export type ConnectionView = { id: string, provider: string, name: string, authKind: string, 
+/**
+ * The key masked as `sk-…abcd`; never the key itself.
+ */
+apiKey: string | null, baseUrl: string | null, priority: number, enabled: boolean, createdAt: number, updatedAt: number, };
+export type ProbeResult = { ok: boolean, model: string, latency_ms: number, status: number | null, error: string | null, };
+export type BreakerProfile = { 
+/**
+ * Consecutive failures that open the breaker.
+ */
+failureThreshold: number, 
+/**
+ * How long it stays open before one probe is let through.
+ */
+cooldownMs: number, };
+export type Breaker = { "state": "CLOSED", failures: number, } | { "state": "OPEN", until: number, } | { "state": "HALF_OPEN", probing: boolean, };
+export type BackoffProfile = { baseMs: number, maxMs: number, };
+export type Reason = "failure" | "rate_limited" | "quota";
+export type Limits = { requestsPerMinute: number, minGapMs: number, maxConcurrent: number, };
+export type AccountStrategy = "fill-first" | "round-robin" | "power-of-two-choices" | "random" | "least-recently-used" | "cost-optimized";
+export type Strategy = "priority" | "round-robin" | "random" | "weighted" | "least-used" | "cost-optimized";
+export type CooldownView = { connection: string, remaining_ms: number, reason: Reason | null, strikes: number, };
+export type AccountView = { connection: string, requests: number, failures: number, in_flight: number, waiting: number, };
+export type ResilienceHealth = { breakers: { [key in string]: Breaker }, cooldowns: Array<CooldownView>, accounts: Array<AccountView>, };
+export type Profiles = { oauth: BreakerProfile, apiKey: BreakerProfile, backoff: BackoffProfile, 
+/**
+ * Limits of subscription and free-tier accounts without their own entry — the accounts a
+ * provider may suspend for bursts (SPEC defaults: 60/min, 350 ms apart, 6 at once).
+ */
+rateLimits: Limits, 
+/**
+ * Limits of pay-per-use API keys and custom endpoints without their own entry; unlimited
+ * (`0`) by default, since their providers meter and limit use themselves.
+ */
+apiKeyRateLimits: Limits, 
+/**
+ * Limits of single connections, by connection id.
+ */
+connectionLimits: { [key in string]: Limits }, };
+export type Resilience = { profiles: Profiles, lockouts: Array<Lockout>, breakers: { [key in string]: Breaker }, cooldowns: Array<CooldownView>, accounts: Array<AccountView>, };
+export type EffortBudgets = { 
+/**
+ * Also used for `minimal` (Anthropic's smallest budget is 1024).
+ */
+low: number, medium: number, high: number, };
+export type ThinkingMode = "passthrough" | "strip" | "fixed" | "effort";
+export type ComboPrompt = { prefix: string, suffix: string, };
+export type RoutingSettings = { 
+/**
+ * How accounts of a provider are chosen, unless the provider has its own entry below.
+ */
+accountStrategy: AccountStrategy, 
+/**
+ * Per-provider overrides of `account_strategy`.
+ */
+providerStrategies: { [key in string]: AccountStrategy }, 
+/**
+ * Calls an account serves in a row under round-robin before the next takes over.
+ */
+stickyLimit: number, 
+/**
+ * The strategy of a combo created without one.
+ */
+comboDefaultStrategy: Strategy, };
+export type AiSettings = { systemPromptPrefix: string, systemPromptSuffix: string, 
+/**
+ * Combos with their own prompts, used instead of the global prefix and suffix (empty
+ * strings opt a combo out of injection).
+ */
+comboSystemPrompts: { [key in string]: ComboPrompt }, thinkingMode: ThinkingMode, 
+/**
+ * Tokens, for `thinkingMode: fixed` (0 turns thinking off).
+ */
+thinkingBudget: number | null, 
+/**
+ * Tokens per reasoning effort, for `thinkingMode: effort`.
+ */
+effortBudgets: EffortBudgets, };
+export type SecuritySettings = { requireApiKeyForModels: boolean, 
+/**
+ * CIDR blocks or addresses allowed to call the gateway (empty: everyone).
+ */
+ipAllow: Array<string>, ipDeny: Array<string>, blockedProviders: Array<string>, };
+export type Settings = { routing: RoutingSettings, ai: AiSettings, security: SecuritySettings, 
+/**
+ * The response cache.
+ */
+cache: CacheSettings, 
+/**
+ * Retention of request logs (`ENABLE_REQUEST_LOGS`).
+ */
+logs: LogSettings, };

@@ -31,7 +31,7 @@ describe('combo editing', () => {
   });
 
   it('builds the API body from a draft and back', () => {
-    const combo = { id: '1', name: ' x ', strategy: 'weighted', models: [{ model: ' a/b ', weight: 2.6 }], position: 0 };
+    const combo = { id: '1', name: ' x ', strategy: 'weighted', models: [{ model: ' a/b ', weight: 2.6 }], position: 0, createdAt: 0, updatedAt: 0 };
     const draft = draftOf(combo);
     expect(draft.strategy).toBe('weighted');
     expect(bodyOf(draft)).toEqual({ name: 'x', strategy: 'weighted', models: [{ model: 'a/b', weight: 3 }] });

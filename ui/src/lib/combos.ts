@@ -4,8 +4,11 @@
 export const STRATEGIES = ['priority', 'round-robin', 'random', 'weighted', 'least-used', 'cost-optimized'] as const;
 export type Strategy = (typeof STRATEGIES)[number];
 
-export type Target = { model: string; weight: number };
-export type Combo = { id: string; name: string; strategy: string; models: Target[]; position: number };
+// The API's own shapes, generated from the Rust types (api-types.ts).
+import type { Combo, ComboTarget } from './api-types';
+
+export type { Combo };
+export type Target = ComboTarget;
 export type Draft = { id: string | null; name: string; strategy: Strategy; models: Target[] };
 
 export function isStrategy(s: string): s is Strategy {

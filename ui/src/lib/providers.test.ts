@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { accountState, byTier, defaultTestModel, formatRemaining, pricingHint, usesApiKey, validPrefix, type CatalogProvider, type Resilience } from './providers';
 
-const p = (id: string, tier: string, models: CatalogProvider['models'] = [], login = 'api_key'): CatalogProvider => ({
-  id, name: id.toUpperCase(), tier, wire: 'openai', login, models,
+const p = (id: string, tier: string, models: CatalogProvider['models'] = [], login: CatalogProvider['login'] = 'api_key'): CatalogProvider => ({
+  id, name: id.toUpperCase(), tier, wire: 'openai', base_url: 'https://example.test', auth: 'bearer', login, models,
 });
 
 const empty: Resilience = { breakers: {}, cooldowns: [], accounts: [], lockouts: [] };
@@ -50,7 +50,7 @@ describe('account status', () => {
       breakers: { openai: { state: 'OPEN', until: 5 } },
       cooldowns: [{ connection: 'c1', remaining_ms: 4200, reason: 'rate_limited', strikes: 1 }],
       accounts: [],
-      lockouts: [{ id: 'l', scope: 'connection', target: 'c1', reason: 'by hand', until: null }],
+      lockouts: [{ id: 'l', scope: 'connection', target: 'c1', reason: 'by hand', until: null, createdAt: 0 }],
     };
     expect(accountState({ ...c, enabled: false }, r)).toEqual({ kind: 'disabled' });
     expect(accountState(c, r)).toEqual({ kind: 'locked', reason: 'by hand' });

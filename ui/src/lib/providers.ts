@@ -1,51 +1,31 @@
 // The Providers page's pure logic: catalog shapes, tier sections with their pricing hints, and
 // an account's status joined from the connection list and `/api/resilience`.
 
-export type CatalogModel = {
-  id: string;
-  kind: string;
-  context?: number | null;
-  input_per_1k?: number | null;
-  output_per_1k?: number | null;
-};
+// The API's own shapes, generated from the Rust types (api-types.ts).
+import type {
+  ConnectionView,
+  CooldownView,
+  CustomModel,
+  Lockout,
+  ModelEntry,
+  ProbeResult,
+  ProviderEntry,
+  ProviderNode,
+  Resilience as ResilienceReport,
+} from './api-types';
 
-export type CatalogProvider = {
-  id: string;
-  name: string;
-  tier: string;
-  wire: string;
-  login: string;
-  base_url?: string;
-  models: CatalogModel[];
-  notes?: string | null;
-};
-
-export type Connection = {
-  id: string;
-  provider: string;
-  name: string;
-  authKind: string;
-  apiKey: string | null;
-  baseUrl: string | null;
-  priority: number;
-  enabled: boolean;
-  createdAt: number;
-  updatedAt: number;
-};
-
-export type Cooldown = { connection: string; remaining_ms: number; reason: string | null; strikes: number };
+export type { CustomModel, Lockout, ProviderNode };
+export type CatalogModel = ModelEntry;
+export type CatalogProvider = ProviderEntry;
+export type Connection = ConnectionView;
+export type Cooldown = CooldownView;
+export type TestResult = ProbeResult;
+/** A provider's breaker, read loosely: the API's union (`state` CLOSED/OPEN/HALF_OPEN). */
 export type Breaker = { state: string; failures?: number; until?: number; probing?: boolean };
-export type Lockout = { id: string; scope: string; target: string; reason: string; until: number | null };
-export type Resilience = {
+export type Resilience = Omit<ResilienceReport, 'breakers' | 'profiles' | 'lockouts'> & {
   breakers: Record<string, Breaker>;
-  cooldowns: Cooldown[];
-  accounts: { connection: string; requests: number; failures: number; in_flight: number; waiting: number }[];
   lockouts?: Lockout[];
 };
-
-export type ProviderNode = { id: string; name: string; prefix: string; apiType: string; baseUrl: string };
-export type CustomModel = { provider: string; modelId: string; modelName: string; kind: string };
-export type TestResult = { ok: boolean; model: string; latency_ms: number; status: number | null; error: string | null };
 
 /** Tier sections in the order the guide's pricing table lists them. */
 export const TIERS = ['subscription', 'cheap', 'free', 'api-key', 'audio'] as const;
@@ -66,7 +46,7 @@ export function byTier(providers: readonly CatalogProvider[]): { tier: string; p
 
 /** Whether a provider is connected by pasting an API key (the others sign in with OAuth). */
 export function usesApiKey(p: Pick<CatalogProvider, 'login'>): boolean {
-  return p.login === 'api_key' || p.login === 'none' || p.login === '';
+  return p.login === 'api_key' || p.login === 'none';
 }
 
 export type PricingHint =

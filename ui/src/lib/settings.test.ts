@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { contains, lockedOut, mergePatch, ownAddresses, parseList, permits, validEntry } from './settings';
+import { contains, lockedOut, mergePatch, ownAddresses, parseList, permits, validEntry, type Settings } from './settings';
 
 describe('merge patch between loaded and edited settings', () => {
   it('is undefined when nothing changed', () => {
@@ -72,7 +72,7 @@ describe('IP rules as the gateway applies them', () => {
 describe('settings patch', () => {
   it('holds only the sections and fields that changed', async () => {
     const { settingsPatch } = await import('./settings');
-    const before = {
+    const before: Settings = {
       routing: { accountStrategy: 'fill-first', providerStrategies: {}, stickyLimit: 3, comboDefaultStrategy: 'priority' },
       ai: { systemPromptPrefix: '', systemPromptSuffix: '', comboSystemPrompts: {}, thinkingMode: 'passthrough', thinkingBudget: null, effortBudgets: { low: 1, medium: 2, high: 3 } },
       security: { requireApiKeyForModels: false, ipAllow: [], ipDeny: [], blockedProviders: [] },

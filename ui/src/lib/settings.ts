@@ -116,39 +116,16 @@ export const accountStrategies = ['fill-first', 'round-robin', 'power-of-two-cho
 export const comboStrategies = ['priority', 'round-robin', 'random', 'weighted', 'least-used', 'cost-optimized'] as const;
 export const thinkingModes = ['passthrough', 'strip', 'fixed', 'effort'] as const;
 
-export type RoutingSettings = {
-  accountStrategy: string;
-  providerStrategies: Record<string, string>;
-  stickyLimit: number;
-  comboDefaultStrategy: string;
-};
+// The API's own shapes, generated from the Rust types (api-types.ts).
+export type { AiSettings, CacheSettings, LogSettings, RoutingSettings, SecuritySettings, Settings } from './api-types';
+import type { AccountStrategy, Settings, Strategy, ThinkingMode } from './api-types';
 
-export type AiSettings = {
-  systemPromptPrefix: string;
-  systemPromptSuffix: string;
-  comboSystemPrompts: Record<string, { prefix: string; suffix: string }>;
-  thinkingMode: string;
-  thinkingBudget: number | null;
-  effortBudgets: { low: number; medium: number; high: number };
-};
-
-export type SecuritySettings = {
-  requireApiKeyForModels: boolean;
-  ipAllow: string[];
-  ipDeny: string[];
-  blockedProviders: string[];
-};
-
-export type CacheSettings = { enabled: boolean; ttlSeconds: number; maxEntries: number; maxMegabytes: number };
-export type LogSettings = { maxAgeDays: number; maxMegabytes: number; maxBodyKilobytes: number };
-
-export type Settings = {
-  routing: RoutingSettings;
-  ai: AiSettings;
-  security: SecuritySettings;
-  cache: CacheSettings;
-  logs: LogSettings;
-};
+// The lists above must name exactly the API's variants (checked when the types are compiled).
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+const _accountStrategies: Same<(typeof accountStrategies)[number], AccountStrategy> = true;
+const _comboStrategies: Same<(typeof comboStrategies)[number], Strategy> = true;
+const _thinkingModes: Same<(typeof thinkingModes)[number], ThinkingMode> = true;
+void [_accountStrategies, _comboStrategies, _thinkingModes];
 
 /** The `PATCH /api/settings` body turning `before` into `after`, section by section; `null` if nothing changed. */
 export function settingsPatch(before: Settings, after: Partial<Settings>): Record<string, unknown> | null {

@@ -18,7 +18,7 @@ use crate::health::HealthReport;
 pub const SECTION: &str = "resilience";
 
 /// Breaker and backoff profiles; stored, editable, applied without restart.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct Profiles {
     pub oauth: BreakerProfile,
@@ -65,7 +65,7 @@ impl Default for Profiles {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct Resilience {
     #[serde(flatten)]

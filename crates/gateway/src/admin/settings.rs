@@ -14,7 +14,7 @@ use crate::error::ApiError;
 
 pub use omniroute_routing::accounts::AccountStrategy;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct RoutingSettings {
     /// How accounts of a provider are chosen, unless the provider has its own entry below.
@@ -48,7 +48,7 @@ impl RoutingSettings {
 }
 
 /// What happens to a request's thinking/reasoning budget on its way upstream.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, ts_rs::TS)]
 #[serde(rename_all = "kebab-case")]
 pub enum ThinkingMode {
     #[default]
@@ -58,7 +58,7 @@ pub enum ThinkingMode {
     Effort,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct AiSettings {
     pub system_prompt_prefix: String,
@@ -73,14 +73,14 @@ pub struct AiSettings {
     pub effort_budgets: omniroute_formats::shaping::EffortBudgets,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct ComboPrompt {
     pub prefix: String,
     pub suffix: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct SecuritySettings {
     pub require_api_key_for_models: bool,
@@ -90,7 +90,7 @@ pub struct SecuritySettings {
     pub blocked_providers: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct Settings {
     pub routing: RoutingSettings,

@@ -266,7 +266,7 @@ async fn read_limited(mut response: reqwest::Response, limit: usize) -> Vec<u8> 
 }
 
 /// The outcome of `probe`: how long a minimal request took, or why it failed.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, ts_rs::TS)]
 pub struct ProbeResult {
     pub ok: bool,
     pub model: String,
