@@ -260,13 +260,24 @@ async fn cross_origin_requests_are_refused_and_write_nothing() {
     )
     .await;
     assert_eq!(status, 200, "BASE_URL's origin");
-    // Browser clients of the API itself (web chat UIs) may live on other origins.
+    // Reading the model list cross-origin is harmless (the page cannot see the answer)...
     let (status, _) = send(
         c.get(format!("{url}/v1/models"))
             .header(ORIGIN, "http://evil.example"),
     )
     .await;
     assert_eq!(status, 200);
+    // ...but a foreign page must not make the browser send chat requests (a `text/plain` POST
+    // needs no preflight): refused in the client's own format, before any upstream call.
+    let (status, body) = send(
+        c.post(format!("{url}/v1/chat/completions"))
+            .header(ORIGIN, "http://evil.example")
+            .header("content-type", "text/plain")
+            .body(r#"{"model":"openai/gpt-4o","messages":[{"role":"user","content":"hi"}]}"#),
+    )
+    .await;
+    assert_eq!(status, 403);
+    assert_eq!(body["error"]["type"], "permission_error", "{body}");
     gw.shutdown().await;
 }
 

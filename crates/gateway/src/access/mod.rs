@@ -246,7 +246,11 @@ pub async fn guard(State(state): State<AppState>, mut request: Request, next: Ne
         );
     }
     let path = path.as_str();
-    if !is_client_api(path) {
+    // A web page elsewhere must not make the user's browser spend their providers' money: a
+    // form or `text/plain` POST needs no CORS preflight, so client-API writes from a foreign
+    // origin are refused too (reads stay open; a browser cannot see their answers anyway).
+    let client_read = is_client_api(path) && request.method() == axum::http::Method::GET;
+    if !client_read {
         let origin = headers
             .get(header::ORIGIN)
             .map(|v| v.to_str().unwrap_or("?"));
@@ -259,6 +263,8 @@ pub async fn guard(State(state): State<AppState>, mut request: Request, next: Ne
                 ),
             );
         }
+    }
+    if !is_client_api(path) {
         let needs_session = !policy.loopback && path.starts_with("/api/") && !is_public(path);
         if needs_session
             && state
