@@ -243,7 +243,7 @@ pub struct PriceRow {
     source: Source,
 }
 
-async fn price_list(state: &AppState) -> Vec<PriceRow> {
+fn price_list(state: &AppState) -> Vec<PriceRow> {
     let snapshot = state.registry.snapshot();
     let overrides = &snapshot.accounting.prices;
     let mut models: Vec<String> = state
@@ -274,7 +274,7 @@ async fn price_list(state: &AppState) -> Vec<PriceRow> {
 }
 
 pub async fn get_pricing(State(state): State<AppState>) -> Json<Vec<PriceRow>> {
-    Json(price_list(&state).await)
+    Json(price_list(&state))
 }
 
 #[derive(Deserialize)]
@@ -336,7 +336,7 @@ pub async fn put_pricing(
     }
     state.store.put_prices(&changes).await?;
     crate::admin::providers::reload(&state).await?;
-    Ok(Json(price_list(&state).await))
+    Ok(Json(price_list(&state)))
 }
 
 #[derive(Serialize, ts_rs::TS)]
