@@ -1,3 +1,5 @@
+// First: repairs navigator.language before anything formats with it (see the module).
+import './lib/locale-guard';
 import { mount } from 'svelte';
 import App from './App.svelte';
 import './styles.css';

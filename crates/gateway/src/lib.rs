@@ -11,6 +11,7 @@ mod dashboard;
 pub mod error;
 pub mod health;
 mod lifecycle;
+pub mod oauth_redirect;
 pub mod outbound;
 mod process;
 pub mod proxy;
@@ -22,5 +23,6 @@ pub mod telemetry;
 
 pub use config::{Config, ConfigError, Overrides};
 pub use error::{ApiError, ErrorCode};
-pub use lifecycle::{Gateway, Handle, StartError, bind, prepare_data_dir};
+pub use admin::updates::{UpdateState, Updater};
+pub use lifecycle::{Extras, Gateway, Handle, StartError, bind, prepare_data_dir};
 pub use state::AppState;

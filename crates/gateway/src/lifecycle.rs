@@ -65,10 +65,26 @@ pub async fn bind(config: &Config) -> Result<TcpListener, StartError> {
 
 pub struct Gateway;
 
+/// What an embedding application plugs into the gateway (the desktop app); the headless binary
+/// uses the default, nothing.
+#[derive(Default)]
+pub struct Extras {
+    pub updater: crate::admin::updates::SharedUpdater,
+}
+
 impl Gateway {
     /// Opens the store in `config.data_dir` and serves the application on `listener` until the
     /// returned handle is shut down.
     pub async fn start(config: Config, listener: TcpListener) -> Result<Handle, StartError> {
+        Self::start_with(config, listener, Extras::default()).await
+    }
+
+    /// [`Gateway::start`] with the embedder's [`Extras`].
+    pub async fn start_with(
+        config: Config,
+        listener: TcpListener,
+        extras: Extras,
+    ) -> Result<Handle, StartError> {
         prepare_data_dir(&config.data_dir)?;
         let store = Store::open(&config.data_dir).await?;
         let secrets = Secrets::open(&store, &config.data_dir, config.secrets_backend).await?;
@@ -105,8 +121,9 @@ impl Gateway {
             access,
             telemetry: Arc::default(),
             monitor: crate::admin::translator::Monitor::new(stop_rx.clone()),
+            updater: extras.updater,
         });
-        let app = routes::app(state).into_make_service_with_connect_info::<SocketAddr>();
+        let app = routes::app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
         #[allow(
             clippy::disallowed_methods,
             reason = "the serve task is the one Handle::wait joins"
@@ -114,6 +131,7 @@ impl Gateway {
         let task = tokio::spawn(serve(listener, app, stop_rx, grace));
         Ok(Handle {
             local_addr,
+            state,
             stop: stop_tx,
             task,
             store,
@@ -163,6 +181,7 @@ async fn serve(
 /// A running gateway.
 pub struct Handle {
     local_addr: SocketAddr,
+    state: AppState,
     stop: watch::Sender<bool>,
     task: JoinHandle<()>,
     store: Store,
@@ -173,6 +192,12 @@ impl Handle {
     /// The address actually bound (the port is real even when 0 was asked for).
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
+    }
+
+    /// The running gateway's state, for an embedder calling the same functions as the
+    /// management API (the desktop tray).
+    pub fn state(&self) -> &AppState {
+        &self.state
     }
 
     /// Asks the server to stop accepting and drain; returns at once. Idempotent.

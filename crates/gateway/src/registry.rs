@@ -137,6 +137,8 @@ impl Snapshot {
 #[derive(Debug, Default)]
 pub struct Registry {
     current: RwLock<Arc<Snapshot>>,
+    /// Counts reloads, so a watcher (the desktop tray) sees that something changed.
+    generation: std::sync::atomic::AtomicU64,
 }
 
 impl Registry {
@@ -152,6 +154,12 @@ impl Registry {
             Ok(guard) => guard.clone(),
             Err(poisoned) => poisoned.into_inner().clone(),
         }
+    }
+
+    /// How many times the snapshot was rebuilt; changes whenever combos, connections or
+    /// settings did.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// Rebuilds the snapshot from the database.
@@ -231,6 +239,8 @@ impl Registry {
             Ok(mut guard) => *guard = snapshot,
             Err(poisoned) => *poisoned.into_inner() = snapshot,
         }
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
         Ok(())
     }
 }

@@ -8,8 +8,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 
 use crate::admin::{
-    auth, backups, combos, health, keys, models, nodes, providers, proxy as proxy_settings,
-    resilience, settings, telemetry, translator, usage,
+    auth, backups, combos, health, keys, models, nodes, provider_health, providers,
+    proxy as proxy_settings, resilience, settings, telemetry, translator, updates, usage,
 };
 use crate::{AppState, ErrorCode, access, access_log, error::ApiError, proxy};
 
@@ -76,6 +76,10 @@ pub fn app(state: AppState) -> Router {
         .route("/metrics", get(telemetry::metrics))
         .route("/api/telemetry", get(telemetry::report))
         .route("/api/health", get(health::report))
+        .route("/api/health/providers", get(provider_health::list))
+        .route("/api/system/update", get(updates::get))
+        .route("/api/system/update/check", post(updates::check))
+        .route("/api/system/update/install", post(updates::install))
         .route("/api/auth/login", post(auth::login))
         .route("/api/auth/logout", post(auth::logout))
         .route("/api/auth/password", post(auth::change_password))

@@ -51,4 +51,6 @@ pub struct Shared {
     pub telemetry: Arc<crate::telemetry::Telemetry>,
     /// The Translator's live monitor: client requests as they finish, while someone watches.
     pub monitor: crate::admin::translator::Monitor,
+    /// The desktop app's signed updater; `None` when headless.
+    pub updater: crate::admin::updates::SharedUpdater,
 }

@@ -13,7 +13,7 @@ use omniroute_gateway::accounting::budgets::BudgetState;
 use omniroute_gateway::accounting::calendar::Period;
 use omniroute_gateway::accounting::pricing::{Price, Source};
 use omniroute_gateway::accounting::{CacheSettings, LogSettings};
-use omniroute_gateway::admin::{auth, combos, health, keys, usage};
+use omniroute_gateway::admin::{auth, combos, health, keys, provider_health, updates, usage};
 use omniroute_gateway::replay::cache::CacheStats;
 use omniroute_gateway::telemetry::{LatencySummary, TelemetryReport};
 use omniroute_store::api_keys::ApiKey;
@@ -44,6 +44,9 @@ fn declarations() -> String {
         LatencySummary::decl(&cfg),
         TelemetryReport::decl(&cfg),
         health::HealthReport::decl(&cfg),
+        provider_health::ProviderState::decl(&cfg),
+        provider_health::ProviderHealth::decl(&cfg),
+        updates::UpdateState::decl(&cfg),
         Lockout::decl(&cfg),
         auth::Session::decl(&cfg),
         auth::Status::decl(&cfg),

@@ -118,6 +118,22 @@ latency: { [key in string]: LatencySummary },
  * Response cache entries, size, hits and misses since start.
  */
 cache: CacheStats, };
+export type ProviderState = "healthy" | "cooldown" | "open";
+export type ProviderHealth = { provider: string, state: ProviderState, 
+/**
+ * Until the breaker may close, or until the first resting account is back; 0 when
+ * healthy (or probing).
+ */
+remainingMs: number, 
+/**
+ * Enabled accounts.
+ */
+accounts: number, 
+/**
+ * Accounts resting now.
+ */
+resting: number, };
+export type UpdateState = { "state": "unsupported" } | { "state": "idle" } | { "state": "checking" } | { "state": "upToDate", current: string, } | { "state": "downloading", version: string, received: number, total: number | null, } | { "state": "ready", version: string, notes: string | null, } | { "state": "failed", message: string, };
 export type Lockout = { id: string, 
 /**
  * `model` (a `prefix/model` id) or `connection` (a connection id).

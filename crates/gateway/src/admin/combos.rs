@@ -239,11 +239,17 @@ pub async fn set_active(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<SetActive>,
 ) -> Result<Json<Active>, ApiError> {
-    let name = match body.name.or(body.id) {
+    Ok(Json(activate(&state, body.name.or(body.id).as_deref()).await?))
+}
+
+/// Makes the combo named (or with the id) `key` the active one, or clears it with `None`; the
+/// next request routes through it. The dashboard's `PUT` and the desktop tray both call this.
+pub async fn activate(state: &AppState, key: Option<&str>) -> Result<Active, ApiError> {
+    let name = match key {
         Some(key) => Some(
             state
                 .store
-                .combo(&key)
+                .combo(key)
                 .await?
                 .ok_or_else(|| ApiError::not_found(format!("no combo '{key}'")))?
                 .name,
@@ -257,8 +263,8 @@ pub async fn set_active(
         .store
         .put_settings_sections(&[(ACTIVE_COMBO_SECTION, &value)])
         .await?;
-    reload(&state).await?;
-    Ok(Json(Active { name }))
+    reload(state).await?;
+    Ok(Active { name })
 }
 
 #[derive(Debug, Deserialize)]
