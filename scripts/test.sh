@@ -30,12 +30,12 @@ dbus-run-session -- bash -c '
     cargo nextest run --locked --workspace --no-fail-fast
 '
 echo "==> official SDKs (Python: openai, anthropic, google-genai) and coding CLIs against the gateway"
-if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import openai, anthropic, google.genai, pytest" 2>/dev/null; then
+if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import openai, anthropic, google.genai, pytest, Xlib" 2>/dev/null; then
     python3 -m venv .venv
     .venv/bin/pip install --quiet --upgrade pip
     .venv/bin/pip install --quiet -r tests/python/requirements.txt
 fi
-cargo build --locked -p omniroute -p omniroute-e2e --bins
+cargo build --locked -p omniroute -p omniroute-e2e -p omniroute-desktop --bins
 echo "==> the real coding CLIs (npm: Claude Code, Codex, Gemini CLI)"
 if ! npm ci --prefix tests/cli --no-audit --no-fund >/tmp/omniroute-npm-ci.log 2>&1; then
     cat /tmp/omniroute-npm-ci.log
@@ -44,4 +44,10 @@ fi
 (cd tests/python && ../../.venv/bin/python -m pytest -q -p no:cacheprovider)
 echo "==> dashboard in a real browser (Debian chromium, playwright-core); screenshots in ui/e2e/out/"
 npm run --prefix ui --silent e2e
+echo "==> desktop app under Xvfb with a tray host (screenshots in tests/out/desktop/), and its .deb"
+npm ci --prefix src-tauri --no-audit --no-fund --loglevel=error
+xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- bash -c '
+    printf "omniroute-test" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+    .venv/bin/python -m pytest -q -s -p no:cacheprovider tests/desktop
+'
 echo "==> all tests passed"

@@ -34,8 +34,19 @@ ensure_build_deps() {
     fi
 }
 
+# The desktop app (src-tauri): WebKitGTK, GTK and the tray library it links against.
+ensure_desktop_build_deps() {
+    apt_ensure libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev \
+        libsoup-3.0-dev libjavascriptcoregtk-4.1-dev libssl-dev file xdg-utils
+}
+
 ensure_test_deps() {
     ensure_build_deps
+    ensure_desktop_build_deps
+    # The desktop app's GUI tests: a virtual X display, a StatusNotifier tray host, X tools for
+    # screenshots, keys and the clipboard.
+    apt_ensure xvfb xauth imagemagick xdotool xclip dbus-user-session \
+        haskell-status-notifier-item-utils haskell-gtk-sni-tray-utils
     # A D-Bus session with an unlocked gnome-keyring runs the OS-keychain tests headless.
     apt_ensure dbus dbus-x11 gnome-keyring python3 python3-venv
     # Node.js 20+ runs the real coding CLIs (Claude Code, Codex, Gemini CLI) in the tests;

@@ -213,14 +213,24 @@ impl TrayModel {
     }
 
     /// Whether the two menus have the same entries in the same places, so the shown menu can be
-    /// updated in place (texts, checks) instead of rebuilt — a rebuild closes an open menu.
+    /// updated in place (texts, checks) instead of rebuilt — a rebuild closes an open menu. A
+    /// submenu's title counts as shape: the Linux tray (libayatana's dbusmenu) does not pass a
+    /// changed submenu title on, so a new title needs a new menu.
     pub fn same_shape(a: &[Entry], b: &[Entry]) -> bool {
         a.len() == b.len()
             && a.iter().zip(b).all(|(x, y)| match (x, y) {
                 (
-                    Entry::Submenu { id: i, entries: e, .. },
-                    Entry::Submenu { id: j, entries: f, .. },
-                ) => i == j && Self::same_shape(e, f),
+                    Entry::Submenu {
+                        id: i,
+                        text: t,
+                        entries: e,
+                    },
+                    Entry::Submenu {
+                        id: j,
+                        text: u,
+                        entries: f,
+                    },
+                ) => i == j && t == u && Self::same_shape(e, f),
                 (Entry::Info { .. }, Entry::Info { .. })
                 | (Entry::Item { .. }, Entry::Item { .. })
                 | (Entry::Check { .. }, Entry::Check { .. })

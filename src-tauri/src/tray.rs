@@ -243,8 +243,8 @@ fn update_in_place(
                 i.set_checked(*checked)?;
                 i.set_enabled(*enabled)?;
             }
-            (Entry::Submenu { text, entries, .. }, MenuItemKind::Submenu(i)) => {
-                i.set_text(text)?;
+            // Same shape means the same title (see `same_shape`); only the entries change.
+            (Entry::Submenu { entries, .. }, MenuItemKind::Submenu(_)) => {
                 update_in_place(entries, items)?;
             }
             _ => {}
