@@ -133,7 +133,7 @@ class Tray:
 class App:
     """One run of `omniroute-desktop` with its own HOME, DATA_DIR and log file."""
 
-    def __init__(self, name, home, data_dir, port=None, extra_env=None, args=()):
+    def __init__(self, name, home, data_dir, port=None, extra_env=None, args=(), binary=APP):
         OUT.mkdir(parents=True, exist_ok=True)
         self.log_path = OUT / f"{name}.log"
         env = dict(os.environ)
@@ -144,7 +144,7 @@ class App:
         env.update(extra_env or {})
         self.env = env
         self.log = open(self.log_path, "w")
-        self.proc = subprocess.Popen([str(APP), *args], stdout=self.log, stderr=subprocess.STDOUT, env=env)
+        self.proc = subprocess.Popen([str(binary), *args], stdout=self.log, stderr=subprocess.STDOUT, env=env)
         self.started = time.monotonic()
 
     def text(self):

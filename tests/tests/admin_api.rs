@@ -116,3 +116,25 @@ async fn settings_reject_bad_input_without_changing_anything() {
     assert_eq!(patched["routing"], before["routing"]);
     gw.shutdown().await;
 }
+
+/// The headless gateway has no updater: the state says so, and asking it to check or install is
+/// a 404 that tells the user how to update instead.
+#[tokio::test]
+async fn the_headless_gateway_does_not_update_itself() {
+    let gw = TestGateway::start().await.unwrap();
+    let c = reqwest::Client::new();
+    let (status, state) = send(c.get(format!("{}/api/system/update", gw.url))).await;
+    assert_eq!((status, state), (200, json!({"state": "unsupported"})));
+    for path in ["check", "install"] {
+        let (status, body) = send(c.post(format!("{}/api/system/update/{path}", gw.url))).await;
+        assert_eq!(status, 404, "{body}");
+        assert_eq!(body["error"]["code"], "not_found");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("package manager"),
+            "{body}"
+        );
+    }
+}

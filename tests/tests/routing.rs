@@ -213,6 +213,32 @@ async fn breaker_opens_and_recovers_through_one_probe() {
     assert_eq!(status, 503);
     assert_eq!(rig.mock.received().len(), 2, "both accounts were tried");
     assert_eq!(rig.resilience().await["breakers"]["p3"]["state"], "OPEN");
+    // The one-word summary the tray and dashboard show: p3 open with its time left, its two
+    // accounts resting too; the others healthy.
+    let summary: Value = rig
+        .http
+        .get(format!("{}/api/health/providers", rig.gw.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let line = |p: &str| {
+        summary
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["provider"] == p)
+            .cloned()
+            .unwrap()
+    };
+    let p3 = line("p3");
+    assert_eq!((p3["state"].as_str(), p3["accounts"].as_u64()), (Some("open"), Some(2)), "{summary}");
+    let left = p3["remainingMs"].as_u64().unwrap();
+    assert!(left > 0 && left <= 1_500, "{summary}");
+    assert_eq!(line("p1")["state"], "healthy");
+    assert_eq!(line("p2")["state"], "healthy");
     // While open, nothing reaches p3.
     let (status, _, text) = rig.chat("p3/m-3", false).await;
     assert_eq!(status, 503);
