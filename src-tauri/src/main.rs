@@ -1,7 +1,8 @@
 //! `omniroute-desktop`: the OmniRoute gateway in-process (on this app's Tokio runtime, no child
 //! process), its dashboard in a window and a tray to switch combos and watch provider health.
 //! The shell holds no gateway logic: tray actions call the functions the management API calls.
-//! Closing the window keeps the app in the tray; a second launch focuses the first.
+//! Closing the window keeps the app in the tray; a second launch focuses the first. The same
+//! binary, started with `--dashboard-window <url>`, is the window process (see `window`).
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod actions;
@@ -23,9 +24,20 @@ use crate::updater::DesktopUpdater;
 const MINIMIZED: &str = "--minimized";
 
 fn main() {
+    skip_gtk_gl();
     init_logging();
-    let minimized = std::env::args().any(|arg| arg == MINIMIZED);
+    let args: Vec<String> = std::env::args().skip(1).collect();
     let mut context = tauri::generate_context!();
+    if let [flag, url] = args.as_slice()
+        && flag == window::WINDOW_FLAG
+    {
+        if let Err(e) = window::run_window_process(url, context) {
+            eprintln!("omniroute-desktop: {e}");
+            std::process::exit(1);
+        }
+        return;
+    }
+    let minimized = args.iter().any(|arg| arg == MINIMIZED);
     allow_loopback_update_feed(&mut context);
     let built = tauri::Builder::default()
         // First, so a second launch is caught before anything else starts.
@@ -41,6 +53,7 @@ fn main() {
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_updater::Builder::new().build())
         .manage(GatewayCell::default())
+        .manage(window::WindowProcess::default())
         .setup(move |app| {
             let updater = DesktopUpdater::new(app.handle().clone());
             app.manage(updater.clone());
@@ -57,11 +70,11 @@ fn main() {
             std::process::exit(1);
         }
     };
-    app.run(|_app, event| {
-        // The last window closing is not the end: the app lives in the tray until Quit.
-        if let RunEvent::ExitRequested { code: None, api, .. } = event {
-            api.prevent_exit();
-        }
+    app.run(|app, event| match event {
+        // The app lives in the tray until Quit, with or without a window.
+        RunEvent::ExitRequested { code: None, api, .. } => api.prevent_exit(),
+        RunEvent::Exit => app.state::<window::WindowProcess>().close(),
+        _ => {}
     });
 }
 
@@ -91,6 +104,31 @@ async fn start(app: AppHandle, updater: DesktopUpdater, minimized: bool) {
         }
     }
 }
+
+/// GTK probes OpenGL when it starts, which loads the GPU driver (Mesa's with LLVM: 40+ MB
+/// resident) though the app draws nothing with GDK's GL — the webview renders through its own
+/// process. `GDK_GL=disable` skips the probe; GTK reads it once, at start, so the app re-executes
+/// itself with it set (the process is replaced, not forked). Setting it in-process would need
+/// `unsafe` (`std::env::set_var`), which this workspace forbids. Linux only: elsewhere there is
+/// no GTK.
+#[cfg(target_os = "linux")]
+fn skip_gtk_gl() {
+    if std::env::var_os("GDK_GL").is_some() {
+        return;
+    }
+    let Ok(exe) = std::env::current_exe() else {
+        return;
+    };
+    let error = std::os::unix::process::CommandExt::exec(
+        std::process::Command::new(exe)
+            .args(std::env::args_os().skip(1))
+            .env("GDK_GL", "disable"),
+    );
+    eprintln!("omniroute-desktop: cannot re-execute with GDK_GL=disable ({error}); starting as is");
+}
+
+#[cfg(not(target_os = "linux"))]
+fn skip_gtk_gl() {}
 
 /// With `OMNIROUTE_UPDATE_ENDPOINT` on this machine over plain HTTP (a local release feed, the
 /// tests), release builds must be allowed to use it; signatures are checked all the same.

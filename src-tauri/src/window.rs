@@ -1,38 +1,129 @@
-//! The dashboard window. It loads the dashboard from the in-process gateway, exactly what a
-//! browser gets. Closing it destroys the webview (the idle app then costs only the gateway's
-//! memory); "Open dashboard" builds a new one, or focuses the one that is open.
+//! The dashboard window. It runs in a process of its own — this binary started with
+//! `--dashboard-window <url>` — that loads the dashboard from the in-process gateway, exactly
+//! what a browser gets. Closing the window ends that process, and with it everything the webview
+//! loaded (WebKit's libraries, caches and helper processes, well over 100 MB resident), so the
+//! app idling in the tray costs the gateway and the tray only. "Open dashboard" starts a new
+//! window process, or brings the open one to the front.
+//!
+//! The window process reads commands on stdin (`focus`) and quits when stdin closes, so it never
+//! outlives the app.
+
+use std::io::{BufRead, Write};
+use std::process::{ChildStdin, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use tauri::{AppHandle, Manager, Url, WebviewUrl, WebviewWindowBuilder};
 
 use crate::gateway::GatewayCell;
 
+/// The flag that turns this binary into the window process.
+pub const WINDOW_FLAG: &str = "--dashboard-window";
 const LABEL: &str = "dashboard";
 
+/// The open window's process, if any (managed by Tauri in the main process): the pipe to its
+/// stdin, and whether it still runs. A thread waits for it, so an exited window process is
+/// reaped at once.
+#[derive(Default)]
+pub struct WindowProcess(Mutex<Option<(ChildStdin, Arc<AtomicBool>)>>);
+
+impl WindowProcess {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<(ChildStdin, Arc<AtomicBool>)>> {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Closes the window: its process ends when its stdin does.
+    pub fn close(&self) {
+        self.lock().take();
+    }
+}
+
+/// Opens the dashboard window, or focuses the one that is open.
 pub fn open(app: &AppHandle) {
-    if let Some(window) = app.get_webview_window(LABEL) {
-        let _ = window.unminimize();
-        let _ = window.show();
-        let _ = window.set_focus();
-        return;
+    let windows = app.state::<WindowProcess>();
+    let mut slot = windows.lock();
+    if let Some((stdin, alive)) = slot.as_mut() {
+        if alive.load(Ordering::Acquire)
+            && writeln!(stdin, "focus").and_then(|()| stdin.flush()).is_ok()
+        {
+            return;
+        }
+        *slot = None;
     }
     let Some(running) = app.state::<GatewayCell>().running() else {
         tracing::info!("the dashboard opens once the gateway runs");
         return;
     };
-    let url = match format!("{}/", running.origin()).parse::<Url>() {
-        Ok(url) => url,
+    let exe = match std::env::current_exe() {
+        Ok(exe) => exe,
         Err(e) => {
-            tracing::error!(error = %e, "dashboard URL");
+            tracing::error!(error = %e, "cannot find this program to open the window");
             return;
         }
     };
-    let built = WebviewWindowBuilder::new(app, LABEL, WebviewUrl::External(url))
-        .title("OmniRoute")
-        .inner_size(1280.0, 800.0)
-        .min_inner_size(800.0, 600.0)
-        .build();
-    match built {
-        Ok(_) => tracing::info!("dashboard window opened"),
-        Err(e) => tracing::error!(error = %e, "cannot open the dashboard window"),
+    let spawned = Command::new(exe)
+        .arg(WINDOW_FLAG)
+        .arg(format!("{}/", running.origin()))
+        .stdin(Stdio::piped())
+        .spawn();
+    let mut child = match spawned {
+        Ok(child) => child,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot open the dashboard window");
+            return;
+        }
+    };
+    let Some(stdin) = child.stdin.take() else {
+        let _ = child.kill();
+        return;
+    };
+    tracing::info!(pid = child.id(), "dashboard window opened");
+    let alive = Arc::new(AtomicBool::new(true));
+    let flag = Arc::clone(&alive);
+    std::thread::spawn(move || {
+        let _ = child.wait();
+        flag.store(false, Ordering::Release);
+        tracing::info!("dashboard window closed");
+    });
+    *slot = Some((stdin, alive));
+}
+
+/// The window process: one window on `url`; exits when it is closed or stdin ends.
+pub fn run_window_process(url: &str, context: tauri::Context<tauri::Wry>) -> Result<(), String> {
+    let url: Url = url
+        .parse()
+        .map_err(|e| format!("bad dashboard URL {url}: {e}"))?;
+    let app = tauri::Builder::default()
+        .setup(move |app| {
+            WebviewWindowBuilder::new(app, LABEL, WebviewUrl::External(url))
+                .title("OmniRoute")
+                .inner_size(1280.0, 800.0)
+                .min_inner_size(800.0, 600.0)
+                .build()?;
+            let handle = app.handle().clone();
+            std::thread::spawn(move || follow_parent(&handle));
+            Ok(())
+        })
+        .build(context)
+        .map_err(|e| e.to_string())?;
+    app.run(|_, _| {});
+    Ok(())
+}
+
+/// Obeys the main process's commands; its end (the app quit or crashed) closes the window.
+fn follow_parent(app: &AppHandle) {
+    for line in std::io::stdin().lock().lines() {
+        match line.as_deref() {
+            Ok("focus") => {
+                if let Some(window) = app.get_webview_window(LABEL) {
+                    let _ = window.unminimize();
+                    let _ = window.show();
+                    let _ = window.set_focus();
+                }
+            }
+            Ok(other) => tracing::debug!(command = other, "unknown window command"),
+            Err(_) => break,
+        }
     }
+    app.exit(0);
 }

@@ -67,11 +67,21 @@ def process_tree_rss_kib(pid):
         try:
             status = pathlib.Path(f"/proc/{p}/status").read_text()
             total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
-            children = pathlib.Path(f"/proc/{p}/task/{p}/children").read_text().split()
         except (FileNotFoundError, AttributeError, ProcessLookupError):
             continue
-        todo.extend(int(c) for c in children)
+        todo.extend(children(p))
     return total
+
+
+def children(pid):
+    """Child processes of `pid`, whichever of its threads started them."""
+    found = []
+    for task in pathlib.Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found.extend(int(c) for c in (task / "children").read_text().split())
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return found
 
 
 class Tray:
@@ -182,6 +192,42 @@ def close_window(window_id):
     w.send_event(event, event_mask=X.NoEventMask)
     d.flush()
     d.close()
+
+
+def close_windows(name):
+    """Closes the windows named `name` as a user would, asking again until they are gone (a
+    window still starting up can miss the first request)."""
+    def gone():
+        windows = x_windows(name)
+        for w in windows:
+            try:
+                close_window(w)
+            except Exception:  # noqa: BLE001 - the window went away meanwhile
+                pass
+        return not windows
+
+    wait_for(f"{name} to close", gone, timeout=30, every=1.0)
+
+
+def listening_pid(port):
+    """The process holding the listening socket on 127.0.0.1:`port`."""
+    hex_port = f"{port:04X}"
+    inode = None
+    for line in pathlib.Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if fields[1].endswith(f":{hex_port}") and fields[3] == "0A":
+            inode = fields[9]
+    assert inode, f"nothing listens on {port}"
+    for proc in pathlib.Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            for fd in (proc / "fd").iterdir():
+                if os.readlink(fd) == f"socket:[{inode}]":
+                    return int(proc.name)
+        except (PermissionError, FileNotFoundError, ProcessLookupError):
+            continue
+    raise AssertionError(f"no process owns the socket of port {port}")
 
 
 def screenshot(name):
