@@ -67,7 +67,9 @@ impl Default for GatewayCell {
 
 impl GatewayCell {
     fn lock(&self) -> std::sync::MutexGuard<'_, Phase> {
-        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     pub fn running(&self) -> Option<Running> {

@@ -13,6 +13,8 @@ mod tray;
 mod updater;
 mod window;
 
+use std::process::ExitCode;
+
 use tauri::{AppHandle, Manager, RunEvent};
 use tauri_plugin_autostart::MacosLauncher;
 use tauri_plugin_dialog::{DialogExt, MessageDialogKind};
@@ -23,19 +25,25 @@ use crate::updater::DesktopUpdater;
 /// Given when the app is started at login: stay in the tray.
 const MINIMIZED: &str = "--minimized";
 
-fn main() {
+fn main() -> ExitCode {
     skip_gtk_gl();
     init_logging();
     let args: Vec<String> = std::env::args().skip(1).collect();
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "tauri's generated context exits on a broken embedded asset"
+    )]
     let mut context = tauri::generate_context!();
     if let [flag, url] = args.as_slice()
         && flag == window::WINDOW_FLAG
     {
-        if let Err(e) = window::run_window_process(url, context) {
-            eprintln!("omniroute-desktop: {e}");
-            std::process::exit(1);
-        }
-        return;
+        return match window::run_window_process(url, context) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("omniroute-desktop: {e}");
+                ExitCode::FAILURE
+            }
+        };
     }
     let minimized = args.iter().any(|arg| arg == MINIMIZED);
     allow_loopback_update_feed(&mut context);
@@ -67,15 +75,18 @@ fn main() {
         Ok(app) => app,
         Err(e) => {
             eprintln!("omniroute-desktop: {e}");
-            std::process::exit(1);
+            return ExitCode::FAILURE;
         }
     };
     app.run(|app, event| match event {
         // The app lives in the tray until Quit, with or without a window.
-        RunEvent::ExitRequested { code: None, api, .. } => api.prevent_exit(),
+        RunEvent::ExitRequested {
+            code: None, api, ..
+        } => api.prevent_exit(),
         RunEvent::Exit => app.state::<window::WindowProcess>().close(),
         _ => {}
     });
+    ExitCode::SUCCESS
 }
 
 async fn start(app: AppHandle, updater: DesktopUpdater, minimized: bool) {
@@ -97,7 +108,9 @@ async fn start(app: AppHandle, updater: DesktopUpdater, minimized: bool) {
             cell.set_down(reason.clone());
             tray::refresh(&app).await;
             app.dialog()
-                .message(format!("The OmniRoute gateway could not start:\n\n{reason}"))
+                .message(format!(
+                    "The OmniRoute gateway could not start:\n\n{reason}"
+                ))
                 .title("OmniRoute")
                 .kind(MessageDialogKind::Error)
                 .show(|_| {});

@@ -49,11 +49,27 @@ pub enum Action {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Entry {
     /// Shown, not clickable.
-    Info { id: String, text: String },
-    Item { action: Action, text: String, enabled: bool },
+    Info {
+        id: String,
+        text: String,
+    },
+    Item {
+        action: Action,
+        text: String,
+        enabled: bool,
+    },
     /// A checkbox or one choice of a group (the combos).
-    Check { action: Action, text: String, checked: bool, enabled: bool },
-    Submenu { id: String, text: String, entries: Vec<Entry> },
+    Check {
+        action: Action,
+        text: String,
+        checked: bool,
+        enabled: bool,
+    },
+    Submenu {
+        id: String,
+        text: String,
+        entries: Vec<Entry>,
+    },
     Separator,
 }
 

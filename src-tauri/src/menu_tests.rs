@@ -70,7 +70,9 @@ fn every_clickable_id_maps_back_to_its_action() {
     fn walk(entries: &[Entry], out: &mut Vec<Action>) {
         for e in entries {
             match e {
-                Entry::Item { action, .. } | Entry::Check { action, .. } => out.push(action.clone()),
+                Entry::Item { action, .. } | Entry::Check { action, .. } => {
+                    out.push(action.clone())
+                }
                 Entry::Submenu { entries, .. } => walk(entries, out),
                 Entry::Info { .. } | Entry::Separator => {}
             }
@@ -78,7 +80,8 @@ fn every_clickable_id_maps_back_to_its_action() {
     }
     let mut actions = Vec::new();
     walk(&m.entries(), &mut actions);
-    assert_eq!(actions.len(), 9);
+    // Three combo choices, Open, Copy, Start at login, the update entry, Quit.
+    assert_eq!(actions.len(), 8);
     for action in actions {
         assert_eq!(Action::from_id(&action.id()), Some(action));
     }
@@ -91,7 +94,8 @@ fn every_clickable_id_maps_back_to_its_action() {
 #[test]
 fn health_lines_say_state_and_time_left() {
     let mut m = model();
-    m.providers.push(provider("gemini", ProviderState::Open, 30_000));
+    m.providers
+        .push(provider("gemini", ProviderState::Open, 30_000));
     m.providers.push(provider("groq", ProviderState::Open, 0));
     let entries = m.entries();
     let lines: Vec<String> = submenu(&entries, "health")
@@ -124,7 +128,10 @@ fn the_icon_follows_health_and_the_gateway() {
         reason: "port busy".into(),
     };
     assert_eq!(m.icon(), IconState::Down);
-    assert_eq!(m.tooltip(), "Gateway stopped: port busy · combo best-quality");
+    assert_eq!(
+        m.tooltip(),
+        "Gateway stopped: port busy · combo best-quality"
+    );
 }
 
 #[test]

@@ -206,7 +206,9 @@ fn build(
                 MenuItemKind::Submenu(Submenu::with_id_and_items(app, &id, text, true, &refs)?)
             }
             Entry::Separator => {
-                out.push(MenuItemKind::Predefined(PredefinedMenuItem::separator(app)?));
+                out.push(MenuItemKind::Predefined(PredefinedMenuItem::separator(
+                    app,
+                )?));
                 continue;
             }
         };

@@ -51,8 +51,7 @@ pub fn endpoint_override() -> Option<Url> {
 /// Plain HTTP is acceptable only from this machine (a local release feed, the tests): the
 /// package's signature is still checked.
 pub fn is_loopback_http(url: &Url) -> bool {
-    url.scheme() == "http"
-        && matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"))
+    url.scheme() == "http" && matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"))
 }
 
 impl DesktopUpdater {

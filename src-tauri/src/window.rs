@@ -29,7 +29,9 @@ pub struct WindowProcess(Mutex<Option<(ChildStdin, Arc<AtomicBool>)>>);
 
 impl WindowProcess {
     fn lock(&self) -> std::sync::MutexGuard<'_, Option<(ChildStdin, Arc<AtomicBool>)>> {
-        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Closes the window: its process ends when its stdin does.
@@ -44,7 +46,9 @@ pub fn open(app: &AppHandle) {
     let mut slot = windows.lock();
     if let Some((stdin, alive)) = slot.as_mut() {
         if alive.load(Ordering::Acquire)
-            && writeln!(stdin, "focus").and_then(|()| stdin.flush()).is_ok()
+            && writeln!(stdin, "focus")
+                .and_then(|()| stdin.flush())
+                .is_ok()
         {
             return;
         }

@@ -234,7 +234,11 @@ async fn breaker_opens_and_recovers_through_one_probe() {
             .unwrap()
     };
     let p3 = line("p3");
-    assert_eq!((p3["state"].as_str(), p3["accounts"].as_u64()), (Some("open"), Some(2)), "{summary}");
+    assert_eq!(
+        (p3["state"].as_str(), p3["accounts"].as_u64()),
+        (Some("open"), Some(2)),
+        "{summary}"
+    );
     let left = p3["remainingMs"].as_u64().unwrap();
     assert!(left > 0 && left <= 1_500, "{summary}");
     assert_eq!(line("p1")["state"], "healthy");

@@ -21,8 +21,8 @@ pub mod routes;
 mod state;
 pub mod telemetry;
 
+pub use admin::updates::{UpdateState, Updater};
 pub use config::{Config, ConfigError, Overrides};
 pub use error::{ApiError, ErrorCode};
-pub use admin::updates::{UpdateState, Updater};
 pub use lifecycle::{Extras, Gateway, Handle, StartError, bind, prepare_data_dir};
 pub use state::AppState;

@@ -153,7 +153,12 @@ impl RedirectListener {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::disallowed_methods,
+    reason = "tests"
+)]
 mod tests {
     use super::*;
 
@@ -167,11 +172,8 @@ mod tests {
         let listener = listen("127.0.0.1", None, "/callback").await.unwrap();
         let uri = listener.redirect_uri().to_owned();
         assert!(uri.starts_with("http://127.0.0.1:") && uri.ends_with("/callback"));
-        let waiting = tokio::spawn(async move {
-            listener
-                .wait(Some("s-123"), Duration::from_secs(5))
-                .await
-        });
+        let waiting =
+            tokio::spawn(async move { listener.wait(Some("s-123"), Duration::from_secs(5)).await });
         // A stale tab's redirect (another state) does not end the wait.
         let (status, _) = hit(&uri, "code=old&state=s-999").await;
         assert_eq!(status, 200);
@@ -188,8 +190,13 @@ mod tests {
     async fn a_refusal_is_an_error_with_the_providers_words() {
         let listener = listen("localhost", None, "cb").await.unwrap();
         let uri = listener.redirect_uri().replace("localhost", "127.0.0.1");
-        let waiting = tokio::spawn(async move { listener.wait(None, Duration::from_secs(5)).await });
-        hit(&uri, "error=access_denied&error_description=user%20said%20no").await;
+        let waiting =
+            tokio::spawn(async move { listener.wait(None, Duration::from_secs(5)).await });
+        hit(
+            &uri,
+            "error=access_denied&error_description=user%20said%20no",
+        )
+        .await;
         let err = waiting.await.unwrap().unwrap_err();
         assert_eq!(
             err.to_string(),
@@ -205,7 +212,10 @@ mod tests {
         assert!(matches!(err, RedirectError::Bind { port: p, .. } if p == port));
         drop(taken);
         let listener = listen("127.0.0.1", Some(port), "/cb").await.unwrap();
-        assert_eq!(listener.redirect_uri(), format!("http://127.0.0.1:{port}/cb"));
+        assert_eq!(
+            listener.redirect_uri(),
+            format!("http://127.0.0.1:{port}/cb")
+        );
         let err = listener
             .wait(None, Duration::from_millis(50))
             .await

@@ -239,7 +239,9 @@ pub async fn set_active(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<SetActive>,
 ) -> Result<Json<Active>, ApiError> {
-    Ok(Json(activate(&state, body.name.or(body.id).as_deref()).await?))
+    Ok(Json(
+        activate(&state, body.name.or(body.id).as_deref()).await?,
+    ))
 }
 
 /// Makes the combo named (or with the id) `key` the active one, or clears it with `None`; the

@@ -14,7 +14,11 @@ use crate::AppState;
 use crate::error::{ApiError, ErrorCode};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
-#[serde(tag = "state", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "state",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
 pub enum UpdateState {
     /// The headless gateway: update it with the package manager or a new binary.
     Unsupported,
