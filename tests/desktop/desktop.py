@@ -104,6 +104,32 @@ class Tray:
         ).stdout
         self.menu = re.search(r"node (/org/ayatana/NotificationItem/[^ ]+/Menu) ", tree).group(1)
 
+    def icon(self):
+        """The icon the tray host is told to show (libayatana passes a PNG file's path)."""
+        item = self.menu.rsplit("/", 1)[0]
+        out = gdbus("-d", self.bus, "-o", item, "-m", "org.freedesktop.DBus.Properties.Get",
+                    "org.kde.StatusNotifierItem", "IconName")
+        name = re.search(r"<'([^']*)'>", out).group(1)
+        theme = gdbus("-d", self.bus, "-o", item, "-m", "org.freedesktop.DBus.Properties.Get",
+                      "org.kde.StatusNotifierItem", "IconThemePath")
+        folder = re.search(r"<'([^']*)'>", theme)
+        path = pathlib.Path(name)
+        if not path.is_absolute() and folder:
+            path = pathlib.Path(folder.group(1)) / f"{name}.png"
+        return path
+
+    def icon_state(self):
+        """Which of the app's three tray icons is shown: the one whose mean colour is nearest."""
+        def mean(path):
+            out = subprocess.run(["convert", str(path), "-resize", "1x1", "-format",
+                                  "%[fx:r] %[fx:g] %[fx:b]", "info:"], capture_output=True, text=True, check=True)
+            return [float(x) for x in out.stdout.split()]
+
+        shown = mean(self.icon())
+        icons = ROOT / "src-tauri" / "icons"
+        return min(("healthy", "degraded", "down"),
+                   key=lambda s: sum((a - b) ** 2 for a, b in zip(shown, mean(icons / f"tray-{s}.png"))))
+
     def items(self):
         """Every menu entry as {id, label, enabled, checked} (submenus flattened)."""
         out = gdbus(

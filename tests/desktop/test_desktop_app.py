@@ -89,24 +89,22 @@ def test_the_tray_menu_lists_the_combos_and_switches_the_active_one(app, env, tr
     assert api(port, "PUT", "/api/combos/active", {"name": "cheap"})[0] == 200
     wait_for("the tray to follow the dashboard", lambda: tray.item("cheap")["checked"] and not tray.item("quality")["checked"])
 
-    # The real menu, opened with the mouse on the tray icon (bottom-left of the screen).
-    subprocess.run(["xdotool", "mousemove", "20", "780", "click", "3"], check=True)
-    time.sleep(1.5)
-    screenshot("tray-menu.png")
-    subprocess.run(["xdotool", "key", "Escape"], check=False)
 
 
 def test_provider_health_shows_in_the_tray(app, env, tray, mock):
     port = env["port"]
     assert "● up-openai — healthy" in tray.labels()
+    assert tray.icon_state() == "healthy"
     mock.script(fault={"status": 429, "error_message": "slow down", "retry_after": "90"})
     status, _ = api(port, "POST", "/v1/chat/completions",
                     {"model": "up-openai/m-1", "messages": [{"role": "user", "content": "hi"}]})
     assert status == 429
     line = wait_for("a cooldown line", lambda: next((x for x in tray.labels() if x.startswith("◐ up-openai — cooldown")), None))
     assert re.search(r"cooldown, (\d+m \d\ds|\d+s) left \(1 of 1 accounts resting\)", line), line
+    wait_for("the amber icon", lambda: tray.icon_state() == "degraded")
     assert api(port, "POST", "/api/resilience/reset", {})[0] in (200, 204)
     wait_for("healthy again", lambda: "● up-openai — healthy" in tray.labels())
+    wait_for("the green icon", lambda: tray.icon_state() == "healthy")
 
 
 def test_copy_endpoint_url_puts_it_on_the_clipboard(env, tray):
@@ -165,6 +163,12 @@ def test_closing_the_window_keeps_the_gateway_and_frees_the_webview(app, env, tr
     assert rss_closed < rss_open, "closing the window did not free the webview"
     # Nothing of the webview is left: no WebKit process, no window process.
     assert children(app.proc.pid) == []
+    # The real menu, opened with the mouse on the tray icon (bottom-left of the screen).
+    subprocess.run(["xdotool", "mousemove", "20", "780", "click", "3"], check=True)
+    time.sleep(1.5)
+    screenshot("tray-menu.png")
+    subprocess.run(["xdotool", "key", "Escape"], check=False)
+    time.sleep(0.5)
     requests_before = app.text().count("path=/api/auth/status")
     tray.click("Open dashboard")
     wait_for("the window to come back", lambda: x_windows("^OmniRoute$"))
