@@ -6,7 +6,7 @@
 # Environment: BENCH_SECONDS (10, per measurement), STEADY_SECONDS (600, the steady-load run),
 # RATES, MORE_RATES, LITELLM_RATES (see bench/scenarios.py), COLD_START_RUNS (20),
 # LITELLM=0 (skip LiteLLM), TRANSLATION=0 (skip the criterion translation benchmark),
-# FEATURES=0 (skip the cost of access and accounting), BEFORE_REV (the revision that cost is
+# FEATURES=0 (skip the cost of access and accounting), DESKTOP=0 (skip the desktop app), BEFORE_REV (the revision that cost is
 # measured against; default the last one without it; empty: this build only), WRITE_DOCS=0
 # (print only).
 set -euo pipefail
@@ -81,10 +81,25 @@ if [ "${TRANSLATION:-1}" != 0 ]; then
     python3 bench/translation_table.py "${CARGO_TARGET_DIR:-target}/criterion" | tee "$OUT/translation.md"
 fi
 
+# The desktop app: start-up, memory with the window open and closed, idle CPU, package size.
+if [ "${DESKTOP:-1}" != 0 ]; then
+    ensure_desktop_build_deps
+    apt_ensure xvfb xauth xdotool dbus-x11 python3-xlib haskell-status-notifier-item-utils \
+        haskell-gtk-sni-tray-utils imagemagick
+    ${CARGO:-cargo} build --release --locked -p omniroute-desktop
+    echo
+    # Debian's python3, which has python3-xlib (closing the window as a window manager would).
+    xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- \
+        /usr/bin/python3 bench/desktop.py "$TARGET/omniroute-desktop" "$OUT/desktop.md" "${DESKTOP_RUNS:-5}"
+fi
+
 if [ "${WRITE_DOCS:-1}" != 0 ]; then
     python3 bench/update_docs.py results docs/benchmarks.md <"$OUT/results.md"
     if [ -f "$OUT/features.md" ] && [ "${FEATURES:-1}" != 0 ]; then
         python3 bench/update_docs.py features docs/benchmarks.md <"$OUT/features.md"
+    fi
+    if [ -f "$OUT/desktop.md" ] && [ "${DESKTOP:-1}" != 0 ]; then
+        python3 bench/update_docs.py desktop docs/benchmarks.md <"$OUT/desktop.md"
     fi
     if [ -f "$OUT/translation.md" ] && [ "${TRANSLATION:-1}" != 0 ]; then
         python3 bench/update_docs.py translation docs/benchmarks.md <"$OUT/translation.md"

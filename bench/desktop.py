@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+"""The desktop app's footprint, printed as a markdown table: cold start to tray-ready (from
+launch until the tray item is registered on the session bus), memory with the dashboard window
+open and after it was closed (RSS of the app and every process it started; the private part of
+the app's own memory), idle CPU with the window closed, and the size of the release .deb when
+one was built. Runs the release binary on a virtual display with a tray host; run.sh starts it
+inside `xvfb-run` and `dbus-run-session`.
+
+Usage: desktop.py BINARY OUT.md [RUNS]   (the table goes to OUT.md and standard output)
+"""
+
+import pathlib
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "desktop"))
+from desktop import App, Tray, close_windows, free_port, process_tree_rss_kib, wait_for, x_windows  # noqa: E402
+
+
+def private_kib(pid):
+    for line in open(f"/proc/{pid}/smaps_rollup"):
+        if line.startswith("Anonymous:"):
+            return int(line.split()[1])
+    return 0
+
+
+def cpu_ticks(pid):
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def one_run(binary, n):
+    tmp = pathlib.Path(tempfile.mkdtemp(prefix="omniroute-desktop-bench-"))
+    app = App(f"bench-{n}", tmp / "home", tmp / "data", free_port(), {"OMNIROUTE_SECRETS": "encrypted"}, binary=binary)
+    try:
+        Tray()
+        tray_ms = (time.monotonic() - app.started) * 1000
+        app.wait_listening()
+        wait_for("the window", lambda: x_windows("^OmniRoute$"))
+        wait_for("the dashboard", lambda: "path=/api/combos" in app.text())
+        time.sleep(3)
+        rss_open = process_tree_rss_kib(app.proc.pid)
+        close_windows("^OmniRoute$")
+        time.sleep(3)
+        rss_closed = process_tree_rss_kib(app.proc.pid)
+        private = private_kib(app.proc.pid)
+        ticks = cpu_ticks(app.proc.pid)
+        time.sleep(10)
+        idle_cpu = (cpu_ticks(app.proc.pid) - ticks) / 100 / 10 * 100
+        return tray_ms, rss_open / 1024, rss_closed / 1024, private / 1024, idle_cpu
+    finally:
+        app.stop()
+
+
+def main():
+    binary, out = sys.argv[1], pathlib.Path(sys.argv[2])
+    runs = int(sys.argv[3]) if len(sys.argv) > 3 else 5
+    host = [subprocess.Popen(["status-notifier-watcher"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    time.sleep(0.5)
+    host.append(subprocess.Popen(["gtk-sni-tray-standalone", "--bottom", "--size", "40"],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    time.sleep(1)
+    try:
+        rows = [one_run(binary, n) for n in range(runs)]
+    finally:
+        for p in host:
+            p.terminate()
+    med = [statistics.median(r[i] for r in rows) for i in range(5)]
+    lines = [
+        f"Release build, median of {runs} runs on Xvfb (software rendering) with a StatusNotifier tray host.",
+        "",
+        "| measure | value |",
+        "|---|---|",
+        f"| cold start to tray-ready | {med[0]:.0f} ms |",
+        f"| RSS, dashboard window open (app + window + WebKit processes) | {med[1]:.1f} MiB |",
+        f"| RSS, window closed | {med[2]:.1f} MiB |",
+        f"| private memory (anonymous), window closed | {med[3]:.1f} MiB |",
+        f"| CPU idle in the tray, window closed | {med[4]:.2f} % of a core |",
+    ]
+    debs = sorted((ROOT / "target" / "release" / "bundle" / "deb").glob("*.deb"), key=lambda p: p.stat().st_mtime)
+    if debs:
+        lines.append(f"| .deb (`scripts/package-desktop.sh`) | {debs[-1].stat().st_size / 1e6:.1f} MB |")
+    out.write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+if __name__ == "__main__":
+    main()
