@@ -65,10 +65,12 @@ fn toggle_autostart(app: &AppHandle) {
         Ok(false) => launcher.enable(),
         Err(e) => Err(e),
     };
-    match result {
-        Ok(()) => tracing::info!(enabled = ?launcher.is_enabled().ok(), "start at login changed"),
-        Err(e) => tracing::warn!(error = %e, "cannot change start at login"),
+    if let Err(e) = result {
+        tracing::warn!(error = %e, "cannot change start at login");
     }
+    let enabled = autostart_enabled(app);
+    tracing::info!(enabled, "start at login");
+    tray::note_autostart(app, enabled);
 }
 
 pub fn autostart_enabled(app: &AppHandle) -> bool {

@@ -67,9 +67,7 @@ impl Default for GatewayCell {
 
 impl GatewayCell {
     fn lock(&self) -> std::sync::MutexGuard<'_, Phase> {
-        self.0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        omniroute_gateway::health::lock(&self.0)
     }
 
     pub fn running(&self) -> Option<Running> {

@@ -4,11 +4,13 @@
 //! when entries came or went (a new combo, a provider connected).
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use omniroute_gateway::Updater;
 use omniroute_gateway::admin::provider_health;
+use omniroute_gateway::health::lock;
 use tauri::image::Image;
 use tauri::menu::{
     CheckMenuItem, IsMenuItem, Menu, MenuItem, MenuItemKind, PredefinedMenuItem, Submenu,
@@ -45,6 +47,9 @@ struct Shown {
 pub struct Tray {
     icon: TrayIcon,
     shown: Mutex<Shown>,
+    /// Whether start at login is on: read once at start and after each toggle, not every
+    /// second (it is a file in the user's autostart folder).
+    autostart: AtomicBool,
 }
 
 /// Creates the tray (gateway still starting) and starts keeping it current.
@@ -62,6 +67,7 @@ pub fn create(app: &AppHandle) -> tauri::Result<()> {
     app.manage(Arc::new(Tray {
         icon,
         shown: Mutex::new(Shown::default()),
+        autostart: AtomicBool::new(actions::autostart_enabled(app)),
     }));
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
@@ -71,6 +77,13 @@ pub fn create(app: &AppHandle) -> tauri::Result<()> {
         }
     });
     Ok(())
+}
+
+/// Records the start-at-login state after it changed.
+pub fn note_autostart(app: &AppHandle, enabled: bool) {
+    if let Some(tray) = app.try_state::<Arc<Tray>>() {
+        tray.autostart.store(enabled, Ordering::Relaxed);
+    }
 }
 
 /// Refreshes from a task (for callers on the main thread).
@@ -96,7 +109,7 @@ async fn model(app: &AppHandle, tray: &Tray) -> TrayModel {
         combos: Vec::new(),
         active: None,
         providers: Vec::new(),
-        autostart: actions::autostart_enabled(app),
+        autostart: tray.autostart.load(Ordering::Relaxed),
         update: app.state::<DesktopUpdater>().state(),
     };
     if let Some(running) = cell.running() {
@@ -125,10 +138,6 @@ async fn model(app: &AppHandle, tray: &Tray) -> TrayModel {
         model.providers = provider_health::current(&running.state);
     }
     model
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl Tray {

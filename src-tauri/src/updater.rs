@@ -9,6 +9,7 @@
 
 use std::sync::{Arc, Mutex};
 
+use omniroute_gateway::health::lock;
 use omniroute_gateway::{UpdateState, Updater};
 use tauri::{AppHandle, Url};
 use tauri_plugin_updater::{Update, UpdaterExt};
@@ -30,10 +31,6 @@ impl std::ops::Deref for DesktopUpdater {
     fn deref(&self) -> &Inner {
         &self.0
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// An endpoint given in the environment, when it is a usable URL.

@@ -29,9 +29,7 @@ pub struct WindowProcess(Mutex<Option<(ChildStdin, Arc<AtomicBool>)>>);
 
 impl WindowProcess {
     fn lock(&self) -> std::sync::MutexGuard<'_, Option<(ChildStdin, Arc<AtomicBool>)>> {
-        self.0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        omniroute_gateway::health::lock(&self.0)
     }
 
     /// Closes the window: its process ends when its stdin does.

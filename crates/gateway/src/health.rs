@@ -45,7 +45,10 @@ fn entry<K: Eq + Hash + Clone, V: Default>(
     m.entry(key.clone()).or_default().clone()
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+/// Takes a mutex even if a thread panicked while holding it: every critical section guarded this
+/// way is a few plain assignments, so the data is consistent and refusing it would only spread
+/// the failure.
+pub fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 

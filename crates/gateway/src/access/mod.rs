@@ -28,6 +28,7 @@ use origin::BrowserPolicy;
 use password::PasswordRecord;
 
 use crate::error::{ApiError, ErrorCode};
+use crate::health::lock;
 use crate::{AppState, Config};
 
 /// The session cookie's name.
@@ -50,10 +51,6 @@ pub struct Access {
     /// Logged-out session ids with their expiry (Unix s), dropped once expired.
     revoked: Mutex<HashMap<String, i64>>,
     password: RwLock<PasswordRecord>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 pub fn now_secs() -> i64 {
