@@ -4,6 +4,8 @@
 # Installs what it needs when missing. Nothing here reaches the internet.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# A test run builds once from scratch in CI: incremental caches would only double the disk it needs.
+export CARGO_INCREMENTAL=0
 . scripts/lib/deps.sh
 ensure_test_deps
 # The dashboard first: the gateway embeds ui/dist when it is compiled.
