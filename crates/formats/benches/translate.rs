@@ -1,5 +1,6 @@
 //! Translation cost: a ~10 KB request from each client format into each upstream format, and
-//! one stream chunk from each upstream format into each client format.
+//! one stream chunk from each upstream format into each client format, and the same-format
+//! passthrough (the client's body with `model` replaced).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -189,9 +190,31 @@ fn stream_chunks(c: &mut Criterion) {
     group.finish();
 }
 
+fn passthrough(c: &mut Criterion) {
+    let mut group = c.benchmark_group("passthrough_10kb");
+    for format in Format::ALL {
+        let body = request(format);
+        group.bench_with_input(BenchmarkId::new(name(format), "model"), &body, |b, body| {
+            b.iter(|| omniroute_formats::rewrite_for_upstream(format, body, "m-2", false).unwrap())
+        });
+    }
+    let body = request(Format::OpenAiChat);
+    group.bench_with_input(
+        BenchmarkId::new("openai", "model+stream_usage"),
+        &body,
+        |b, body| {
+            b.iter(|| {
+                omniroute_formats::rewrite_for_upstream(Format::OpenAiChat, body, "m-2", true)
+                    .unwrap()
+            })
+        },
+    );
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().warm_up_time(std::time::Duration::from_millis(300)).measurement_time(std::time::Duration::from_millis(800)).sample_size(30);
-    targets = requests, stream_chunks
+    targets = requests, stream_chunks, passthrough
 }
 criterion_main!(benches);

@@ -23,12 +23,14 @@ pub mod openai_chat;
 pub mod passthrough;
 pub mod provenance;
 pub mod responses;
+pub mod rewrite;
 pub mod schema;
 pub mod shaping;
 pub mod sse;
 
 pub use ir::{ErrorInfo, ErrorKind, Format};
 pub use passthrough::PassthroughTail;
+pub use rewrite::{rewrite_for_upstream, rewrite_model};
 pub use sse::{SseEvent, SseParser};
 
 /// A request or response that cannot be understood. The message names the field at fault.
@@ -193,39 +195,6 @@ pub fn encode_error(format: Format, error: &ErrorInfo) -> Vec<u8> {
         Format::Gemini => gemini::encode_error(error),
         Format::Responses => responses::encode_error(error),
     }
-}
-
-/// Replaces the top-level `model` of a JSON body, keeping every other field as it was
-/// (same-format passthrough). Gemini bodies carry no model and are returned unchanged.
-pub fn rewrite_model(format: Format, body: &[u8], model: &str) -> Result<Vec<u8>, FormatError> {
-    rewrite_for_upstream(format, body, model, false)
-}
-
-/// `rewrite_model`, and for an OpenAI Chat stream with `stream_usage` also asks the upstream for
-/// its usage chunk (`stream_options.include_usage`), which only OpenAI streams leave out unless
-/// asked — accounting needs the tokens whether the client wants the chunk or not.
-pub fn rewrite_for_upstream(
-    format: Format,
-    body: &[u8],
-    model: &str,
-    stream_usage: bool,
-) -> Result<Vec<u8>, FormatError> {
-    if format == Format::Gemini {
-        return Ok(body.to_vec());
-    }
-    let mut map: serde_json::Map<String, serde_json::Value> = parse_json(body)?;
-    map.insert("model".into(), serde_json::Value::String(model.to_owned()));
-    if stream_usage && format == Format::OpenAiChat {
-        let options = map
-            .entry("stream_options")
-            .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
-        if let serde_json::Value::Object(options) = options {
-            options.insert("include_usage".into(), serde_json::Value::Bool(true));
-        } else {
-            *options = serde_json::json!({"include_usage": true});
-        }
-    }
-    Ok(to_json(&map))
 }
 
 /// An OpenAI Chat stream chunk that only reports usage (`choices: []`), the one a client that

@@ -98,9 +98,9 @@ pub(super) async fn attempt(
         }
     })?;
     let body = if passthrough {
-        bytes.to_vec()
+        axum::body::Body::from(bytes)
     } else {
-        omniroute_formats::encode_response(format, &decoded, &ctx)
+        axum::body::Body::from(omniroute_formats::encode_response(format, &decoded, &ctx))
     };
     let mut response = body.into_response();
     response.extensions_mut().insert(decoded.usage);
