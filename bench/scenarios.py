@@ -106,6 +106,22 @@ def status_kib(pid, key):
     return total
 
 
+def sockets(pid):
+    """Open sockets of the process tree: client connections plus pooled upstream ones."""
+    total = 0
+    for p in tree(pid):
+        try:
+            fds = list(pathlib.Path(f"/proc/{p}/fd").iterdir())
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                total += os.readlink(fd).startswith("socket:")
+            except OSError:
+                pass
+    return total
+
+
 def cpu_seconds(pid):
     total = 0
     for p in tree(pid):
@@ -257,7 +273,9 @@ def ramp(url, mock, pid, base, more, criterion, cap, stop_on_fail):
         # Every request due in the run, the warm-up second included, was sent.
         out.append({"rate": rate, "direct": direct, "through": through,
                     "cpu_per_1k": round(cpu / (rate * SECONDS) * 1000, 3),
-                    "held": held(through, direct), "keeps_up": keeps_up(through, direct)})
+                    "held": held(through, direct), "keeps_up": keeps_up(through, direct),
+                    # The high-water mark so far: the peak this rate (or an earlier one) reached.
+                    "peak_kib": status_kib(pid, "VmHWM"), "sockets": sockets(pid)})
         print(f"  {rate:.0f} req/s: held={out[-1]['held']} keeps_up={out[-1]['keeps_up']}", file=sys.stderr)
         time.sleep(1)
     return out

@@ -67,13 +67,15 @@ def render(results):
             continue
         out.append(f"### Scenario 4: arrival rates, {title} (OpenAI passthrough, 1 KB)\n")
         out.append("| rate /s | direct p50 / p99 / p99.9 | achieved /s | added p50 / p99 / p99.9 "
-                   "| errors | CPU s / 1,000 req | held (< 0.1 % errors, p99 added < 5 ms) |")
-        out.append("|---|---|---|---|---|---|---|")
+                   "| errors | CPU s / 1,000 req | peak RSS so far, MiB | sockets open after "
+                   "| held (< 0.1 % errors, p99 added < 5 ms) |")
+        out.append("|---|---|---|---|---|---|---|---|---|")
         best = None
         for r in res["ramp"]:
             d, t = r["direct"], r["through"]
             out.append(f"| {r['rate']:.0f} | {trio(d['latency_ms'])} | {t['achieved_rate']:.0f} | "
                        f"{trio(t['latency_ms'], d['latency_ms'])} | {errors(t)} | {r['cpu_per_1k']:.3f} | "
+                       f"{mib(r['peak_kib']) if r.get('peak_kib') else '—'} | {r.get('sockets') or '—'} | "
                        f"{'yes' if r['held'] else 'no'} |")
             if r["held"]:
                 best = r["rate"] if best is None else max(best, r["rate"])

@@ -27,3 +27,11 @@ def table(group, title, rows_are, unit_div, unit):
 
 table("request_10kb", "10 KB request, decode + encode (median)", "client \\ upstream", 1000, "µs")
 table("stream_chunk", "one stream chunk, decode + encode (median)", "upstream \\ client", 1000, "µs")
+
+print("### same-format passthrough, 10 KB request, `model` rewritten (median)\n")
+print("| " + " | ".join(FORMATS) + " | openai, stream asking for usage |")
+print("|---" * (len(FORMATS) + 1) + "|")
+cells = [f"{median('passthrough_10kb', f, 'model') / 1000:.2f} µs" for f in FORMATS]
+cells.append(f"{median('passthrough_10kb', 'openai', 'model+stream_usage') / 1000:.2f} µs")
+print("| " + " | ".join(cells) + " |")
+print()
