@@ -8,6 +8,11 @@ use std::process::ExitCode;
 
 use omniroute_gateway::{Config, Gateway, StartError};
 
+/// See the dependency's note in Cargo.toml: less CPU per request, a lower peak under overload.
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> ExitCode {
     let command = match cli::parse(std::env::args().skip(1)) {
         Ok(command) => command,

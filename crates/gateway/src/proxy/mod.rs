@@ -66,7 +66,8 @@ async fn serve(
     hint: RequestHint<'_>,
     gemini_sse: bool,
 ) -> Response {
-    let headers = request.headers().clone();
+    let mut request = request;
+    let headers = std::mem::take(request.headers_mut());
     let caller = caller_of(&request);
     match read_body(request).await {
         Ok(body) => {
@@ -117,7 +118,8 @@ pub async fn provider_chat_completions(
     request: Request,
 ) -> Response {
     let format = Format::OpenAiChat;
-    let headers = request.headers().clone();
+    let mut request = request;
+    let headers = std::mem::take(request.headers_mut());
     let caller = caller_of(&request);
     let body = match read_body(request).await {
         Ok(body) => body,

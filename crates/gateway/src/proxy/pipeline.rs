@@ -333,7 +333,8 @@ fn finish_stream(
         (None, Some(_)) => ticket.log_limit,
         (None, None) => 0,
     };
-    let headers = response.headers().clone();
+    // Only a replayable answer needs its headers kept beyond this point.
+    let publisher = publisher.map(|p| (p, response.headers().clone()));
     let (parts, body) = response.into_parts();
     let state = state.clone();
     let body = meter(body, limit, move |ended: Ended| {
@@ -355,7 +356,7 @@ fn finish_stream(
         } else {
             499
         };
-        if let Some(publisher) = publisher {
+        if let Some((publisher, headers)) = publisher {
             if ended.complete && !ended.truncated && failed.is_none() {
                 publisher.publish(Captured::new(status, &headers, ended.captured.clone()));
             }

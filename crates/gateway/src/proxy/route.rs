@@ -86,7 +86,7 @@ pub async fn run(
     let snapshot = state.registry.snapshot();
     let plan = plan(state, &snapshot, &request.model);
     trace.combo = plan.combo.clone();
-    trace.note(Progress::Plan {
+    trace.note(|| Progress::Plan {
         combo: plan.combo.clone(),
         targets: plan.models.clone(),
     });
@@ -202,7 +202,7 @@ pub async fn run(
                 }
             };
             trace.attempts += 1;
-            trace.note(Progress::Attempt {
+            trace.note(|| Progress::Attempt {
                 attempt: trace.attempts,
                 target: routed.clone(),
                 account: connection.row.name.clone(),
@@ -239,7 +239,7 @@ pub async fn run(
                     if !trace.skips.is_empty() {
                         tracing::info!(route, skipped = ?trace.skips.iter().map(|s| format!("{}: {}", s.target, s.reason)).collect::<Vec<_>>(), "served after fallback");
                     }
-                    trace.note(Progress::Served {
+                    trace.note(|| Progress::Served {
                         target: routed.clone(),
                         account: connection.row.name.clone(),
                         attempts: trace.attempts,

@@ -65,9 +65,10 @@ impl Trace {
         }
     }
 
-    pub fn note(&self, event: Progress) {
+    /// Sends a progress event to a client that asked for them; built only then.
+    pub fn note(&self, event: impl FnOnce() -> Progress) {
         if let Some(tx) = &self.progress {
-            let _ = tx.send(event);
+            let _ = tx.send(event());
         }
     }
 
@@ -76,7 +77,7 @@ impl Trace {
             target: target.into(),
             reason: reason.into(),
         };
-        self.note(Progress::Fallback {
+        self.note(|| Progress::Fallback {
             target: skip.target.clone(),
             reason: skip.reason.clone(),
         });
