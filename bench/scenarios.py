@@ -9,7 +9,7 @@ core 0. Every latency is measured by `loadgen` from the time the request was due
 Usage: scenarios.py TARGET_DIR OUT_JSON [LITELLM_BIN]   (prints markdown tables on stdout)
 Environment: BENCH_SECONDS (10, per measurement, 1 s of it warm-up), STEADY_SECONDS (600),
 RATES (100,500,1000,2000,5000), MORE_RATES (7500,10000,15000,20000: tried while the previous
-rate held), LITELLM_RATES (25,50,100,200,500: raised while LiteLLM keeps up), STEADY_RATE (1000).
+rate kept up, i.e. was not saturated; a p99 spike on a noisy machine does not end the search), LITELLM_RATES (25,50,100,200,500: raised while LiteLLM keeps up), STEADY_RATE (1000).
 """
 
 import json
@@ -312,7 +312,7 @@ def measure(name, proc, url, started, mock, litellm=False):
     if litellm:
         res["ramp"] = ramp(url, mock, proc.pid, LITELLM_RATES, [], keeps_up, cap, True)
     else:
-        res["ramp"] = ramp(url, mock, proc.pid, RATES, MORE_RATES, held, cap, False)
+        res["ramp"] = ramp(url, mock, proc.pid, RATES, MORE_RATES, keeps_up, cap, False)
     res["peak_kib"] = status_kib(proc.pid, "VmHWM")
     res["steady"] = steady(url, mock, proc.pid, LITELLM_STEADY_RATE if litellm else STEADY_RATE,
                            STEADY_SECONDS)
