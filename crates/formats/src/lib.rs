@@ -65,20 +65,24 @@ impl FormatError {
 }
 
 /// Parses JSON into a wire type; errors carry the path of the offending field
-/// (`messages[2].content: invalid type: integer, expected …`).
-pub fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, FormatError> {
-    let de = &mut serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(de).map_err(|e| {
+/// (`messages[2].content: invalid type: integer, expected …`). Anything but whitespace after
+/// the value is malformed JSON too.
+pub fn parse_json<'de, T: serde::Deserialize<'de>>(body: &'de [u8]) -> Result<T, FormatError> {
+    let malformed = |e: serde_json::Error| FormatError::Json(format!("malformed JSON: {e}"));
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
         if inner.is_syntax() || inner.is_eof() {
-            FormatError::Json(format!("malformed JSON: {inner}"))
+            malformed(inner)
         } else if path == "." || path.is_empty() {
             FormatError::Json(inner.to_string())
         } else {
             FormatError::Json(format!("{path}: {inner}"))
         }
-    })
+    })?;
+    de.end().map_err(malformed)?;
+    Ok(value)
 }
 
 /// Serializes a wire value. Wire types contain only strings, numbers, maps and sequences with

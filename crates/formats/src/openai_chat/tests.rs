@@ -146,11 +146,23 @@ fn bad_requests_name_the_field() {
         let err = decode(body.clone()).unwrap_err().to_string();
         assert!(err.contains(needle), "{body} → {err}");
     }
+    for body in [&b"{not json"[..], br#"{"model":"m","messages":[]} {"x":1}"#] {
+        assert!(
+            decode_request(body, &RequestHint::default())
+                .unwrap_err()
+                .to_string()
+                .contains("malformed JSON"),
+            "{}",
+            String::from_utf8_lossy(body)
+        );
+    }
+    // Trailing whitespace is not an error.
     assert!(
-        decode_request(b"{not json", &RequestHint::default())
-            .unwrap_err()
-            .to_string()
-            .contains("malformed JSON")
+        decode_request(
+            b"{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}\n ",
+            &RequestHint::default()
+        )
+        .is_ok()
     );
 }
 
