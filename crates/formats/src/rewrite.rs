@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
-use crate::{Format, FormatError, to_json};
+use crate::{Format, FormatError, parse_json, to_json};
 
 /// The top-level members of a JSON object, each value as the exact text the client sent.
 struct Members<'a>(Vec<(String, &'a RawValue)>);
@@ -55,13 +55,7 @@ pub fn rewrite_for_upstream(
     if format == Format::Gemini {
         return Ok(body.to_vec());
     }
-    let Members(members) = serde_json::from_slice(body).map_err(|e| {
-        if e.is_syntax() || e.is_eof() {
-            FormatError::Json(format!("malformed JSON: {e}"))
-        } else {
-            FormatError::Json(e.to_string())
-        }
-    })?;
+    let Members(members) = parse_json(body)?;
     let usage = stream_usage && format == Format::OpenAiChat;
     let mut out = Vec::with_capacity(body.len() + model.len() + 48);
     out.push(b'{');

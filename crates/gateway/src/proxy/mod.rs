@@ -62,11 +62,10 @@ async fn read_body(request: Request) -> Result<Bytes, ProxyError> {
 async fn serve(
     state: &AppState,
     format: Format,
-    request: Request,
+    mut request: Request,
     hint: RequestHint<'_>,
     gemini_sse: bool,
 ) -> Response {
-    let mut request = request;
     let headers = std::mem::take(request.headers_mut());
     let caller = caller_of(&request);
     match read_body(request).await {
@@ -115,10 +114,9 @@ pub async fn messages(State(state): State<AppState>, request: Request) -> Respon
 pub async fn provider_chat_completions(
     State(state): State<AppState>,
     Path(provider): Path<String>,
-    request: Request,
+    mut request: Request,
 ) -> Response {
     let format = Format::OpenAiChat;
-    let mut request = request;
     let headers = std::mem::take(request.headers_mut());
     let caller = caller_of(&request);
     let body = match read_body(request).await {
