@@ -2,19 +2,23 @@
 """The desktop app's footprint, printed as a markdown table: cold start to tray-ready (from
 launch until the tray item is registered on the session bus), memory with the dashboard window
 open and after it was closed (RSS of the app and every process it started; the private part of
-the app's own memory), idle CPU with the window closed, and the size of the release .deb when
-one was built. Runs the release binary on a virtual display with a tray host; run.sh starts it
+the app's own memory), idle CPU with the window closed, the size of the release .deb when
+one was built, and what an overload leaves behind: the app's RSS after 10 s of requests at a rate
+one core cannot serve (through `bench-mock` with `loadgen`, as in scenario 4), then 30 s later. Runs the release binary on a virtual display with a tray host; run.sh starts it
 inside `xvfb-run` and `dbus-run-session`.
 
 Usage: desktop.py BINARY OUT.md [RUNS]   (the table goes to OUT.md and standard output)
 """
 
+import json
+import os
 import pathlib
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "desktop"))
@@ -31,6 +35,50 @@ def private_kib(pid):
 def cpu_ticks(pid):
     fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
     return int(fields[11]) + int(fields[12])
+
+
+def rss_mib(pid):
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def post(url, body):
+    req = urllib.request.Request(url, json.dumps(body).encode(), {"content-type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return r.read()
+
+
+def overload(binary, rates):
+    """The app in the tray (no window), its gateway on core 1 and the load on core 0: RSS before,
+    after each 10 s step of `rates` and 30 s after the last one."""
+    tools = pathlib.Path(binary).parent
+    mock = subprocess.Popen(["taskset", "-c", "0", str(tools / "bench-mock"), "--latency-ms", "50"],
+                            stdout=subprocess.PIPE, text=True)
+    tmp = pathlib.Path(tempfile.mkdtemp(prefix="omniroute-desktop-overload-"))
+    app = App("overload", tmp / "home", tmp / "data", free_port(), {"OMNIROUTE_SECRETS": "encrypted", "RUST_LOG": "warn"},
+              args=["--minimized"], binary=binary)
+    try:
+        upstream = mock.stdout.readline().rsplit(" ", 1)[1].strip()
+        url = f"http://127.0.0.1:{app.wait_listening()}"
+        subprocess.run(["taskset", "-a", "-pc", "1", str(app.proc.pid)], check=True, capture_output=True)
+        post(f"{url}/api/provider-nodes", {"name": "oa", "prefix": "oa", "apiType": "openai", "baseUrl": f"{upstream}/v1"})
+        post(f"{url}/api/providers", {"provider": "oa", "apiKey": "sk-upstream-oa-0123456789"})
+        time.sleep(2)
+        steps = [("idle", rss_mib(app.proc.pid), None)]
+        for rate in rates:
+            out = subprocess.run(["taskset", "-c", "0", str(tools / "loadgen"), "--url", f"{url}/v1/chat/completions",
+                                  "--api", "openai", "--model", "oa/m-1", "--rate", str(rate), "--duration", "10",
+                                  "--warmup", "1", "--prompt-bytes", "1024", "--max-in-flight", "4096"],
+                                 capture_output=True, text=True, check=True)
+            steps.append((f"after 10 s at {rate:,} req/s", rss_mib(app.proc.pid), json.loads(out.stdout)["error_rate"]))
+        time.sleep(30)
+        steps.append(("30 s later", rss_mib(app.proc.pid), None))
+        return steps
+    finally:
+        app.stop()
+        mock.terminate()
 
 
 def one_run(binary, n):
@@ -84,6 +132,12 @@ def main():
     debs = sorted((ROOT / "target" / "release" / "bundle" / "deb").glob("*.deb"), key=lambda p: p.stat().st_mtime)
     if debs:
         lines.append(f"| .deb (`scripts/package-desktop.sh`) | {debs[-1].stat().st_size / 1e6:.1f} MB |")
+    rates = [int(r) for r in os.environ.get("DESKTOP_OVERLOAD_RATES", "2000,5000,10000").split(",") if r]
+    if rates:
+        lines += ["", "Memory through an overload (the app in the tray, its gateway on core 1, one run):", "",
+                  "| moment | RSS | errors |", "|---|---|---|"]
+        for label, rss, errors in overload(binary, rates):
+            lines.append(f"| {label} | {rss:.1f} MiB | {'' if errors is None else f'{errors:.1%}'} |")
     out.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

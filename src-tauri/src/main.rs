@@ -22,6 +22,10 @@ use tauri_plugin_dialog::{DialogExt, MessageDialogKind};
 use crate::gateway::{GatewayCell, StartFailure};
 use crate::updater::DesktopUpdater;
 
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 /// Given when the app is started at login: stay in the tray.
 const MINIMIZED: &str = "--minimized";
 
