@@ -32,6 +32,10 @@ const MINIMIZED: &str = "--minimized";
 fn main() -> ExitCode {
     skip_gtk_gl();
     init_logging();
+    if let Err(message) = check_display() {
+        eprintln!("omniroute-desktop: {message}");
+        return ExitCode::FAILURE;
+    }
     let args: Vec<String> = std::env::args().skip(1).collect();
     #[allow(
         clippy::disallowed_methods,
@@ -146,6 +150,30 @@ fn skip_gtk_gl() {
 
 #[cfg(not(target_os = "linux"))]
 fn skip_gtk_gl() {}
+
+/// The tray and the window need a graphical session. Without one (a server, an SSH shell) tao
+/// panics when it starts GTK; initialising GTK here first, on the main thread tao uses too, turns
+/// that into a message that names the headless way to run the gateway.
+#[cfg(target_os = "linux")]
+fn check_display() -> Result<(), String> {
+    gtk::init().map_err(|_| {
+        let display = std::env::var("WAYLAND_DISPLAY")
+            .or_else(|_| std::env::var("DISPLAY"))
+            .map_or_else(
+                |_| "neither DISPLAY nor WAYLAND_DISPLAY is set".to_owned(),
+                |d| format!("cannot open the display {d:?}"),
+            );
+        format!(
+            "no graphical session ({display}). The desktop app shows a tray icon and a window; \
+             on a server or without a display, run the gateway alone: omniroute serve"
+        )
+    })
+}
+
+#[cfg(not(target_os = "linux"))]
+fn check_display() -> Result<(), String> {
+    Ok(())
+}
 
 /// With `OMNIROUTE_UPDATE_ENDPOINT` on this machine over plain HTTP (a local release feed, the
 /// tests), release builds must be allowed to use it; signatures are checked all the same.
