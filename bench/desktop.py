@@ -2,10 +2,11 @@
 """The desktop app's footprint, printed as a markdown table: cold start to tray-ready (from
 launch until the tray item is registered on the session bus), memory with the dashboard window
 open and after it was closed (RSS of the app and every process it started; the private part of
-the app's own memory), idle CPU with the window closed, the size of the release .deb when
-one was built, and what an overload leaves behind: the app's RSS after 10 s of requests at a rate
-one core cannot serve (through `bench-mock` with `loadgen`, as in scenario 4), then 30 s later. Runs the release binary on a virtual display with a tray host; run.sh starts it
-inside `xvfb-run` and `dbus-run-session`.
+the app's own memory), idle CPU with the window closed, the size of the release .deb when one was
+built, and what an overload leaves behind: the app's RSS after 10 s steps of requests up to a rate
+one core cannot serve (`bench-mock` and `loadgen`, as in scenario 4), and 30 s later. Runs the
+release binary on a virtual display with a tray host; run.sh starts it inside `xvfb-run` and
+`dbus-run-session`.
 
 Usage: desktop.py BINARY OUT.md [RUNS]   (the table goes to OUT.md and standard output)
 """
