@@ -6,9 +6,10 @@
 # Environment: BENCH_SECONDS (10, per measurement), STEADY_SECONDS (600, the steady-load run),
 # RATES, MORE_RATES, LITELLM_RATES (see bench/scenarios.py), COLD_START_RUNS (20),
 # LITELLM=0 (skip LiteLLM), TRANSLATION=0 (skip the criterion translation benchmark),
-# FEATURES=0 (skip the cost of access and accounting), DESKTOP=0 (skip the desktop app), BEFORE_REV (the revision that cost is
-# measured against; default the last one without it; empty: this build only), WRITE_DOCS=0
-# (print only).
+# FEATURES=0 (skip the cost of access and accounting), BEFORE_REV (the revision that cost is
+# measured against; default the last one without it; empty: this build only), DESKTOP=0 (skip
+# the desktop app), DESKTOP_RUNS (5), DESKTOP_OVERLOAD_RATES (2000,5000,10000; empty: skip the
+# overload), WRITE_DOCS=0 (print only).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/deps.sh
