@@ -62,6 +62,26 @@ test('create a combo from a template and make it active', async () => {
   assert.equal(active.body.name, 'e2e-coding');
 });
 
+test('a combo switched outside the page (the tray, another tab) shows without a reload', async () => {
+  await page.getByTestId('nav-home').click();
+  const select = page.getByTestId('home-active-combo');
+  await select.waitFor();
+  const shows = (value) => page.waitForFunction(
+    ([testid, want]) => document.querySelector(`[data-testid="${testid}"]`)?.value === want,
+    ['home-active-combo', value],
+    { timeout: 10_000 },
+  );
+  await shows('e2e-coding');
+  // A plain fetch, as the tray's call to the same function would be: the page is not told.
+  assert.equal((await apiFromPage(page, 'PUT', '/api/combos/active', { name: null })).status, 200);
+  await shows('');
+  await page.getByTestId('nav-combos').click();
+  await page.getByTestId('combo-activate-e2e-coding').waitFor();
+  assert.equal((await apiFromPage(page, 'PUT', '/api/combos/active', { name: 'e2e-coding' })).status, 200);
+  await page.getByTestId('combo-active-e2e-coding').waitFor({ timeout: 10_000 });
+  assert.deepEqual(page.errors, []);
+});
+
 test('chat through the combo in the chat tester and see the answer and its route', async () => {
   await page.getByTestId('nav-translator').click();
   await page.getByTestId('translator-tab-chat').click();
