@@ -81,10 +81,7 @@ pub fn autostart_enabled(app: &AppHandle) -> bool {
 /// waiting, and exits — restarting into the new version when one was installed.
 pub fn quit(app: AppHandle) {
     tauri::async_runtime::spawn(async move {
-        if let Some(running) = app.state::<GatewayCell>().take("quitting") {
-            tray::refresh(&app).await;
-            running.stop().await;
-        }
+        stop_gateway(&app).await;
         let installed = match app.state::<DesktopUpdater>().install_pending() {
             Ok(installed) => installed,
             Err(message) => {
@@ -97,4 +94,19 @@ pub fn quit(app: AppHandle) {
         }
         app.exit(0);
     });
+}
+
+/// Quitting because the system asked (SIGTERM at logout, Ctrl-C in a terminal): the gateway
+/// stops as on Quit, but a waiting update is left for the next Quit — installing asks for a
+/// password, which a session that is ending cannot show.
+pub async fn quit_on_signal(app: &AppHandle) {
+    stop_gateway(app).await;
+    app.exit(0);
+}
+
+async fn stop_gateway(app: &AppHandle) {
+    if let Some(running) = app.state::<GatewayCell>().take("quitting") {
+        tray::refresh(app).await;
+        running.stop().await;
+    }
 }

@@ -9,6 +9,7 @@ mod actions;
 mod gateway;
 mod menu;
 mod prefs;
+mod signals;
 mod tray;
 mod updater;
 mod window;
@@ -74,6 +75,7 @@ fn main() -> ExitCode {
             let updater = DesktopUpdater::new(app.handle().clone());
             app.manage(updater.clone());
             tray::create(app.handle())?;
+            signals::quit_on_termination(app.handle());
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(start(handle, updater, minimized));
             Ok(())

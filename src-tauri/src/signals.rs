@@ -1,0 +1,44 @@
+//! The system asking the app to end: SIGTERM (the session logging out, `kill`, a service
+//! manager) or SIGINT (Ctrl-C in the terminal that started it). Without a handler either one
+//! killed the process at once, and the gateway's last usage rows — gathered for up to 50 ms
+//! before they are written — went with it. Now it quits as the tray's Quit does; a second
+//! signal while the gateway drains exits at once.
+
+use tauri::AppHandle;
+
+use crate::actions;
+
+pub fn quit_on_termination(app: &AppHandle) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let name = termination().await;
+        tracing::info!(signal = name, "shutdown requested");
+        let quitting = app.clone();
+        tauri::async_runtime::spawn(async move { actions::quit_on_signal(&quitting).await });
+        let name = termination().await;
+        tracing::warn!(signal = name, "second signal: exiting without waiting");
+        app.exit(1);
+    });
+}
+
+#[cfg(unix)]
+async fn termination() -> &'static str {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => tokio::select! {
+            _ = tokio::signal::ctrl_c() => "SIGINT",
+            _ = term.recv() => "SIGTERM",
+        },
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot listen for SIGTERM; only Ctrl-C quits gracefully");
+            let _ = tokio::signal::ctrl_c().await;
+            "SIGINT"
+        }
+    }
+}
+
+#[cfg(not(unix))]
+async fn termination() -> &'static str {
+    let _ = tokio::signal::ctrl_c().await;
+    "Ctrl-C"
+}
