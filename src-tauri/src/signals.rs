@@ -4,6 +4,7 @@
 //! before they are written — went with it. Now it quits as the tray's Quit does; a second
 //! signal while the gateway drains exits at once.
 
+use omniroute_gateway::termination_signal;
 use tauri::AppHandle;
 
 use crate::actions;
@@ -11,34 +12,12 @@ use crate::actions;
 pub fn quit_on_termination(app: &AppHandle) {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
-        let name = termination().await;
+        let name = termination_signal().await;
         tracing::info!(signal = name, "shutdown requested");
         let quitting = app.clone();
         tauri::async_runtime::spawn(async move { actions::quit_on_signal(&quitting).await });
-        let name = termination().await;
+        let name = termination_signal().await;
         tracing::warn!(signal = name, "second signal: exiting without waiting");
         app.exit(1);
     });
-}
-
-#[cfg(unix)]
-async fn termination() -> &'static str {
-    use tokio::signal::unix::{SignalKind, signal};
-    match signal(SignalKind::terminate()) {
-        Ok(mut term) => tokio::select! {
-            _ = tokio::signal::ctrl_c() => "SIGINT",
-            _ = term.recv() => "SIGTERM",
-        },
-        Err(e) => {
-            tracing::warn!(error = %e, "cannot listen for SIGTERM; only Ctrl-C quits gracefully");
-            let _ = tokio::signal::ctrl_c().await;
-            "SIGINT"
-        }
-    }
-}
-
-#[cfg(not(unix))]
-async fn termination() -> &'static str {
-    let _ = tokio::signal::ctrl_c().await;
-    "Ctrl-C"
 }

@@ -24,5 +24,7 @@ pub mod telemetry;
 pub use admin::updates::{UpdateState, Updater};
 pub use config::{Config, ConfigError, Overrides};
 pub use error::{ApiError, ErrorCode};
-pub use lifecycle::{Extras, Gateway, Handle, StartError, bind, prepare_data_dir};
+pub use lifecycle::{
+    Extras, Gateway, Handle, StartError, bind, prepare_data_dir, termination_signal,
+};
 pub use state::AppState;

@@ -74,11 +74,11 @@ async fn serve(config: Config) -> ExitCode {
 
     let trigger = handle.shutdown_trigger();
     let signals = async move {
-        let name = shutdown_signal().await;
+        let name = omniroute_gateway::termination_signal().await;
         tracing::info!(signal = name, "shutdown requested");
         trigger();
         // A second signal while draining means "now".
-        shutdown_signal().await
+        omniroute_gateway::termination_signal().await
     };
     tokio::select! {
         () = handle.wait() => ExitCode::SUCCESS,
@@ -86,29 +86,6 @@ async fn serve(config: Config) -> ExitCode {
             tracing::warn!(signal = name, "second signal: exiting without waiting");
             ExitCode::from(1)
         }
-    }
-}
-
-async fn shutdown_signal() -> &'static str {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => tokio::select! {
-                _ = tokio::signal::ctrl_c() => "SIGINT",
-                _ = term.recv() => "SIGTERM",
-            },
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot listen for SIGTERM; only Ctrl-C stops the gateway");
-                let _ = tokio::signal::ctrl_c().await;
-                "SIGINT"
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-        "Ctrl-C"
     }
 }
 
