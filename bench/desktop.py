@@ -19,11 +19,10 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "desktop"))
-from desktop import App, Tray, close_windows, free_port, process_tree_rss_kib, wait_for, x_windows  # noqa: E402
+from desktop import App, Tray, api, close_windows, free_port, process_tree_rss_kib, wait_for, x_windows  # noqa: E402
 
 
 def private_kib(pid):
@@ -38,19 +37,6 @@ def cpu_ticks(pid):
     return int(fields[11]) + int(fields[12])
 
 
-def rss_mib(pid):
-    for line in open(f"/proc/{pid}/status"):
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def post(url, body):
-    req = urllib.request.Request(url, json.dumps(body).encode(), {"content-type": "application/json"})
-    with urllib.request.urlopen(req, timeout=10) as r:
-        return r.read()
-
-
 def overload(binary, rates):
     """The app in the tray (no window), its gateway on core 1 and the load on core 0: RSS before,
     after each 10 s step of `rates` and 30 s after the last one."""
@@ -62,20 +48,29 @@ def overload(binary, rates):
               args=["--minimized"], binary=binary)
     try:
         upstream = mock.stdout.readline().rsplit(" ", 1)[1].strip()
-        url = f"http://127.0.0.1:{app.wait_listening()}"
+        port = app.wait_listening()
+        url = f"http://127.0.0.1:{port}"
         subprocess.run(["taskset", "-a", "-pc", "1", str(app.proc.pid)], check=True, capture_output=True)
-        post(f"{url}/api/provider-nodes", {"name": "oa", "prefix": "oa", "apiType": "openai", "baseUrl": f"{upstream}/v1"})
-        post(f"{url}/api/providers", {"provider": "oa", "apiKey": "sk-upstream-oa-0123456789"})
+        for path, body in [("/api/provider-nodes", {"name": "oa", "prefix": "oa", "apiType": "openai", "baseUrl": f"{upstream}/v1"}),
+                           ("/api/providers", {"provider": "oa", "apiKey": "sk-upstream-oa-0123456789"})]:
+            status, answer = api(port, "POST", path, body)
+            if status != 201:
+                raise SystemExit(f"POST {path}: {status} {answer}")
         time.sleep(2)
-        steps = [("idle", rss_mib(app.proc.pid), None)]
+
+        def rss_mib():
+            # In the tray without a window the app has no child processes: the tree is the app.
+            return process_tree_rss_kib(app.proc.pid) / 1024
+
+        steps = [("idle", rss_mib(), None)]
         for rate in rates:
             out = subprocess.run(["taskset", "-c", "0", str(tools / "loadgen"), "--url", f"{url}/v1/chat/completions",
                                   "--api", "openai", "--model", "oa/m-1", "--rate", str(rate), "--duration", "10",
                                   "--warmup", "1", "--prompt-bytes", "1024", "--max-in-flight", "4096"],
                                  capture_output=True, text=True, check=True)
-            steps.append((f"after 10 s at {rate:,} req/s", rss_mib(app.proc.pid), json.loads(out.stdout)["error_rate"]))
+            steps.append((f"after 10 s at {rate:,} req/s", rss_mib(), json.loads(out.stdout)["error_rate"]))
         time.sleep(30)
-        steps.append(("30 s later", rss_mib(app.proc.pid), None))
+        steps.append(("30 s later", rss_mib(), None))
         return steps
     finally:
         app.stop()

@@ -9,7 +9,8 @@ core 0. Every latency is measured by `loadgen` from the time the request was due
 Usage: scenarios.py TARGET_DIR OUT_JSON [LITELLM_BIN]   (prints markdown tables on stdout)
 Environment: BENCH_SECONDS (10, per measurement, 1 s of it warm-up), STEADY_SECONDS (600),
 RATES (100,500,1000,2000,5000), MORE_RATES (7500,10000,15000,20000: tried while the previous
-rate kept up, i.e. was not saturated; a p99 spike on a noisy machine does not end the search), LITELLM_RATES (25,50,100,200,500: raised while LiteLLM keeps up), STEADY_RATE (1000).
+rate kept up, i.e. was not saturated; a p99 spike on a noisy machine does not end the search),
+LITELLM_RATES (25,50,100,200,500: raised while LiteLLM keeps up), STEADY_RATE (1000).
 """
 
 import json

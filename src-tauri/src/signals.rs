@@ -4,7 +4,7 @@
 //! before they are written — went with it. Now it quits as the tray's Quit does; a second
 //! signal while the gateway drains exits at once.
 
-use omniroute_gateway::termination_signal;
+use omniroute_gateway::drain_on_termination;
 use tauri::AppHandle;
 
 use crate::actions;
@@ -12,12 +12,11 @@ use crate::actions;
 pub fn quit_on_termination(app: &AppHandle) {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
-        let name = termination_signal().await;
-        tracing::info!(signal = name, "shutdown requested");
         let quitting = app.clone();
-        tauri::async_runtime::spawn(async move { actions::quit_on_signal(&quitting).await });
-        let name = termination_signal().await;
-        tracing::warn!(signal = name, "second signal: exiting without waiting");
+        drain_on_termination(move || {
+            tauri::async_runtime::spawn(async move { actions::quit_on_signal(&quitting).await });
+        })
+        .await;
         app.exit(1);
     });
 }

@@ -25,6 +25,6 @@ pub use admin::updates::{UpdateState, Updater};
 pub use config::{Config, ConfigError, Overrides};
 pub use error::{ApiError, ErrorCode};
 pub use lifecycle::{
-    Extras, Gateway, Handle, StartError, bind, prepare_data_dir, termination_signal,
+    Extras, Gateway, Handle, StartError, bind, drain_on_termination, prepare_data_dir,
 };
 pub use state::AppState;

@@ -232,10 +232,19 @@ impl Handle {
     }
 }
 
-/// Waits for the system to ask this process to end: SIGTERM (a service manager, a logout) or
-/// SIGINT (Ctrl-C); returns the signal's name. Both binaries drain the gateway on the first and
-/// exit at once on a second.
-pub async fn termination_signal() -> &'static str {
+/// How both binaries end when the system asks (SIGTERM from a service manager or a logout,
+/// SIGINT from Ctrl-C): the first signal calls `drain` (stop accepting, let requests finish,
+/// flush the store); a second one while that runs means "now", and this returns when it comes.
+pub async fn drain_on_termination(drain: impl FnOnce()) {
+    let name = termination_signal().await;
+    tracing::info!(signal = name, "shutdown requested");
+    drain();
+    let name = termination_signal().await;
+    tracing::warn!(signal = name, "second signal: exiting without waiting");
+}
+
+/// Waits for SIGTERM or SIGINT; returns the signal's name.
+async fn termination_signal() -> &'static str {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};

@@ -72,20 +72,10 @@ async fn serve(config: Config) -> ExitCode {
     tracing::info!(%addr, data_dir = %data_dir.display(), "OmniRoute gateway started");
     println!("OmniRoute listening on http://{addr}");
 
-    let trigger = handle.shutdown_trigger();
-    let signals = async move {
-        let name = omniroute_gateway::termination_signal().await;
-        tracing::info!(signal = name, "shutdown requested");
-        trigger();
-        // A second signal while draining means "now".
-        omniroute_gateway::termination_signal().await
-    };
+    let drain = omniroute_gateway::drain_on_termination(handle.shutdown_trigger());
     tokio::select! {
         () = handle.wait() => ExitCode::SUCCESS,
-        name = signals => {
-            tracing::warn!(signal = name, "second signal: exiting without waiting");
-            ExitCode::from(1)
-        }
+        () = drain => ExitCode::from(1),
     }
 }
 

@@ -3,6 +3,7 @@
 // again every few seconds while visible, and at once when the window comes back to the front.
 
 import { api } from './api';
+import { onWindowShown } from './window-shown';
 
 /** What the follower needs from the page's environment (the browser's, by default). */
 export type FollowEnv = {
@@ -20,15 +21,7 @@ const browserEnv = (): FollowEnv => ({
     const id = setInterval(fn, ms);
     return () => clearInterval(id);
   },
-  onShown: (fn) => {
-    const onVisibility = () => document.visibilityState === 'visible' && fn();
-    window.addEventListener('focus', fn);
-    document.addEventListener('visibilitychange', onVisibility);
-    return () => {
-      window.removeEventListener('focus', fn);
-      document.removeEventListener('visibilitychange', onVisibility);
-    };
-  },
+  onShown: onWindowShown,
   visible: () => document.visibilityState === 'visible',
 });
 
