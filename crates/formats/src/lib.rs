@@ -27,6 +27,7 @@ pub mod rewrite;
 pub mod schema;
 pub mod shaping;
 pub mod sse;
+pub mod turn_state;
 
 pub use ir::{ErrorInfo, ErrorKind, Format};
 pub use passthrough::PassthroughTail;

@@ -2,17 +2,34 @@
 //! Responses `encrypted_content`) are only valid for the provider family that issued them;
 //! sending one to another family fails the request. So every signature carries its origin:
 //! entering the IR it is tagged `omniroute:<format>:<value>` (a value already tagged keeps its
-//! tag — it came back from a client that got it from a translated stream), and leaving it
-//! for an upstream it is sent raw only to its own format and dropped everywhere else. Clients of
-//! the same format get raw values; other clients get the tagged value, which they hand back
-//! verbatim in their next request.
+//! tag — it came back from a client that got it from a translated answer), and leaving it
+//! for an upstream it is sent raw only to its own format and dropped everywhere else.
+//!
+//! What a client sees must be valid for the field's type in its format: clients of the issuing
+//! format get raw values; Anthropic and Responses clients get the tagged text (their fields are
+//! opaque strings); Gemini clients get the tagged text as base64, because `thoughtSignature` is
+//! `bytes` and the SDKs refuse anything else. All of them hand the value back verbatim (the
+//! google-genai SDK re-encodes it with the URL-safe alphabet, which is accepted too).
+//!
+//! Only Gemini signs function calls, so a call signature of another origin (a foreign thinking
+//! signature that rode on a Gemini client's `functionCall` part) is moved back to the reasoning
+//! in front of the call. Calls another family issued reach Gemini with Google's documented
+//! `skip_thought_signature_validator`, which Gemini 3 requires on every call of the current turn.
 
 use std::borrow::Cow;
 
+use base64::Engine;
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
+use base64::engine::{DecodePaddingMode, general_purpose};
+
 use crate::Format;
-use crate::ir::{Part, Request, Response, StreamEvent};
+use crate::ir::{Message, Part, Request, Response, Role, StreamEvent};
 
 const PREFIX: &str = "omniroute:";
+
+/// Google's value for a function call Gemini did not issue (a conversation carried over from
+/// another model): it tells Gemini 3 not to validate that call's signature.
+pub const GEMINI_FOREIGN_CALL: &str = "skip_thought_signature_validator";
 
 fn tag(origin: Format, value: &str) -> String {
     if value.starts_with(PREFIX) {
@@ -22,20 +39,68 @@ fn tag(origin: Format, value: &str) -> String {
     }
 }
 
+/// The marker of a tool call `origin` issued without a signature, so a Gemini upstream can be
+/// told the call is foreign rather than unsigned.
+pub fn issued_by(origin: Format) -> String {
+    format!("{PREFIX}{}:", origin.as_str())
+}
+
+/// A tagged value's origin and raw value (`None` for an untagged one).
+fn split(value: &str) -> Option<(Format, &str)> {
+    let (origin, raw) = value.strip_prefix(PREFIX)?.split_once(':')?;
+    Some((Format::parse(origin)?, raw))
+}
+
+/// The family that issued a tagged value (`None` for an untagged one).
+pub fn origin_of(value: &str) -> Option<Format> {
+    split(value).map(|(origin, _)| origin)
+}
+
 /// The raw value when `value` was issued by `format`'s family.
 fn raw_for(format: Format, value: &str) -> Option<String> {
-    match value
-        .strip_prefix(PREFIX)
-        .and_then(|rest| rest.split_once(':'))
-    {
-        Some((origin, raw)) => (Format::parse(origin) == Some(format)).then(|| raw.to_owned()),
+    match split(value) {
+        Some((origin, raw)) => (origin == format && !raw.is_empty()).then(|| raw.to_owned()),
         None => Some(value.to_owned()),
     }
 }
 
-/// For a client: raw when the client speaks the issuing format, else still tagged.
+/// Decodes standard and URL-safe base64, padded or not.
+const LENIENT: GeneralPurposeConfig =
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent);
+const STANDARD_LENIENT: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::STANDARD, LENIENT);
+const URL_SAFE_LENIENT: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::URL_SAFE, LENIENT);
+
+/// A tagged value as a Gemini client may hold it: base64 of the tagged text.
+fn to_gemini_bytes(tagged: &str) -> String {
+    general_purpose::STANDARD.encode(tagged)
+}
+
+/// The tagged text inside a Gemini client's base64 value, when it is one of ours.
+fn from_gemini_bytes(value: &str) -> Option<String> {
+    let bytes = STANDARD_LENIENT
+        .decode(value)
+        .or_else(|_| URL_SAFE_LENIENT.decode(value))
+        .ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    origin_of(&text).is_some().then_some(text)
+}
+
+/// A value coming from a client of `format`, tagged.
+fn tag_from_client(format: Format, value: &str) -> String {
+    match format {
+        Format::Gemini => from_gemini_bytes(value).unwrap_or_else(|| tag(format, value)),
+        _ => tag(format, value),
+    }
+}
+
+/// For a client: raw when the client speaks the issuing format, else tagged (as base64 for
+/// Gemini clients).
 fn for_client(format: Format, value: &str) -> String {
-    raw_for(format, value).unwrap_or_else(|| value.to_owned())
+    match raw_for(format, value) {
+        Some(raw) => raw,
+        None if format == Format::Gemini => to_gemini_bytes(value),
+        None => value.to_owned(),
+    }
 }
 
 fn has_signatures(parts: &[Part]) -> bool {
@@ -69,21 +134,85 @@ fn map_parts(parts: &mut Vec<Part>, f: &dyn Fn(&str) -> Option<String>) {
     });
 }
 
-/// Tags the signatures of a client's request with the client's format.
-pub fn tag_request(format: Format, request: &mut Request) {
-    for message in &mut request.messages {
-        map_parts(&mut message.parts, &|s| Some(tag(format, s)));
+/// Moves call signatures that Gemini did not issue to the reasoning in front of the call: the
+/// latest unsigned thinking, or a thinking part of their own.
+fn detach_foreign_call_signatures(parts: &mut Vec<Part>) {
+    let mut i = 0;
+    while i < parts.len() {
+        let foreign =
+            match &mut parts[i] {
+                Part::ToolCall(call)
+                    if call.signature.as_deref().and_then(split).is_some_and(
+                        |(origin, raw)| origin != Format::Gemini && !raw.is_empty(),
+                    ) =>
+                {
+                    call.signature.take()
+                }
+                _ => None,
+            };
+        if let Some(signature) = foreign {
+            match parts[..i].last_mut() {
+                Some(Part::Thinking {
+                    signature: slot @ None,
+                    ..
+                }) => *slot = Some(signature),
+                _ => {
+                    parts.insert(
+                        i,
+                        Part::Thinking {
+                            text: String::new(),
+                            signature: Some(signature),
+                        },
+                    );
+                    i += 1;
+                }
+            }
+        }
+        i += 1;
     }
 }
 
-/// The request as `format`'s upstream may receive it: its own signatures raw, others removed.
+/// Tags the signatures of a client's request with the client's format.
+pub fn tag_request(format: Format, request: &mut Request) {
+    for message in &mut request.messages {
+        map_parts(&mut message.parts, &|s| Some(tag_from_client(format, s)));
+        detach_foreign_call_signatures(&mut message.parts);
+    }
+}
+
+/// Whether an assistant turn carries reasoning state another family than Gemini issued (so
+/// its calls came from that family too).
+fn is_foreign_to_gemini(message: &Message) -> bool {
+    let foreign = |s: &str| origin_of(s).is_some_and(|o| o != Format::Gemini);
+    message.role == Role::Assistant
+        && message.parts.iter().any(|p| match p {
+            Part::Thinking {
+                signature: Some(s), ..
+            } => foreign(s),
+            Part::RedactedThinking { data } => foreign(data),
+            Part::ToolCall(call) => call.signature.as_deref().is_some_and(foreign),
+            _ => false,
+        })
+}
+
+/// The request as `format`'s upstream may receive it: its own signatures raw, others removed;
+/// for Gemini, calls of a foreign turn marked as such.
 pub fn for_upstream(format: Format, request: &Request) -> Cow<'_, Request> {
     if !request.messages.iter().any(|m| has_signatures(&m.parts)) {
         return Cow::Borrowed(request);
     }
     let mut request = request.clone();
     for message in &mut request.messages {
+        let foreign_turn = format == Format::Gemini && is_foreign_to_gemini(message);
         map_parts(&mut message.parts, &|s| raw_for(format, s));
+        if foreign_turn {
+            for part in &mut message.parts {
+                if let Part::ToolCall(call) = part {
+                    call.signature
+                        .get_or_insert_with(|| GEMINI_FOREIGN_CALL.to_owned());
+                }
+            }
+        }
     }
     Cow::Owned(request)
 }
@@ -130,81 +259,5 @@ pub fn event_for_client(format: Format, event: &StreamEvent) -> Cow<'_, StreamEv
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::ir::{Message, Role, ToolCall, ToolKind};
-
-    fn request_with(signature: &str) -> Request {
-        Request {
-            messages: vec![Message {
-                role: Role::Assistant,
-                parts: vec![
-                    Part::Thinking {
-                        text: "t".into(),
-                        signature: Some(signature.into()),
-                    },
-                    Part::RedactedThinking {
-                        data: signature.into(),
-                    },
-                    Part::ToolCall(ToolCall {
-                        id: "c".into(),
-                        name: "f".into(),
-                        arguments: "{}".into(),
-                        kind: ToolKind::Function,
-                        signature: Some(signature.into()),
-                    }),
-                ],
-            }],
-            ..Request::default()
-        }
-    }
-
-    #[test]
-    fn signatures_only_reach_their_own_family() {
-        let mut request = request_with("claude-sig");
-        tag_request(Format::Anthropic, &mut request);
-        let to_anthropic = for_upstream(Format::Anthropic, &request);
-        assert_eq!(to_anthropic.messages[0].parts.len(), 3);
-        assert!(
-            matches!(&to_anthropic.messages[0].parts[0], Part::Thinking { signature: Some(s), .. } if s == "claude-sig")
-        );
-        let to_gemini = for_upstream(Format::Gemini, &request);
-        assert_eq!(
-            to_gemini.messages[0].parts.len(),
-            2,
-            "the redacted block is dropped"
-        );
-        assert!(matches!(
-            &to_gemini.messages[0].parts[0],
-            Part::Thinking {
-                signature: None,
-                ..
-            }
-        ));
-        assert!(
-            matches!(&to_gemini.messages[0].parts[1], Part::ToolCall(c) if c.signature.is_none())
-        );
-    }
-
-    #[test]
-    fn a_tag_survives_a_trip_through_a_client_of_another_format() {
-        // Gemini upstream → Anthropic client → back to a Gemini upstream.
-        let mut event = StreamEvent::ThinkingSignature("gem-sig".into());
-        tag_event(Format::Gemini, &mut event);
-        let shown = event_for_client(Format::Anthropic, &event).into_owned();
-        assert_eq!(
-            shown,
-            StreamEvent::ThinkingSignature("omniroute:gemini:gem-sig".into())
-        );
-        let mut request = request_with("omniroute:gemini:gem-sig");
-        tag_request(Format::Anthropic, &mut request);
-        let to_gemini = for_upstream(Format::Gemini, &request);
-        assert!(
-            matches!(&to_gemini.messages[0].parts[0], Part::Thinking { signature: Some(s), .. } if s == "gem-sig")
-        );
-        assert_eq!(
-            event_for_client(Format::Gemini, &event).into_owned(),
-            StreamEvent::ThinkingSignature("gem-sig".into())
-        );
-    }
-}
+#[path = "provenance_tests.rs"]
+mod tests;
