@@ -62,6 +62,11 @@ pub struct Config {
     /// How long an upstream may stay silent — before its answer starts or between two reads —
     /// before the attempt counts as a timeout (`UPSTREAM_TIMEOUT`, seconds).
     pub upstream_timeout: Duration,
+    /// How long the reasoning state of a translated answer is kept for its replay
+    /// (`REASONING_STATE_TTL`, seconds; default a day).
+    pub reasoning_state_ttl: Duration,
+    /// Memory for that state (`REASONING_STATE_MAX_MB`; default 64), oldest out first.
+    pub reasoning_state_max_bytes: usize,
 }
 
 impl Config {
@@ -149,6 +154,32 @@ impl Config {
             },
             None => Duration::from_secs(300),
         };
+        let reasoning_state_ttl = match var("REASONING_STATE_TTL") {
+            Some(raw) => match raw.trim().parse::<u64>() {
+                Ok(secs) if secs > 0 => Duration::from_secs(secs),
+                _ => {
+                    return Err(ConfigError::Invalid {
+                        name: "REASONING_STATE_TTL",
+                        value: raw,
+                        reason: "expected whole seconds, at least 1",
+                    });
+                }
+            },
+            None => Duration::from_secs(24 * 3600),
+        };
+        let reasoning_state_max_bytes = match var("REASONING_STATE_MAX_MB") {
+            Some(raw) => match raw.trim().parse::<usize>() {
+                Ok(mb) if mb > 0 => mb.saturating_mul(1 << 20),
+                _ => {
+                    return Err(ConfigError::Invalid {
+                        name: "REASONING_STATE_MAX_MB",
+                        value: raw,
+                        reason: "expected whole megabytes, at least 1",
+                    });
+                }
+            },
+            None => 64 << 20,
+        };
         let shown_port = if port == 0 { DEFAULT_PORT } else { port };
         Ok(Self {
             jwt_secret: SecretString::new(
@@ -174,6 +205,8 @@ impl Config {
             shutdown_grace,
             stream_keepalive,
             upstream_timeout,
+            reasoning_state_ttl,
+            reasoning_state_max_bytes,
         })
     }
 
@@ -281,6 +314,8 @@ mod tests {
             vec!["JWT_SECRET", "API_KEY_SECRET"]
         );
         assert_eq!(c.host, IpAddr::V4(Ipv4Addr::LOCALHOST));
+        assert_eq!(c.reasoning_state_ttl, Duration::from_secs(86_400));
+        assert_eq!(c.reasoning_state_max_bytes, 64 << 20);
         let c = parse(
             &[("HOME", "/h"), ("OMNIROUTE_CONTAINER", "1")],
             Overrides::default(),
@@ -308,6 +343,8 @@ mod tests {
             ("SHUTDOWN_TIMEOUT", "3"),
             ("STREAM_KEEPALIVE", "5"),
             ("UPSTREAM_TIMEOUT", "9"),
+            ("REASONING_STATE_TTL", "120"),
+            ("REASONING_STATE_MAX_MB", "8"),
         ];
         let c = parse(&vars, Overrides::default()).unwrap();
         assert_eq!(
@@ -328,6 +365,8 @@ mod tests {
         assert_eq!(c.shutdown_grace, Duration::from_secs(3));
         assert_eq!(c.stream_keepalive, Duration::from_secs(5));
         assert_eq!(c.upstream_timeout, Duration::from_secs(9));
+        assert_eq!(c.reasoning_state_ttl, Duration::from_secs(120));
+        assert_eq!(c.reasoning_state_max_bytes, 8 << 20);
         assert!(c.default_secrets_in_use().is_empty());
 
         let flags = Overrides {
@@ -362,6 +401,14 @@ mod tests {
             (
                 vec![("SHUTDOWN_TIMEOUT", "soon")],
                 "invalid SHUTDOWN_TIMEOUT",
+            ),
+            (
+                vec![("REASONING_STATE_TTL", "0")],
+                "invalid REASONING_STATE_TTL",
+            ),
+            (
+                vec![("REASONING_STATE_MAX_MB", "lots")],
+                "invalid REASONING_STATE_MAX_MB",
             ),
         ] {
             let mut vars = vars;

@@ -15,6 +15,7 @@ pub mod oauth_redirect;
 pub mod outbound;
 mod process;
 pub mod proxy;
+pub mod reasoning_state;
 mod registry;
 pub mod replay;
 pub mod routes;

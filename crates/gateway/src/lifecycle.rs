@@ -110,6 +110,10 @@ impl Gateway {
             spend: Arc::default(),
             cache: Arc::default(),
             idempotency: Arc::default(),
+            reasoning: Arc::new(crate::reasoning_state::ReasoningStore::new(
+                config.reasoning_state_ttl,
+                config.reasoning_state_max_bytes,
+            )),
             registry,
             config: Arc::new(config),
             store: store.clone(),

@@ -84,6 +84,13 @@ pub struct Caller {
     pub key: Option<std::sync::Arc<KeyRef>>,
 }
 
+impl Caller {
+    /// Whose state this is: the key's id, or the empty string for a caller without a key.
+    pub fn scope(&self) -> &str {
+        self.key.as_ref().map_or("", |k| k.id.as_str())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyRef {
     pub id: String,

@@ -14,6 +14,7 @@ use super::error::{ProxyError, error_response};
 use super::resolve::Target;
 use super::stream;
 use crate::AppState;
+use crate::reasoning_state::PendingTurn;
 
 /// A request as it arrived on one of the client-facing routes.
 pub struct Inbound<'a> {
@@ -72,6 +73,12 @@ pub(super) async fn attempt(
         gemini_sse: inbound.gemini_sse,
         ..ClientContext::for_request(request, now_secs())
     };
+    let turn = PendingTurn::new(
+        &state.reasoning,
+        inbound.caller.scope(),
+        target.format,
+        passthrough,
+    );
     if request.stream {
         return stream::start(
             format,
@@ -80,6 +87,7 @@ pub(super) async fn attempt(
             ctx,
             response,
             state.config.stream_keepalive,
+            turn,
         )
         .await
         .map_err(|reason| ProxyError::Unreachable {
@@ -97,6 +105,7 @@ pub(super) async fn attempt(
             reason: format!("it sent an invalid response ({e})"),
         }
     })?;
+    turn.keep_response(&decoded);
     let body = if passthrough {
         axum::body::Body::from(bytes)
     } else {

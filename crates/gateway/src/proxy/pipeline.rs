@@ -182,10 +182,15 @@ pub async fn handle(state: &AppState, inbound: Inbound<'_>) -> Response {
         log_limit,
         upstream_format: None,
     };
-    let request = match omniroute_formats::decode_request(format, &inbound.body, &inbound.hint) {
+    let mut request = match omniroute_formats::decode_request(format, &inbound.body, &inbound.hint)
+    {
         Ok(request) => request,
         Err(e) => return fail(state, ticket, format, ProxyError::BadRequest(e), None).await,
     };
+    // Reasoning state this client could not carry goes back into the turns it replays.
+    state
+        .reasoning
+        .restore(inbound.caller.scope(), &mut request, ticket.row.ts);
     ticket.row.model = request.model.clone();
     ticket.row.stream = request.stream;
 

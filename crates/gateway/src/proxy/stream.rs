@@ -5,6 +5,7 @@
 use std::pin::Pin;
 use std::time::Duration;
 
+use crate::reasoning_state::PendingTurn;
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderValue, header};
 use axum::response::Response;
@@ -60,6 +61,8 @@ struct Translator {
     content_seen: bool,
     /// The upstream's error event, when it came before any content.
     early_error: Option<ErrorInfo>,
+    /// The answer's reasoning state, kept when the stream completes.
+    turn: Option<PendingTurn>,
 }
 
 impl Translator {
@@ -82,6 +85,9 @@ impl Translator {
             self.decoder.decode(&event, &mut self.ir);
         }
         for event in &self.ir {
+            if let Some(turn) = &mut self.turn {
+                turn.observe(event);
+            }
             match event {
                 StreamEvent::Usage(usage) => {
                     if let Ok(mut u) = self.tally.usage.lock() {
@@ -131,6 +137,11 @@ impl Translator {
         }
         if self.decoder.is_complete() {
             self.over = true;
+            if !self.upstream_failed {
+                if let Some(turn) = self.turn.take() {
+                    turn.keep();
+                }
+            }
             if self.passthrough.is_none() {
                 self.encoder.finish(&mut out);
             }
@@ -170,6 +181,7 @@ pub async fn start(
     ctx: ClientContext,
     response: reqwest::Response,
     keepalive: Duration,
+    turn: PendingTurn,
 ) -> Result<Response, String> {
     let sse = client != Format::Gemini || ctx.gemini_sse;
     let tally = std::sync::Arc::new(Tally::default());
@@ -186,6 +198,7 @@ pub async fn start(
         over: false,
         content_seen: false,
         early_error: None,
+        turn: Some(turn),
     };
     let mut upstream: Upstream = Box::pin(response.bytes_stream());
     let mut prefix = Vec::new();
