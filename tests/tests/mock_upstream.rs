@@ -44,6 +44,7 @@ fn tool_reply() -> Reply {
         thinking: Some(Thinking {
             text: "The user wants weather.".into(),
             signature: "sig-123".into(),
+            redacted: None,
         }),
         tool_calls: vec![
             ToolCall {

@@ -175,7 +175,10 @@ fn detach_foreign_call_signatures(parts: &mut Vec<Part>) {
 /// Tags the signatures of a client's request with the client's format.
 pub fn tag_request(format: Format, request: &mut Request) {
     for message in &mut request.messages {
-        map_parts(&mut message.parts, &|s| Some(tag_from_client(format, s)));
+        // An empty value is no signature (an unsigned thought shown to an Anthropic client).
+        map_parts(&mut message.parts, &|s| {
+            (!s.is_empty()).then(|| tag_from_client(format, s))
+        });
         detach_foreign_call_signatures(&mut message.parts);
     }
 }

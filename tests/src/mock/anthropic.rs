@@ -28,6 +28,9 @@ pub fn body(reply: &Reply, model: &str) -> Value {
     let mut content = Vec::new();
     if let Some(t) = &reply.thinking {
         content.push(json!({"type": "thinking", "thinking": t.text, "signature": t.signature}));
+        if let Some(data) = &t.redacted {
+            content.push(json!({"type": "redacted_thinking", "data": data}));
+        }
     }
     if !reply.text.is_empty() {
         content.push(json!({"type": "text", "text": reply.text}));
@@ -81,6 +84,19 @@ pub fn events(reply: &Reply, model: &str) -> Vec<Event> {
             json!({"type": "content_block_stop", "index": index}),
         ));
         index += 1;
+        if let Some(data) = &t.redacted {
+            // Redacted thinking arrives whole in its start event.
+            out.push(ev(
+                "content_block_start",
+                json!({"type": "content_block_start", "index": index,
+                "content_block": {"type": "redacted_thinking", "data": data}}),
+            ));
+            out.push(ev(
+                "content_block_stop",
+                json!({"type": "content_block_stop", "index": index}),
+            ));
+            index += 1;
+        }
     }
     if !reply.text.is_empty() {
         out.push(ev(

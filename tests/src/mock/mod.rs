@@ -10,6 +10,7 @@ pub mod anthropic;
 pub mod gemini;
 pub mod media;
 pub mod openai_chat;
+mod reasoning;
 pub mod responses;
 pub mod script;
 
@@ -93,6 +94,8 @@ struct MockState {
     scripts: VecDeque<Script>,
     default: Script,
     received: Vec<Received>,
+    /// Reasoning state handed out, checked when a conversation replays it.
+    issued: Vec<reasoning::Issued>,
     /// Streams whose client went away before the last event was sent.
     aborted_streams: usize,
     /// Requests being answered now, and the most ever at once.
@@ -316,6 +319,15 @@ async fn handle(
         Format::Gemini => path.contains(":streamGenerateContent"),
         _ => body.get("stream").and_then(Value::as_bool).unwrap_or(false),
     };
+    if let Some(message) = reasoning::check(&shared, format, &model, &body) {
+        let error = match format {
+            Format::OpenAiChat => openai_chat::error(400, &message),
+            Format::Anthropic => anthropic::error(400, &message),
+            Format::Gemini => gemini::error(400, &message),
+            Format::Responses => responses::error(400, &message),
+        };
+        return (StatusCode::BAD_REQUEST, axum::Json(error)).into_response();
+    }
     let script = shared.take_script(&model);
     shared.with(|s| {
         s.in_flight += 1;
@@ -371,6 +383,7 @@ async fn answer(
         return response;
     }
     let reply = &script.reply;
+    reasoning::issue(shared, format, reply);
     if !stream {
         if fault.malformed_json {
             return (

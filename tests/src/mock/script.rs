@@ -81,6 +81,9 @@ pub struct Thinking {
     pub text: String,
     #[serde(default)]
     pub signature: String,
+    /// Anthropic: a `redacted_thinking` block with this data follows the thinking block.
+    #[serde(default)]
+    pub redacted: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
