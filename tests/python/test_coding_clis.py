@@ -154,19 +154,37 @@ def summary(received):
 @pytest.mark.parametrize("upstream", UPSTREAM_FORMATS)
 @pytest.mark.parametrize("cli", list(CLIS))
 def test_cli_tool_loop(gateway, mock, tmp_path, cli, upstream):
+    tool_loop(gateway, mock, tmp_path, cli, upstream, f"up-{upstream}/m-1")
+
+
+# A Gemini 3 thought signature, as Gemini hands it out on the function call (base64 bytes).
+GEMINI3_SIGNATURE = "CiQBcsjafQ8oW2Pz+/Rj0w1bYXNlNjQ/c2lnbmF0dXJl"
+
+
+@pytest.mark.parametrize("cli", list(CLIS))
+def test_cli_tool_loop_against_gemini_3(gateway, mock, tmp_path, cli):
+    """Gemini 3 signs the function call and refuses the tool-result turn without that signature (the mock
+    checks as Gemini does). Claude Code and Codex have no place for it; the gateway gives it back."""
+    received = tool_loop(gateway, mock, tmp_path, cli, "gemini", "up-gemini/gemini-3-pro-preview",
+                         thinking={"text": "I should run the command.", "signature": GEMINI3_SIGNATURE})
+    replayed = [p.get("thoughtSignature") for r in received[1:] for c in r["body"].get("contents", [])
+                if c.get("role") == "model" for p in c.get("parts", []) if "functionCall" in p]
+    assert replayed and all(s is not None for s in replayed), replayed
+
+
+def tool_loop(gateway, mock, tmp_path, cli, upstream, model, thinking=None):
     build, tool, tool_args = CLIS[cli]
     tag = uuid.uuid4().hex[:10]
     token = f"tool-out-{tag}"  # what the shell command prints
     marker = f"CLI-DONE-{tag}"  # the final answer
-    mock.script(reply={"text": "", "tool_calls": [
+    mock.script(reply={"text": "", "thinking": thinking, "tool_calls": [
         {"id": f"call_{tag}", "name": tool, "arguments": json.dumps(tool_args(f"echo {token}"))}]})
     mock.script(reply={"text": f"{marker}: the tool printed its word."})
 
     home, work = tmp_path / "home", tmp_path / "work"
     home.mkdir()
     work.mkdir()
-    argv, env = build(gateway, f"up-{upstream}/m-1", f"Run `echo {token}` in the shell and tell me what it printed.",
-                      home)
+    argv, env = build(gateway, model, f"Run `echo {token}` in the shell and tell me what it printed.", home)
     try:
         run = subprocess.run(argv, cwd=work, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
                              timeout=TIMEOUT)
@@ -190,3 +208,4 @@ def test_cli_tool_loop(gateway, mock, tmp_path, cli, upstream):
     # The command's output, not just the command line echoed back (e.g. in an error message).
     later = [t.replace(f"echo {token}", "") for r in received[1:] for t in tool_results(upstream, r["body"])]
     assert any(token in t for t in later), f"no later request carries the tool output {token!r}: {later}\n{report}"
+    return received

@@ -233,3 +233,39 @@ def test_expired_state_is_the_upstreams_own_error(tmp_path, mock):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+# --- a combo that falls over to another family mid-conversation ----------------------------------------------
+
+def combo(gateway, models):
+    name = f"fallover-{uuid.uuid4().hex[:8]}"
+    _post(f"{gateway}/api/combos", {"name": name, "strategy": "priority", "models": models})
+    return name
+
+
+@pytest.mark.parametrize("client", ["openai", "anthropic"])
+@pytest.mark.parametrize("first,second", [("gemini", "anthropic"), ("anthropic", "gemini"), ("responses", "gemini"),
+                                          ("gemini", "responses")])
+def test_fallover_to_another_family_sends_no_foreign_state(gateway, mock, client, first, second):
+    """Turn one is answered by `first`; on the tool-result turn `first` fails (500) and the combo moves on to
+    `second`, which must get none of `first`'s signatures (it would refuse them) and, for Gemini 3, calls
+    marked as issued elsewhere -- and the conversation completes."""
+    name = combo(gateway, [MODEL[first], MODEL[second]])
+    first_model, second_model = MODEL[first].split("/", 1)[1], MODEL[second].split("/", 1)[1]
+    thinking = {"text": THOUGHT, "signature": SIGNATURE[first]}
+    call_id = f"call_{uuid.uuid4().hex[:12]}"
+    mock.script(model=first_model, reply={"text": "", "thinking": thinking, "tool_calls": [
+        {"id": call_id, "name": "get_weather", "arguments": "{\"city\": \"Paris\"}"}]})
+    mock.script(model=first_model, fault={"status": 500, "error_message": "first upstream down"})
+    mock.script(model=second_model, reply={"text": FINAL})
+
+    final = CONVERSATION[client](gateway, name, False)
+    assert final == FINAL
+    sent = [r for r in mock.received() if r["format"] is not None]
+    assert [r["format"] for r in sent] == [first, first, second], [r["path"] for r in sent]
+    body = json.dumps(sent[2]["body"])
+    assert SIGNATURE[first] not in body, f"{first}'s signature reached {second}: {body}"
+    if second == "gemini":
+        model_turn = next(c for c in sent[2]["body"]["contents"] if c.get("role") == "model")
+        call = next(p for p in model_turn["parts"] if "functionCall" in p)
+        assert call["thoughtSignature"] == "skip_thought_signature_validator", model_turn

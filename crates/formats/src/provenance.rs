@@ -198,6 +198,29 @@ fn is_foreign_to_gemini(message: &Message) -> bool {
         })
 }
 
+/// Whether a client's body can go to an upstream of the client's own format as sent: it holds
+/// no reasoning state another family issued (a turn an earlier, translated answer left in the
+/// history), nor — for Anthropic, which refuses it — thinking without a signature.
+pub fn relayable(format: Format, request: &Request) -> bool {
+    let foreign = |s: &str| origin_of(s).is_some_and(|o| o != format);
+    request
+        .messages
+        .iter()
+        .filter(|m| m.role == Role::Assistant)
+        .flat_map(|m| &m.parts)
+        .all(|p| match p {
+            Part::Thinking {
+                signature: Some(s), ..
+            } => !foreign(s),
+            Part::Thinking {
+                signature: None, ..
+            } => format != Format::Anthropic,
+            Part::RedactedThinking { data } => !foreign(data),
+            Part::ToolCall(call) => !call.signature.as_deref().is_some_and(foreign),
+            _ => true,
+        })
+}
+
 /// The request as `format`'s upstream may receive it: its own signatures raw, others removed;
 /// for Gemini, calls of a foreign turn marked as such.
 pub fn for_upstream(format: Format, request: &Request) -> Cow<'_, Request> {

@@ -225,3 +225,38 @@ fn a_gemini_value_that_happens_to_be_base64_stays_gemini() {
         call("a", Some(&format!("omniroute:gemini:{native}")))
     );
 }
+
+#[test]
+fn a_history_with_another_familys_state_is_not_relayed_as_sent() {
+    let unsigned = assistant(vec![
+        Part::Thinking {
+            text: "a Gemini thought".into(),
+            signature: None,
+        },
+        call("c", None),
+    ]);
+    assert!(
+        !relayable(Format::Anthropic, &unsigned),
+        "Anthropic refuses it"
+    );
+    assert!(relayable(Format::OpenAiChat, &unsigned));
+
+    let mut own = request_with("claude-sig");
+    tag_request(Format::Anthropic, &mut own);
+    assert!(relayable(Format::Anthropic, &own));
+
+    let mut foreign = assistant(vec![Part::Thinking {
+        text: "t".into(),
+        signature: Some("omniroute:gemini:gem-sig".into()),
+    }]);
+    tag_request(Format::Anthropic, &mut foreign);
+    assert!(!relayable(Format::Anthropic, &foreign));
+    assert!(relayable(Format::Gemini, &foreign));
+
+    let marked = assistant(vec![call("c", Some(&issued_by(Format::Anthropic)))]);
+    assert!(
+        !relayable(Format::Gemini, &marked),
+        "Gemini must get the mark"
+    );
+    assert!(relayable(Format::Anthropic, &marked));
+}

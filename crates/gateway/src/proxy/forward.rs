@@ -48,9 +48,11 @@ pub(super) async fn attempt(
 ) -> Result<Response, ProxyError> {
     let format = inbound.format;
     // Same format: forward the client's body as sent (unknown fields survive). A Gemini client
-    // streaming without `alt=sse` wants a JSON array, which the upstream is not asked for.
+    // streaming without `alt=sse` wants a JSON array, which the upstream is not asked for; a
+    // history holding another family's reasoning state must lose it on the way.
     let passthrough = target.format == format
-        && !(format == Format::Gemini && request.stream && !inbound.gemini_sse);
+        && !(format == Format::Gemini && request.stream && !inbound.gemini_sse)
+        && omniroute_formats::provenance::relayable(format, request);
     // An OpenAI stream relayed as is still has to report its tokens; the usage chunk the client
     // did not ask for is taken out again on the way back.
     let hide_usage =
