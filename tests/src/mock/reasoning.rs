@@ -91,10 +91,11 @@ fn check_gemini(issued: &[Issued], model: &str, body: &Value) -> Option<String> 
     let contents = array(body, "contents");
     for content in contents {
         for part in array(content, "parts") {
-            if let Some(sig) = part.get("thoughtSignature").and_then(Value::as_str) {
-                if sig != GEMINI_SKIP && !issued.iter().any(|i| same_bytes(&i.signature, sig)) {
-                    return Some("Corrupted thought signature.".into());
-                }
+            if let Some(sig) = part.get("thoughtSignature").and_then(Value::as_str)
+                && sig != GEMINI_SKIP
+                && !issued.iter().any(|i| same_bytes(&i.signature, sig))
+            {
+                return Some("Corrupted thought signature.".into());
             }
         }
     }
@@ -116,21 +117,21 @@ fn check_gemini(issued: &[Issued], model: &str, body: &Value) -> Option<String> 
         let first_call = array(content, "parts")
             .iter()
             .find(|p| p.get("functionCall").is_some());
-        if let Some(call) = first_call {
-            if call.get("thoughtSignature").is_none() {
-                let name = call
-                    .pointer("/functionCall/name")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default();
-                return Some(format!(
-                    "Function call is missing a thought_signature in functionCall parts. This \
-                     is required for tools to work correctly, and missing thought_signature \
-                     may lead to degraded model performance. Additional data, function call \
-                     `default_api:{name}` , position {}. Please refer to \
-                     https://ai.google.dev/gemini-api/docs/thought-signatures for more details.",
-                    index + 1
-                ));
-            }
+        if let Some(call) = first_call
+            && call.get("thoughtSignature").is_none()
+        {
+            let name = call
+                .pointer("/functionCall/name")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            return Some(format!(
+                "Function call is missing a thought_signature in functionCall parts. This is \
+                 required for tools to work correctly, and missing thought_signature may lead \
+                 to degraded model performance. Additional data, function call \
+                 `default_api:{name}` , position {}. Please refer to \
+                 https://ai.google.dev/gemini-api/docs/thought-signatures for more details.",
+                index + 1
+            ));
         }
     }
     None
@@ -185,9 +186,7 @@ fn check_anthropic(issued: &[Issued], body: &Value) -> Option<String> {
 }
 
 fn check_responses(issued: &[Issued], body: &Value) -> Option<String> {
-    let Some(items) = body.get("input").and_then(Value::as_array) else {
-        return None;
-    };
+    let items = body.get("input").and_then(Value::as_array)?;
     let mut seen: Vec<&str> = Vec::new();
     for item in items {
         match item.get("type").and_then(Value::as_str) {
@@ -210,13 +209,13 @@ fn check_responses(issued: &[Issued], body: &Value) -> Option<String> {
                 let owner = issued
                     .iter()
                     .find(|i| i.call_ids.iter().any(|id| id == call_id));
-                if let Some(owner) = owner {
-                    if !seen.contains(&owner.signature.as_str()) {
-                        return Some(format!(
-                            "Item 'fc_{call_id}' of type 'function_call' was provided without \
-                             its required 'reasoning' item: 'rs_mock'."
-                        ));
-                    }
+                if let Some(owner) = owner
+                    && !seen.contains(&owner.signature.as_str())
+                {
+                    return Some(format!(
+                        "Item 'fc_{call_id}' of type 'function_call' was provided without its \
+                         required 'reasoning' item: 'rs_mock'."
+                    ));
                 }
             }
             _ => {}
