@@ -85,10 +85,18 @@ fn from_gemini_bytes(value: &str) -> Option<String> {
     origin_of(&text).is_some().then_some(text)
 }
 
-/// A value coming from a client of `format`, tagged.
+/// A value coming from a client of `format`, tagged. Gemini values are bytes, which clients
+/// may spell in either base64 alphabet: they are kept in Gemini's own (standard, padded), so a
+/// value compares equal to the one Gemini issued.
 fn tag_from_client(format: Format, value: &str) -> String {
     match format {
-        Format::Gemini => from_gemini_bytes(value).unwrap_or_else(|| tag(format, value)),
+        Format::Gemini => from_gemini_bytes(value).unwrap_or_else(|| {
+            let canonical = STANDARD_LENIENT
+                .decode(value)
+                .or_else(|_| URL_SAFE_LENIENT.decode(value))
+                .map(|bytes| general_purpose::STANDARD.encode(bytes));
+            tag(format, canonical.as_deref().unwrap_or(value))
+        }),
         _ => tag(format, value),
     }
 }
@@ -198,12 +206,16 @@ fn is_foreign_to_gemini(message: &Message) -> bool {
         })
 }
 
-/// Whether a client's body can go to an upstream of the client's own format as sent: it holds
-/// no reasoning state another family issued (a turn an earlier, translated answer left in the
-/// history), nor — for Anthropic, which refuses it — thinking without a signature.
+/// Whether a client's body, as decoded, can go to an upstream of the client's own format as
+/// sent. Not when it holds reasoning state another family issued (a turn an earlier, translated
+/// answer left in the history), nor where the upstream would refuse what the IR path repairs:
+/// Anthropic and Responses take no reasoning without its signature, and Anthropic with thinking
+/// on refuses a tool turn that does not start with its signed thinking (the IR path turns
+/// thinking off for that turn).
 pub fn relayable(format: Format, request: &Request) -> bool {
     let foreign = |s: &str| origin_of(s).is_some_and(|o| o != format);
-    request
+    let unsigned_refused = matches!(format, Format::Anthropic | Format::Responses);
+    let clean = request
         .messages
         .iter()
         .filter(|m| m.role == Role::Assistant)
@@ -214,11 +226,43 @@ pub fn relayable(format: Format, request: &Request) -> bool {
             } => !foreign(s),
             Part::Thinking {
                 signature: None, ..
-            } => format != Format::Anthropic,
+            } => !unsigned_refused,
             Part::RedactedThinking { data } => !foreign(data),
             Part::ToolCall(call) => !call.signature.as_deref().is_some_and(foreign),
             _ => true,
-        })
+        });
+    clean && !(format == Format::Anthropic && thinking_lost_in_tool_turn(request))
+}
+
+/// Thinking is on, the conversation answers tool calls, and the turn that made them does not
+/// start with a thinking block.
+fn thinking_lost_in_tool_turn(request: &Request) -> bool {
+    let thinking_on = request
+        .reasoning
+        .is_some_and(|r| r.budget(request.max_output_tokens) > 0);
+    let [.., assistant, last] = request.messages.as_slice() else {
+        return false;
+    };
+    thinking_on
+        && last.role == Role::User
+        && last.parts.iter().any(|p| matches!(p, Part::ToolResult(_)))
+        && assistant.role == Role::Assistant
+        && !matches!(
+            assistant.parts.first(),
+            Some(
+                Part::Thinking {
+                    signature: Some(_),
+                    ..
+                } | Part::RedactedThinking { .. }
+            )
+        )
+}
+
+/// Whether state the turn store put back must reach an upstream of the client's own format, so
+/// the body cannot be relayed as sent: only Gemini needs something its clients' bodies lack (the
+/// mark on calls another family issued); the other formats carry their own state.
+pub fn needs_restored_state(format: Format, request: &Request) -> bool {
+    format == Format::Gemini && !relayable(format, request)
 }
 
 /// The request as `format`'s upstream may receive it: its own signatures raw, others removed;

@@ -260,3 +260,97 @@ fn a_history_with_another_familys_state_is_not_relayed_as_sent() {
     );
     assert!(relayable(Format::Anthropic, &marked));
 }
+
+fn tool_turn(assistant_parts: Vec<Part>, reasoning: bool) -> Request {
+    Request {
+        messages: vec![
+            Message {
+                role: Role::User,
+                parts: vec![Part::Text("q".into())],
+            },
+            Message {
+                role: Role::Assistant,
+                parts: assistant_parts,
+            },
+            Message {
+                role: Role::User,
+                parts: vec![Part::ToolResult(crate::ir::ToolResult {
+                    call_id: "c".into(),
+                    name: None,
+                    content: vec![crate::ir::ToolResultContent::Text("ok".into())],
+                    is_error: false,
+                })],
+            },
+        ],
+        reasoning: reasoning.then(|| crate::ir::Reasoning {
+            budget_tokens: Some(2048),
+            ..Default::default()
+        }),
+        max_output_tokens: Some(4096),
+        ..Request::default()
+    }
+}
+
+#[test]
+fn what_the_upstream_would_refuse_is_not_relayed_either() {
+    // Anthropic with thinking on, a tool turn without its thinking: the IR path turns it off.
+    let lost = tool_turn(vec![call("c", None)], true);
+    assert!(!relayable(Format::Anthropic, &lost));
+    assert!(relayable(
+        Format::Anthropic,
+        &tool_turn(vec![call("c", None)], false)
+    ));
+    let mut kept = tool_turn(
+        vec![
+            Part::Thinking {
+                text: "t".into(),
+                signature: Some("s".into()),
+            },
+            call("c", None),
+        ],
+        true,
+    );
+    tag_request(Format::Anthropic, &mut kept);
+    assert!(relayable(Format::Anthropic, &kept));
+    // Responses takes no reasoning item without its encrypted content.
+    let unsigned = assistant(vec![Part::Thinking {
+        text: "summary".into(),
+        signature: None,
+    }]);
+    assert!(!relayable(Format::Responses, &unsigned));
+    assert!(relayable(Format::Gemini, &unsigned));
+    // Only Gemini needs what the turn store adds to a body it could otherwise relay.
+    let marked = assistant(vec![call("c", Some(&issued_by(Format::OpenAiChat)))]);
+    assert!(needs_restored_state(Format::Gemini, &marked));
+    assert!(!needs_restored_state(Format::OpenAiChat, &marked));
+}
+
+#[test]
+fn a_claude_signature_without_its_text_is_not_sent_and_thinking_goes_off() {
+    // A Gemini client dropped the thought text; the turn store no longer has it.
+    let mut request = tool_turn(
+        vec![
+            Part::Thinking {
+                text: String::new(),
+                signature: Some("omniroute:anthropic:sig".into()),
+            },
+            call("c", None),
+        ],
+        true,
+    );
+    tag_request(Format::Gemini, &mut request);
+    let body: serde_json::Value =
+        serde_json::from_slice(&crate::encode_request(Format::Anthropic, &request)).unwrap();
+    assert!(!body.to_string().contains("\"sig\""), "{body}");
+    assert!(body.get("thinking").is_none(), "{body}");
+}
+
+#[test]
+fn gemini_values_are_kept_in_geminis_own_base64() {
+    let mut request = assistant(vec![call("a", Some("ab-_cg"))]);
+    tag_request(Format::Gemini, &mut request);
+    assert_eq!(
+        request.messages[0].parts[0],
+        call("a", Some("omniroute:gemini:ab+/cg=="))
+    );
+}

@@ -15,11 +15,13 @@ use std::sync::Arc;
 use xxhash_rust::xxh3::Xxh3;
 
 use crate::Format;
-use crate::ir::{Part, Request, Response, Role, StreamEvent};
+use crate::ir::{Message, Part, Request, Response, Role, StreamEvent};
 use crate::provenance;
 
 /// What a client echoes of a turn: one of its tool call ids, or (for a turn without calls) a
-/// hash of its text with whitespace removed, as clients re-join text parts their own way.
+/// hash of its text and of the message it answered (so a stock reply such as "Done." in another
+/// conversation does not match), whitespace removed, as clients re-join text parts their own
+/// way.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TurnKey {
     Call(String),
@@ -90,11 +92,22 @@ struct TextHash {
 }
 
 impl TextHash {
-    fn new() -> Self {
-        Self {
-            hasher: Xxh3::new(),
-            any: false,
+    /// A hash of a turn's text that starts from the message the turn answered.
+    fn answering(asked: Option<&Message>) -> Self {
+        let mut hasher = Xxh3::new();
+        for part in asked.map_or(&[][..], |m| m.parts.as_slice()) {
+            let text = match part {
+                Part::Text(text) => text.clone(),
+                Part::ToolResult(result) => result.text(),
+                _ => continue,
+            };
+            for word in text.split_whitespace() {
+                hasher.update(word.as_bytes());
+            }
         }
+        // Nothing a word can contain: the answer's text starts here.
+        hasher.update(b"\0");
+        Self { hasher, any: false }
     }
 
     fn add(&mut self, text: &str) {
@@ -120,14 +133,14 @@ pub struct TurnRecorder {
 }
 
 impl TurnRecorder {
-    /// A recorder for an answer from `origin` that the client gets translated.
-    pub fn new(origin: Format) -> Self {
+    /// A recorder for an answer from `origin` to `asked`, which the client gets translated.
+    pub fn new(origin: Format, asked: &Request) -> Self {
         Self {
             origin,
             calls_only: false,
             reasoning: Vec::new(),
             calls: Vec::new(),
-            text: TextHash::new(),
+            text: TextHash::answering(asked.messages.last()),
         }
     }
 
@@ -136,7 +149,7 @@ impl TurnRecorder {
     pub fn calls_only(origin: Format) -> Self {
         Self {
             calls_only: true,
-            ..Self::new(origin)
+            ..Self::new(origin, &Request::default())
         }
     }
 
@@ -242,8 +255,8 @@ impl TurnRecorder {
     }
 }
 
-/// The keys of an assistant turn as a client replays it.
-fn keys_of(parts: &[Part]) -> Vec<TurnKey> {
+/// The keys of an assistant turn as a client replays it, after the message `asked`.
+fn keys_of(parts: &[Part], asked: Option<&Message>) -> Vec<TurnKey> {
     let calls: Vec<TurnKey> = parts
         .iter()
         .filter_map(|p| match p {
@@ -254,7 +267,7 @@ fn keys_of(parts: &[Part]) -> Vec<TurnKey> {
     if !calls.is_empty() {
         return calls;
     }
-    let mut text = TextHash::new();
+    let mut text = TextHash::answering(asked);
     for part in parts {
         if let Part::Text(t) = part {
             text.add(t);
@@ -327,12 +340,16 @@ pub fn restore(
     mut lookup: impl FnMut(&TurnKey) -> Option<Arc<TurnState>>,
 ) -> usize {
     let mut restored = 0;
-    for message in &mut request.messages {
+    for i in 0..request.messages.len() {
+        let (before, rest) = request.messages.split_at_mut(i);
+        let Some(message) = rest.first_mut() else {
+            break;
+        };
         if message.role != Role::Assistant {
             continue;
         }
         let mut states: Vec<Arc<TurnState>> = Vec::new();
-        for key in keys_of(&message.parts) {
+        for key in keys_of(&message.parts, before.last()) {
             if let Some(state) = lookup(&key) {
                 if !states.iter().any(|s| Arc::ptr_eq(s, &state)) {
                     states.push(state);

@@ -31,8 +31,23 @@ fn answer(parts: Vec<Part>) -> Response {
     }
 }
 
+/// The request the answers in these tests answer: the first message of `replay`.
+fn asked() -> Request {
+    Request {
+        messages: vec![question()],
+        ..Request::default()
+    }
+}
+
+fn question() -> Message {
+    Message {
+        role: Role::User,
+        parts: vec![Part::Text("weather?".into())],
+    }
+}
+
 fn recorded(origin: Format, response: &Response) -> TurnState {
-    let mut recorder = TurnRecorder::new(origin);
+    let mut recorder = TurnRecorder::new(origin, &asked());
     recorder.observe_response(response);
     recorder.finish().expect("worth keeping")
 }
@@ -52,10 +67,7 @@ fn store(states: &[TurnState]) -> HashMap<TurnKey, Arc<TurnState>> {
 fn replay(assistant: Vec<Part>) -> Request {
     Request {
         messages: vec![
-            Message {
-                role: Role::User,
-                parts: vec![Part::Text("weather?".into())],
-            },
+            question(),
             Message {
                 role: Role::Assistant,
                 parts: assistant,
@@ -77,7 +89,7 @@ fn a_streamed_answer_records_what_the_whole_answer_records() {
         call("toolu_2", None),
     ]);
     let whole = recorded(Format::Anthropic, &response);
-    let mut streamed = TurnRecorder::new(Format::Anthropic);
+    let mut streamed = TurnRecorder::new(Format::Anthropic, &asked());
     for event in response_to_events(&response) {
         streamed.observe(&event);
     }
@@ -94,7 +106,7 @@ fn a_streamed_answer_records_what_the_whole_answer_records() {
 #[test]
 fn only_state_worth_giving_back_is_kept() {
     let plain = answer(vec![Part::Text("hi".into())]);
-    let mut recorder = TurnRecorder::new(Format::Anthropic);
+    let mut recorder = TurnRecorder::new(Format::Anthropic, &asked());
     recorder.observe_response(&plain);
     assert_eq!(recorder.finish(), None, "no reasoning, no calls");
 
@@ -105,7 +117,7 @@ fn only_state_worth_giving_back_is_kept() {
         },
         Part::Text("hi".into()),
     ]);
-    let mut recorder = TurnRecorder::new(Format::OpenAiChat);
+    let mut recorder = TurnRecorder::new(Format::OpenAiChat, &asked());
     recorder.observe_response(&unsigned);
     assert_eq!(
         recorder.finish(),
@@ -114,7 +126,7 @@ fn only_state_worth_giving_back_is_kept() {
     );
 
     let gemini_unsigned_calls = answer(vec![call("c1", None)]);
-    let mut recorder = TurnRecorder::new(Format::Gemini);
+    let mut recorder = TurnRecorder::new(Format::Gemini, &asked());
     recorder.observe_response(&gemini_unsigned_calls);
     assert_eq!(recorder.finish(), None, "Gemini's own calls need no mark");
 
@@ -251,6 +263,10 @@ fn a_turn_without_calls_is_found_by_its_text() {
     );
     let mut other = replay(vec![Part::Text("It is rainy in Paris.".into())]);
     assert_eq!(restore(&mut other, |k| known.get(k).cloned()), 0);
+    // The same words answering another message are another turn.
+    let mut elsewhere = replay(vec![Part::Text("It is sunny in Paris.".into())]);
+    elsewhere.messages[0].parts = vec![Part::Text("and in Paris?".into())];
+    assert_eq!(restore(&mut elsewhere, |k| known.get(k).cloned()), 0);
 }
 
 #[test]

@@ -17,7 +17,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use omniroute_formats::accumulate::response_to_events;
-use omniroute_formats::ir::Response;
+use omniroute_formats::ir::{Message, Part, Request, Response, Role};
 use omniroute_formats::turn_state::{TurnKey, TurnRecorder, TurnState, restore};
 use omniroute_formats::{ClientContext, Format, RequestHint, SseParser, StreamDecoder};
 use omniroute_formats::{StreamEncoder, provenance};
@@ -29,6 +29,18 @@ const GEMINI_SIG: &str = "CiQBcsjafQ8oW2Pz+/Rj0w1bYXNlNjQ/c2lnbmF0dXJl";
 const CLAUDE_SIG: &str = "EqQBCkYIBxgCKkD0c2ln+/==";
 const CLAUDE_REDACTED: &str = "EmwKAhgBEgy3redacted+/";
 const OPENAI_ENCRYPTED: &str = "gAAAAABpZW5jcnlwdGVkX2NvbnRlbnQ=";
+const QUESTION: &str = "What is the weather in Paris and Oslo?";
+
+/// The request the fixtures answer.
+fn asked() -> Request {
+    Request {
+        messages: vec![Message {
+            role: Role::User,
+            parts: vec![Part::Text(QUESTION.into())],
+        }],
+        ..Request::default()
+    }
+}
 
 fn upstream_answer(upstream: Format) -> Response {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -118,7 +130,7 @@ fn call_ids(client: Format, view: &Value) -> Vec<String> {
 /// returned it (OpenAI Chat: only what Chat Completions has), the tool results.
 fn replay_body(client: Format, view: &Value) -> Value {
     let ids = call_ids(client, view);
-    let question = "What is the weather in Paris and Oslo?";
+    let question = QUESTION;
     match client {
         Format::OpenAiChat => {
             let message = &view["choices"][0]["message"];
@@ -273,7 +285,7 @@ fn reasoning_state_round_trips_every_pair() {
                 let mut recorder = if client == upstream {
                     TurnRecorder::calls_only(upstream)
                 } else {
-                    TurnRecorder::new(upstream)
+                    TurnRecorder::new(upstream, &asked())
                 };
                 recorder.observe_response(&answer);
                 let mut store = HashMap::new();

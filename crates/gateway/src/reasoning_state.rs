@@ -123,13 +123,17 @@ impl ReasoningStore {
     /// Gives the assistant turns of `caller`'s request the state kept for them; returns how
     /// many turns got some back.
     pub fn restore(&self, caller: &str, request: &mut Request, now_ms: i64) -> usize {
-        let caller: Arc<str> = Arc::from(caller);
-        let mut inner = lock(&self.inner);
-        inner.trim(now_ms, self.ttl_ms, self.max_bytes);
-        if inner.keys.is_empty() {
-            return 0;
+        {
+            let mut inner = lock(&self.inner);
+            inner.trim(now_ms, self.ttl_ms, self.max_bytes);
+            if inner.keys.is_empty() {
+                return 0;
+            }
         }
+        // The lock is taken per look-up, not while the request's turns are hashed.
+        let caller: Arc<str> = Arc::from(caller);
         restore(request, |key| {
+            let inner = lock(&self.inner);
             let id = inner.keys.get(&(caller.clone(), key.clone()))?;
             inner.entries.get(id).map(|e| e.state.clone())
         })
@@ -151,12 +155,18 @@ pub struct PendingTurn {
 impl PendingTurn {
     /// `relayed`: the client gets the answer in the upstream's own format and carries its
     /// reasoning itself; only who issued its calls is kept.
-    pub fn new(store: &Arc<ReasoningStore>, caller: &str, origin: Format, relayed: bool) -> Self {
+    pub fn new(
+        store: &Arc<ReasoningStore>,
+        caller: &str,
+        origin: Format,
+        relayed: bool,
+        asked: &Request,
+    ) -> Self {
         Self {
             recorder: if relayed {
                 TurnRecorder::calls_only(origin)
             } else {
-                TurnRecorder::new(origin)
+                TurnRecorder::new(origin, asked)
             },
             store: store.clone(),
             caller: caller.to_owned(),
@@ -196,7 +206,7 @@ mod tests {
     }
 
     fn state(id: &str, signature: &str) -> TurnState {
-        let mut recorder = TurnRecorder::new(Format::Gemini);
+        let mut recorder = TurnRecorder::new(Format::Gemini, &Request::default());
         recorder.observe_response(&Response {
             parts: vec![call(id, Some(signature))],
             ..Response::default()

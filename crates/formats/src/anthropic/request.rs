@@ -460,14 +460,15 @@ fn encode_part(part: &Part, role: Role) -> Option<OutBlock> {
         (Part::Image(image), _) => Some(OutBlock::Image {
             source: encode_image(image),
         }),
-        // Only signed thinking can go back: Anthropic verifies the signature.
+        // Only signed thinking can go back: Anthropic verifies the signature against the text,
+        // so a signature whose text a client dropped (and the turn store no longer has) cannot.
         (
             Part::Thinking {
                 text,
                 signature: Some(signature),
             },
             Role::Assistant,
-        ) if !signature.is_empty() => Some(OutBlock::Thinking {
+        ) if !signature.is_empty() && !text.is_empty() => Some(OutBlock::Thinking {
             thinking: text.clone(),
             signature: signature.clone(),
         }),

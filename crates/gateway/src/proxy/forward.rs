@@ -26,6 +26,9 @@ pub struct Inbound<'a> {
     pub body: Bytes,
     /// The API key the client presented, when it is one of ours.
     pub caller: crate::accounting::keys::Caller,
+    /// The body may go as sent to an upstream of the client's format (set once it is decoded:
+    /// `omniroute_formats::provenance::relayable`).
+    pub relayable: bool,
 }
 
 /// Longest upstream error body read (the rest is not worth holding).
@@ -52,7 +55,7 @@ pub(super) async fn attempt(
     // history holding another family's reasoning state must lose it on the way.
     let passthrough = target.format == format
         && !(format == Format::Gemini && request.stream && !inbound.gemini_sse)
-        && omniroute_formats::provenance::relayable(format, request);
+        && inbound.relayable;
     // An OpenAI stream relayed as is still has to report its tokens; the usage chunk the client
     // did not ask for is taken out again on the way back.
     let hide_usage =
@@ -80,6 +83,7 @@ pub(super) async fn attempt(
         inbound.caller.scope(),
         target.format,
         passthrough,
+        request,
     );
     if request.stream {
         return stream::start(

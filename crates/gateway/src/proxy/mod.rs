@@ -79,6 +79,7 @@ async fn serve(
                     headers: &headers,
                     body,
                     caller,
+                    relayable: true,
                 },
             )
             .await
@@ -136,6 +137,7 @@ pub async fn provider_chat_completions(
             headers: &headers,
             body,
             caller,
+            relayable: true,
         },
     )
     .await

@@ -187,10 +187,16 @@ pub async fn handle(state: &AppState, inbound: Inbound<'_>) -> Response {
         Ok(request) => request,
         Err(e) => return fail(state, ticket, format, ProxyError::BadRequest(e), None).await,
     };
-    // Reasoning state this client could not carry goes back into the turns it replays.
-    state
+    // Reasoning state this client could not carry goes back into the turns it replays; the
+    // body itself can still be relayed unless what came back must reach the upstream.
+    let mut inbound = inbound;
+    inbound.relayable = omniroute_formats::provenance::relayable(format, &request);
+    let restored = state
         .reasoning
         .restore(inbound.caller.scope(), &mut request, ticket.row.ts);
+    if restored > 0 && omniroute_formats::provenance::needs_restored_state(format, &request) {
+        inbound.relayable = false;
+    }
     ticket.row.model = request.model.clone();
     ticket.row.stream = request.stream;
 

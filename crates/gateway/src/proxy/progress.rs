@@ -89,6 +89,7 @@ pub fn respond(
         inbound.headers.clone(),
         inbound.body.clone(),
         inbound.caller.clone(),
+        inbound.relayable,
     );
     let ctx = ClientContext {
         gemini_sse: inbound.gemini_sse,
@@ -97,13 +98,14 @@ pub fn respond(
     let routing_state = state.clone();
     let request = request.clone();
     let routing = Box::pin(async move {
-        let (model, stream, gemini_sse, headers, body, caller): (
+        let (model, stream, gemini_sse, headers, body, caller, relayable): (
             Option<String>,
             Option<bool>,
             bool,
             HeaderMap,
             Bytes,
             Caller,
+            bool,
         ) = owned;
         let inbound = Inbound {
             format,
@@ -115,6 +117,7 @@ pub fn respond(
             headers: &headers,
             body,
             caller,
+            relayable,
         };
         let mut trace = Trace::with_progress(tx);
         let result = super::route::run(&routing_state, &inbound, &request, &mut trace).await;

@@ -61,6 +61,7 @@ pub fn shaped<'a>(
         headers: inbound.headers,
         body: client_body(inbound.format, &request),
         caller: inbound.caller.clone(),
+        relayable: inbound.relayable,
     };
     Some((inbound, request))
 }

@@ -108,6 +108,12 @@ impl Translator {
                 _ => self.content_seen = true,
             }
         }
+        // Kept as soon as the upstream finished: the client may go away after its last event.
+        if self.decoder.is_complete() && self.tally.error_status().is_none() {
+            if let Some(turn) = self.turn.take() {
+                turn.keep();
+            }
+        }
         if self.passthrough.is_some() {
             self.upstream_failed |= self.ir.iter().any(|e| matches!(e, StreamEvent::Error(_)));
             self.ir.clear();
@@ -137,11 +143,6 @@ impl Translator {
         }
         if self.decoder.is_complete() {
             self.over = true;
-            if !self.upstream_failed {
-                if let Some(turn) = self.turn.take() {
-                    turn.keep();
-                }
-            }
             if self.passthrough.is_none() {
                 self.encoder.finish(&mut out);
             }
