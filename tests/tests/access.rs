@@ -48,7 +48,7 @@ async fn non_loopback_bind_needs_a_session_for_the_management_api() {
     assert_eq!(
         body,
         json!({"authenticated": false, "loopback": false, "authRequired": true,
-               "defaultPassword": false, "defaultSecrets": ["API_KEY_SECRET"]})
+               "defaultPassword": false, "defaultSecrets": []})
     );
     let (status, body) = send(c.get(format!("{url}/api/combos"))).await;
     assert_eq!(
@@ -57,13 +57,9 @@ async fn non_loopback_bind_needs_a_session_for_the_management_api() {
     );
     let (status, _) = send(c.get(format!("{url}/api/health"))).await;
     assert_eq!(status, 401, "the detailed health report is management data");
-    // The client API is governed by API keys, not sessions; no Host check off loopback.
-    let (status, _) = send(
-        c.get(format!("{url}/v1/models"))
-            .header(HOST, "gw.lan:20128"),
-    )
-    .await;
-    assert_eq!(status, 200);
+    // The client API is governed by API keys (required off loopback), not sessions.
+    let (status, _) = send(c.get(format!("{url}/v1/models"))).await;
+    assert_eq!(status, 401);
     let (status, _) = send(c.get(format!("{url}/healthz"))).await;
     assert_eq!(status, 200);
 
@@ -178,7 +174,7 @@ async fn five_wrong_passwords_lock_the_address_for_fifteen_minutes() {
     assert_eq!(
         body,
         json!({"authenticated": false, "loopback": true, "authRequired": false,
-               "defaultPassword": true, "defaultSecrets": ["JWT_SECRET", "API_KEY_SECRET"]})
+               "defaultPassword": true, "defaultSecrets": []})
     );
     // On loopback the management API needs no session (the guide's curl examples).
     assert_eq!(send(c.get(format!("{url}/api/combos"))).await.0, 200);

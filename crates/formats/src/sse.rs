@@ -71,6 +71,9 @@ impl SseParser {
         match field {
             "event" => self.event = Some(value.to_owned()),
             "data" => match &mut self.data {
+                // An event's data is bounded like a line: a broken or hostile upstream sending
+                // data lines without end does not grow memory without bound.
+                Some(data) if data.len() + value.len() >= MAX_LINE => {}
                 Some(data) => {
                     data.push('\n');
                     data.push_str(value);

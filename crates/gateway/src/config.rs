@@ -67,6 +67,16 @@ pub struct Config {
     pub reasoning_state_ttl: Duration,
     /// Memory for that state (`REASONING_STATE_MAX_MB`; default 64), oldest out first.
     pub reasoning_state_max_bytes: usize,
+    /// The management API needs a session on every bind, loopback included (`AUTH_REQUIRED`).
+    pub auth_required: bool,
+    /// Host names accepted in `Host` besides loopback names, IP literals and `BASE_URL`'s host
+    /// (`ALLOWED_HOSTS`, comma-separated).
+    pub allowed_hosts: Vec<String>,
+    /// A bearer token that may read `/metrics` off loopback (`METRICS_TOKEN`).
+    pub metrics_token: Option<SecretString>,
+    /// Reverse proxies whose `X-Forwarded-For` / `X-Real-IP` name the client (`TRUSTED_PROXIES`,
+    /// comma-separated addresses or CIDR blocks); from anyone else those headers are ignored.
+    pub trusted_proxies: Vec<crate::access::cidr::Cidr>,
 }
 
 impl Config {
@@ -198,7 +208,12 @@ impl Config {
             api_key_secret: SecretString::new(
                 var("API_KEY_SECRET").unwrap_or_else(|| DEFAULT_API_KEY_SECRET.into()),
             ),
-            require_api_key: parse_bool("REQUIRE_API_KEY", var("REQUIRE_API_KEY"))?,
+            // Off loopback the client API spends the providers' money for anyone who can reach
+            // it: keys are required unless explicitly turned off.
+            require_api_key: match var("REQUIRE_API_KEY") {
+                Some(raw) => parse_bool("REQUIRE_API_KEY", Some(raw))?,
+                None => !host.to_canonical().is_loopback(),
+            },
             enable_request_logs: parse_bool("ENABLE_REQUEST_LOGS", var("ENABLE_REQUEST_LOGS"))?,
             auth_cookie_secure: parse_bool("AUTH_COOKIE_SECURE", var("AUTH_COOKIE_SECURE"))?,
             secrets_backend,
@@ -207,6 +222,20 @@ impl Config {
             upstream_timeout,
             reasoning_state_ttl,
             reasoning_state_max_bytes,
+            auth_required: parse_bool("AUTH_REQUIRED", var("AUTH_REQUIRED"))?,
+            allowed_hosts: list(var("ALLOWED_HOSTS"))
+                .map(|h| h.to_ascii_lowercase())
+                .collect(),
+            metrics_token: var("METRICS_TOKEN").map(SecretString::new),
+            trusted_proxies: list(var("TRUSTED_PROXIES"))
+                .map(|raw| {
+                    crate::access::cidr::Cidr::parse(&raw).ok_or(ConfigError::Invalid {
+                        name: "TRUSTED_PROXIES",
+                        value: raw,
+                        reason: "expected addresses or CIDR blocks, comma-separated",
+                    })
+                })
+                .collect::<Result<_, _>>()?,
         })
     }
 
@@ -255,6 +284,16 @@ fn resolve_host(raw: &str) -> Option<IpAddr> {
         .ok()?
         .map(|a| a.ip())
         .next()
+}
+
+/// The non-empty items of a comma-separated variable.
+fn list(raw: Option<String>) -> impl Iterator<Item = String> {
+    raw.unwrap_or_default()
+        .split(',')
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .into_iter()
 }
 
 fn parse_bool(name: &'static str, raw: Option<String>) -> Result<bool, ConfigError> {
@@ -307,6 +346,7 @@ mod tests {
         assert_eq!(c.initial_password.expose(), "123456");
         assert_eq!(c.api_key_secret.expose(), DEFAULT_API_KEY_SECRET);
         assert!(!c.require_api_key && !c.enable_request_logs && !c.auth_cookie_secure);
+        assert!(!c.auth_required && c.allowed_hosts.is_empty() && c.metrics_token.is_none());
         assert_eq!(c.cloud_url, None);
         assert_eq!(c.secrets_backend, SecretBackendKind::Encrypted);
         assert_eq!(
@@ -322,6 +362,20 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.host, IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+        assert!(
+            c.require_api_key,
+            "off loopback, keys are required unless turned off"
+        );
+        let c = parse(
+            &[
+                ("HOME", "/h"),
+                ("HOSTNAME", "0.0.0.0"),
+                ("REQUIRE_API_KEY", "false"),
+            ],
+            Overrides::default(),
+        )
+        .unwrap();
+        assert!(!c.require_api_key);
     }
 
     #[test]
@@ -345,6 +399,10 @@ mod tests {
             ("UPSTREAM_TIMEOUT", "9"),
             ("REASONING_STATE_TTL", "120"),
             ("REASONING_STATE_MAX_MB", "8"),
+            ("AUTH_REQUIRED", "true"),
+            ("ALLOWED_HOSTS", "gw.lan, Other.Example"),
+            ("METRICS_TOKEN", "m"),
+            ("TRUSTED_PROXIES", "10.0.0.0/8,::1"),
         ];
         let c = parse(&vars, Overrides::default()).unwrap();
         assert_eq!(
@@ -367,6 +425,10 @@ mod tests {
         assert_eq!(c.upstream_timeout, Duration::from_secs(9));
         assert_eq!(c.reasoning_state_ttl, Duration::from_secs(120));
         assert_eq!(c.reasoning_state_max_bytes, 8 << 20);
+        assert!(c.auth_required);
+        assert_eq!(c.allowed_hosts, ["gw.lan", "other.example"]);
+        assert_eq!(c.metrics_token.as_ref().map(|t| t.expose()), Some("m"));
+        assert_eq!(c.trusted_proxies.len(), 2);
         assert!(c.default_secrets_in_use().is_empty());
 
         let flags = Overrides {
@@ -401,6 +463,10 @@ mod tests {
             (
                 vec![("SHUTDOWN_TIMEOUT", "soon")],
                 "invalid SHUTDOWN_TIMEOUT",
+            ),
+            (
+                vec![("TRUSTED_PROXIES", "10.0.0.0/99")],
+                "invalid TRUSTED_PROXIES",
             ),
             (
                 vec![("REASONING_STATE_TTL", "0")],

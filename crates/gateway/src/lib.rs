@@ -9,6 +9,7 @@ pub mod admin;
 pub mod config;
 mod dashboard;
 pub mod error;
+mod first_start;
 pub mod health;
 mod lifecycle;
 pub mod oauth_redirect;
@@ -19,6 +20,7 @@ pub mod reasoning_state;
 mod registry;
 pub mod replay;
 pub mod routes;
+mod serving;
 mod state;
 pub mod telemetry;
 
@@ -28,4 +30,5 @@ pub use error::{ApiError, ErrorCode};
 pub use lifecycle::{
     Extras, Gateway, Handle, StartError, bind, drain_on_termination, prepare_data_dir,
 };
+pub use serving::{HEADER_READ_TIMEOUT, MAX_CONNECTIONS, MAX_IN_FLIGHT};
 pub use state::AppState;

@@ -7,9 +7,6 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::Router;
-use axum::extract::connect_info::IntoMakeServiceWithConnectInfo;
-use axum::serve::ListenerExt;
 use omniroute_store::{Secrets, Store, StoreError};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -33,6 +30,12 @@ pub enum StartError {
     Catalog(String),
     #[error("{0}")]
     Internal(String),
+    #[error(
+        "this gateway listens beyond this machine and its first password would be the published \
+         default 123456: set INITIAL_PASSWORD to one of your own (then change it in the dashboard), \
+         or start it once on 127.0.0.1 and set a password there"
+    )]
+    DefaultPassword,
 }
 
 /// Creates `DATA_DIR` when missing and proves it is writable.
@@ -42,6 +45,20 @@ pub fn prepare_data_dir(dir: &Path) -> Result<(), StartError> {
         reason,
     };
     std::fs::create_dir_all(dir).map_err(|e| fail(e.to_string()))?;
+    // Only its owner may list or read it: database, backups and the secret key live here.
+    // A shared directory with the sticky bit (`/tmp`) is left alone: its mode is not ours.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir)
+            .map_err(|e| fail(e.to_string()))?
+            .permissions()
+            .mode();
+        if mode & 0o1000 == 0 && mode & 0o077 != 0 {
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+                .map_err(|e| fail(format!("cannot make it private ({e})")))?;
+        }
+    }
     let probe = dir.join(".write-test");
     std::fs::write(&probe, b"ok").map_err(|e| fail(format!("not writable ({e})")))?;
     std::fs::remove_file(&probe).map_err(|e| fail(e.to_string()))?;
@@ -88,6 +105,10 @@ impl Gateway {
         prepare_data_dir(&config.data_dir)?;
         let store = Store::open(&config.data_dir).await?;
         let secrets = Secrets::open(&store, &config.data_dir, config.secrets_backend).await?;
+        let mut config = config;
+        let access = Arc::new(crate::access::Access::load(&store, &config).await?);
+        let password_set = access.password().password_hash.is_some();
+        crate::first_start::settle(&mut config, &store, password_set).await?;
         let local_addr = listener.local_addr().map_err(|e| StartError::Bind {
             addr: SocketAddr::new(config.host, config.port),
             reason: e.to_string(),
@@ -103,13 +124,13 @@ impl Gateway {
         let clients = crate::outbound::Clients::new(config.upstream_timeout);
         let registry = Arc::new(crate::registry::Registry::load(&store, &secrets).await?);
         let recorder = crate::accounting::usage::Recorder::start(store.clone(), registry.clone());
-        let access = Arc::new(crate::access::Access::load(&store, &config).await?);
         let (stop_tx, stop_rx) = watch::channel(false);
         let state = AppState::new(crate::state::Shared {
             recorder: recorder.clone(),
             spend: Arc::default(),
             cache: Arc::default(),
             idempotency: Arc::default(),
+            in_flight: tokio::sync::Semaphore::new(crate::serving::MAX_IN_FLIGHT),
             reasoning: Arc::new(crate::reasoning_state::ReasoningStore::new(
                 config.reasoning_state_ttl,
                 config.reasoning_state_max_bytes,
@@ -127,12 +148,12 @@ impl Gateway {
             monitor: crate::admin::translator::Monitor::new(stop_rx.clone()),
             updater: extras.updater,
         });
-        let app = routes::app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+        let app = routes::app(state.clone());
         #[allow(
             clippy::disallowed_methods,
             reason = "the serve task is the one Handle::wait joins"
         )]
-        let task = tokio::spawn(serve(listener, app, stop_rx, grace));
+        let task = tokio::spawn(crate::serving::serve(listener, app, stop_rx, grace));
         Ok(Handle {
             local_addr,
             state,
@@ -141,44 +162,6 @@ impl Gateway {
             store,
             recorder,
         })
-    }
-}
-
-async fn serve(
-    listener: TcpListener,
-    app: IntoMakeServiceWithConnectInfo<Router, SocketAddr>,
-    mut stop: watch::Receiver<bool>,
-    grace: std::time::Duration,
-) {
-    let mut stop_for_server = stop.clone();
-    // Streams are many small writes: Nagle would hold each one for the client's delayed ACK.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::debug!(error = %e, "cannot set TCP_NODELAY");
-        }
-    });
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
-        let _ = stop_for_server.wait_for(|s| *s).await;
-    });
-    let server = server.into_future();
-    tokio::pin!(server);
-    tokio::select! {
-        result = &mut server => {
-            if let Err(e) = result { tracing::error!(error = %e, "server stopped with an error"); }
-            return;
-        }
-        _ = stop.wait_for(|s| *s) => {}
-    }
-    tracing::info!(
-        grace_s = grace.as_secs(),
-        "shutting down: no new connections, waiting for in-flight requests"
-    );
-    match tokio::time::timeout(grace, &mut server).await {
-        Ok(Ok(())) => tracing::info!("all in-flight requests finished"),
-        Ok(Err(e)) => tracing::error!(error = %e, "server stopped with an error"),
-        Err(_) => {
-            tracing::warn!("in-flight requests still running after the grace period; closing them")
-        }
     }
 }
 

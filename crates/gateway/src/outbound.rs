@@ -125,6 +125,10 @@ pub struct Clients {
 
 fn builder(read_timeout: Duration) -> reqwest::ClientBuilder {
     reqwest::Client::builder()
+        // A redirect would carry the provider key (`x-api-key`, `x-goog-api-key`, the Gemini
+        // `key` query) to wherever the upstream points, HTTPS to HTTP included: none is
+        // followed, and the 3xx reaches the attempt as a failure.
+        .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(Duration::from_secs(10))
         .read_timeout(read_timeout)
         .pool_idle_timeout(Duration::from_secs(90))

@@ -169,6 +169,10 @@ pub fn app(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), access::guard))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::serving::admit,
+        ))
         .layer(middleware::from_fn(access_log::log_request))
         .with_state(state)
 }

@@ -45,6 +45,8 @@ pub struct Shared {
     pub spend: Arc<crate::accounting::budgets::Spend>,
     pub cache: Arc<crate::replay::cache::ResponseCache>,
     pub idempotency: Arc<crate::replay::idempotency::Idempotency>,
+    /// Requests being handled now, at most `serving::MAX_IN_FLIGHT`.
+    pub in_flight: tokio::sync::Semaphore,
     /// Reasoning state of translated answers, until their clients replay the turn.
     pub reasoning: Arc<crate::reasoning_state::ReasoningStore>,
     /// Login failures, revoked sessions and the password record (`crate::access`).

@@ -158,6 +158,12 @@ pub struct TelemetryReport {
 
 type Entry = Arc<Mutex<Stats>>;
 
+/// Most (provider, model) series kept (each holds histograms of ~13 KiB and a `/metrics`
+/// label); requests for models beyond it are counted under `OTHER`.
+pub const MAX_SERIES: usize = 1000;
+/// The model name of the overflow series.
+pub const OTHER: &str = "other";
+
 fn lock(stats: &Mutex<Stats>) -> std::sync::MutexGuard<'_, Stats> {
     stats.lock().unwrap_or_else(PoisonError::into_inner)
 }
@@ -228,6 +234,13 @@ impl Telemetry {
             return found;
         }
         let mut entries = self.entries.write().unwrap_or_else(PoisonError::into_inner);
+        let series: usize = entries.values().map(HashMap::len).sum();
+        // Model names come from clients: past the bound, new ones share one series per provider.
+        let (provider, model) = if series >= MAX_SERIES {
+            (provider, OTHER)
+        } else {
+            (provider, model)
+        };
         let models = entries.entry(provider.to_owned()).or_default();
         if let Some(entry) = models.get(model) {
             return Some(entry.clone());
@@ -369,6 +382,20 @@ mod tests {
         assert_eq!((q.count, q.errors, q.p50_ms), (1, 1, None));
         assert_eq!(class_label(class_index(0)), "other");
         assert_eq!(class_label(class_index(204)), "2xx");
+    }
+
+    #[test]
+    fn client_chosen_model_names_cannot_grow_the_series_without_bound() {
+        let t = Telemetry::default();
+        for i in 0..MAX_SERIES + 500 {
+            t.record("p", &format!("model-{i}"), 200, ms(1), None);
+        }
+        let report = t.report();
+        assert_eq!(report.models.len(), MAX_SERIES + 1);
+        assert_eq!(report.models["p/other"].count, 500);
+        // A series seen before the bound keeps its own figures.
+        t.record("p", "model-0", 200, ms(1), None);
+        assert_eq!(t.report().models["p/model-0"].count, 2);
     }
 
     #[test]

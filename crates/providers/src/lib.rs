@@ -8,4 +8,4 @@ pub mod upstream;
 pub use catalog::{
     AuthStyle, Catalog, CatalogError, Login, ModelEntry, ModelKind, ProviderEntry, Wire,
 };
-pub use upstream::{UpstreamRequest, upstream_request};
+pub use upstream::{UpstreamRequest, model_unsendable, upstream_request};

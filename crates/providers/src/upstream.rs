@@ -14,6 +14,30 @@ pub struct UpstreamRequest {
     pub auth: AuthStyle,
 }
 
+/// Why `model` cannot be sent to an upstream of `format`, if it cannot. Gemini puts the model
+/// in the URL path (`models/{model}:generateContent`): a `/`, `?`, `#`, `%` or backslash, a dot
+/// segment, whitespace or a control character would make the request (carrying the stored
+/// key) reach another path of the provider, so such an id is refused; no Gemini model id
+/// contains them.
+pub fn model_unsendable(format: Format, model: &str) -> Option<String> {
+    if format != Format::Gemini {
+        return None;
+    }
+    let bad = model.is_empty()
+        || model == "."
+        || model == ".."
+        || model.chars().any(|c| {
+            matches!(c, '/' | '?' | '#' | '%' | '\\') || c.is_whitespace() || c.is_control()
+        });
+    bad.then(|| {
+        format!(
+            "model '{}' cannot be sent to a Gemini upstream: its id goes into the URL path, \
+             which allows no '/', '?', '#', '%', '\\', dot segments or spaces",
+            model.escape_debug()
+        )
+    })
+}
+
 /// The request line and headers for `model` at `base_url` spoken in `format`.
 pub fn upstream_request(
     format: Format,
@@ -56,6 +80,34 @@ pub fn upstream_request(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn gemini_model_ids_stay_one_path_segment() {
+        for bad in [
+            "../../upload/v1beta/files?x=",
+            "gemini/../x",
+            "a?b",
+            "a#b",
+            "a%2Fb",
+            "..",
+            ".",
+            "",
+            "a b",
+            "a\\b",
+            "a\nb",
+        ] {
+            assert!(model_unsendable(Format::Gemini, bad).is_some(), "{bad:?}");
+        }
+        for good in [
+            "gemini-3-pro-preview",
+            "gemini-2.5-flash",
+            "models.x",
+            "tunedModels-1",
+        ] {
+            assert_eq!(model_unsendable(Format::Gemini, good), None, "{good}");
+        }
+        assert_eq!(model_unsendable(Format::OpenAiChat, "org/model"), None);
+    }
 
     #[test]
     fn urls_follow_each_sdk_convention() {

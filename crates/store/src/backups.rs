@@ -163,6 +163,7 @@ impl Store {
             .bind(utf8_path(dest)?)
             .execute(self.pool())
             .await?;
+        crate::restrict_to_owner(dest);
         Ok(())
     }
 

@@ -85,6 +85,18 @@ impl Store {
         Ok(())
     }
 
+    /// Forgets which secret a connection uses (after the secret was deleted).
+    pub async fn unlink_connection_secret(&self, id: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE provider_connections SET secret_name = NULL, updated_at = ? WHERE id = ?",
+        )
+        .bind(now_ms())
+        .bind(id)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
     pub async fn connection(&self, id: &str) -> Result<Option<Connection>, StoreError> {
         Ok(sqlx::query_as(&format!(
             "SELECT {COLUMNS} FROM provider_connections WHERE id = ?"

@@ -129,6 +129,12 @@ impl Store {
             })?;
         let store = Self { pool, path };
         store.migrate().await?;
+        // SQLite gives the WAL and shared-memory files the database's own mode.
+        for suffix in ["", "-wal", "-shm"] {
+            let mut file = store.path.clone().into_os_string();
+            file.push(suffix);
+            restrict_to_owner(Path::new(&file));
+        }
         Ok(store)
     }
 
@@ -199,6 +205,23 @@ impl Store {
 }
 
 /// Milliseconds since the Unix epoch, the store's time unit.
+/// Makes a file of the data directory readable by its owner only (0600): the database,
+/// backups and exports hold usage, settings and encrypted credentials. Best effort: a file that
+/// is gone, or a platform without Unix modes, is left as it is.
+pub fn restrict_to_owner(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if path.exists() {
+            if let Err(e) = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)) {
+                tracing::warn!(path = %path.display(), error = %e, "cannot make the file private");
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+}
+
 pub fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -1,16 +1,24 @@
-//! The login rate limit: after `MAX_FAILURES` consecutive wrong passwords from one client
-//! address, that address may not try again for `LOCK_FOR`, even with the right password. A
-//! success resets the count. Pure bookkeeping: the caller passes the clock.
+//! The login rate limit: after `MAX_FAILURES` wrong passwords from one client, that client may
+//! not try again for `LOCK_FOR`, even with the right password; past `GLOBAL_FAILURES` wrong
+//! passwords from anywhere within `LOCK_FOR`, nobody may (a spray from many addresses). Pure
+//! bookkeeping: the caller passes the clock.
+//!
+//! An attempt is counted when it starts (`attempt`), before the password is checked, so many
+//! guesses sent at once cannot all pass the check before the first failure is counted; a right
+//! password gives its count back (`success`) but never lifts a lockout already in force. IPv6
+//! clients are counted by /64, the block one subscriber usually holds.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 pub const MAX_FAILURES: u32 = 5;
 pub const LOCK_FOR: Duration = Duration::from_secs(15 * 60);
+/// Wrong passwords from all clients together within `LOCK_FOR` before every login waits.
+pub const GLOBAL_FAILURES: usize = 100;
 /// Failures older than this are forgotten, so a typo a day does not add up to a lockout.
 const FORGET_AFTER: Duration = LOCK_FOR;
-/// Addresses tracked before stale entries are swept (a spray of one-off attempts stays bounded).
+/// Clients tracked before stale entries are swept (a spray of one-off attempts stays bounded).
 const SWEEP_AT: usize = 4096;
 
 #[derive(Debug, Clone, Copy)]
@@ -20,26 +28,52 @@ struct Entry {
     locked_until: Option<Instant>,
 }
 
+/// Why an attempt may not start, and for how long.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// This client is locked out.
+    Client(Duration),
+    /// Too many wrong passwords from everywhere.
+    Everyone(Duration),
+}
+
 #[derive(Debug, Default)]
 pub struct LoginLimiter {
     entries: HashMap<IpAddr, Entry>,
+    /// When each recent failure (from any client) happened, oldest first.
+    recent: VecDeque<Instant>,
+}
+
+/// The unit a client is counted by: its IPv4 address, or its IPv6 /64.
+fn client(ip: IpAddr) -> IpAddr {
+    match ip.to_canonical() {
+        IpAddr::V6(v6) => IpAddr::V6((u128::from(v6) & !((1u128 << 64) - 1)).into()),
+        v4 => v4,
+    }
 }
 
 impl LoginLimiter {
-    /// `Err(remaining)` while `ip` is locked out at `now`.
-    pub fn check(&self, ip: IpAddr, now: Instant) -> Result<(), Duration> {
-        match self.entries.get(&ip).and_then(|e| e.locked_until) {
-            Some(until) if until > now => Err(until - now),
-            _ => Ok(()),
+    /// Starts an attempt from `ip` at `now`: refused while the client (or everyone) is locked
+    /// out, else counted as a failure until `success` says otherwise.
+    pub fn attempt(&mut self, ip: IpAddr, now: Instant) -> Result<(), Refusal> {
+        while self
+            .recent
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= LOCK_FOR)
+        {
+            self.recent.pop_front();
         }
-    }
-
-    /// Counts a wrong password; returns the lock duration when this failure starts a lockout.
-    pub fn failure(&mut self, ip: IpAddr, now: Instant) -> Option<Duration> {
+        if let Some(locked) = self.locked(ip, now) {
+            return Err(Refusal::Client(locked));
+        }
+        if self.recent.len() >= GLOBAL_FAILURES {
+            let oldest = self.recent.front().copied().unwrap_or(now);
+            return Err(Refusal::Everyone(LOCK_FOR.saturating_sub(now - oldest)));
+        }
         if self.entries.len() >= SWEEP_AT {
             self.sweep(now);
         }
-        let entry = self.entries.entry(ip).or_insert(Entry {
+        let entry = self.entries.entry(client(ip)).or_insert(Entry {
             failures: 0,
             last_failure: now,
             locked_until: None,
@@ -49,22 +83,53 @@ impl LoginLimiter {
             entry.failures = 0;
             entry.locked_until = None;
         }
+        if entry.failures >= MAX_FAILURES {
+            // As many attempts as allowed are already under way or failed.
+            entry.locked_until = Some(now + LOCK_FOR);
+            return Err(Refusal::Client(LOCK_FOR));
+        }
         entry.failures += 1;
         entry.last_failure = now;
-        if entry.failures >= MAX_FAILURES {
+        self.recent.push_back(now);
+        Ok(())
+    }
+
+    /// The attempt had a wrong password (it is already counted): returns the lockout that
+    /// starts now when this was the last one allowed.
+    pub fn failed(&mut self, ip: IpAddr, now: Instant) -> Option<Duration> {
+        let entry = self.entries.get_mut(&client(ip))?;
+        if entry.failures >= MAX_FAILURES && entry.locked_until.is_none_or(|u| u <= now) {
             entry.locked_until = Some(now + LOCK_FOR);
             return Some(LOCK_FOR);
         }
         None
     }
 
-    /// Attempts left before a lockout (for the error message).
-    pub fn remaining(&self, ip: IpAddr) -> u32 {
-        MAX_FAILURES.saturating_sub(self.entries.get(&ip).map_or(0, |e| e.failures))
+    /// How long `ip` is still locked out at `now`, if it is.
+    pub fn locked(&self, ip: IpAddr, now: Instant) -> Option<Duration> {
+        match self.entries.get(&client(ip)).and_then(|e| e.locked_until) {
+            Some(until) if until > now => Some(until - now),
+            _ => None,
+        }
     }
 
-    pub fn success(&mut self, ip: IpAddr) {
-        self.entries.remove(&ip);
+    /// Attempts left before a lockout (for the error message).
+    pub fn remaining(&self, ip: IpAddr) -> u32 {
+        MAX_FAILURES.saturating_sub(self.entries.get(&client(ip)).map_or(0, |e| e.failures))
+    }
+
+    /// The attempt started at `started` had the right password: its count is given back, and
+    /// the client's count starts over — unless a lockout is in force (other guesses sent at the
+    /// same time earned it), which stays.
+    pub fn success(&mut self, ip: IpAddr, started: Instant, now: Instant) {
+        if let Some(i) = self.recent.iter().rposition(|t| *t == started) {
+            self.recent.remove(i);
+        }
+        if self.locked(ip, now).is_none() {
+            self.entries.remove(&client(ip));
+        } else if let Some(entry) = self.entries.get_mut(&client(ip)) {
+            entry.failures = entry.failures.saturating_sub(1);
+        }
     }
 
     fn sweep(&mut self, now: Instant) {
@@ -86,30 +151,47 @@ mod tests {
     const A: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 1));
     const B: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 2));
 
+    /// One wrong password: the attempt, then its failure.
+    fn fail(l: &mut LoginLimiter, ip: IpAddr, now: Instant) -> Result<Option<Duration>, Refusal> {
+        l.attempt(ip, now)?;
+        Ok(l.failed(ip, now))
+    }
+
     #[test]
     fn five_failures_lock_for_fifteen_minutes() {
         let t0 = Instant::now();
         let mut l = LoginLimiter::default();
         for i in 0..4 {
-            assert_eq!(l.failure(A, t0 + Duration::from_secs(i)), None);
-            assert!(l.check(A, t0).is_ok());
+            assert_eq!(fail(&mut l, A, t0 + Duration::from_secs(i)), Ok(None));
         }
-        assert_eq!(l.remaining(A), 1);
-        assert_eq!(l.failure(A, t0 + Duration::from_secs(4)), Some(LOCK_FOR));
         let locked_at = t0 + Duration::from_secs(4);
-        assert_eq!(l.check(A, locked_at), Err(LOCK_FOR));
+        assert_eq!(fail(&mut l, A, locked_at), Ok(Some(LOCK_FOR)));
+        assert_eq!(l.locked(A, locked_at), Some(LOCK_FOR));
         assert_eq!(
-            l.check(A, locked_at + Duration::from_secs(60)),
-            Err(LOCK_FOR - Duration::from_secs(60))
+            l.attempt(A, locked_at + Duration::from_secs(60)),
+            Err(Refusal::Client(LOCK_FOR - Duration::from_secs(60)))
         );
-        assert!(
-            l.check(B, locked_at).is_ok(),
-            "other addresses are unaffected"
+        assert_eq!(
+            l.attempt(B, locked_at),
+            Ok(()),
+            "other clients are unaffected"
         );
-        assert!(l.check(A, locked_at + LOCK_FOR).is_ok(), "the lock ends");
+        assert_eq!(l.locked(A, locked_at + LOCK_FOR), None, "the lock ends");
         // After the lock, the count starts over.
-        assert_eq!(l.failure(A, locked_at + LOCK_FOR), None);
+        assert_eq!(fail(&mut l, A, locked_at + LOCK_FOR), Ok(None));
         assert_eq!(l.remaining(A), 4);
+    }
+
+    #[test]
+    fn guesses_sent_at_once_are_counted_before_any_is_checked() {
+        let t0 = Instant::now();
+        let mut l = LoginLimiter::default();
+        // A hundred guesses arrive together: only the first five may start.
+        let started = (0..100).filter(|_| l.attempt(A, t0).is_ok()).count();
+        assert_eq!(started, MAX_FAILURES as usize);
+        // One of them was right: the lockout the others earned stays.
+        l.success(A, t0, t0);
+        assert!(l.locked(A, t0).is_some());
     }
 
     #[test]
@@ -117,13 +199,40 @@ mod tests {
         let t0 = Instant::now();
         let mut l = LoginLimiter::default();
         for _ in 0..4 {
-            l.failure(A, t0);
+            fail(&mut l, A, t0).unwrap();
         }
-        l.success(A);
-        for _ in 0..4 {
-            assert_eq!(l.failure(A, t0), None);
+        // The fifth attempt is the right password: no lockout.
+        l.attempt(A, t0).unwrap();
+        l.success(A, t0, t0);
+        assert_eq!(l.locked(A, t0), None);
+        assert_eq!(l.remaining(A), MAX_FAILURES);
+    }
+
+    #[test]
+    fn ipv6_clients_are_counted_by_their_64() {
+        let t0 = Instant::now();
+        let mut l = LoginLimiter::default();
+        for i in 0..5u128 {
+            // A new address of the same /64 for every guess.
+            let ip = IpAddr::V6((0x2001_0db8_0000_0001_0000_0000_0000_0000u128 + i + 1).into());
+            fail(&mut l, ip, t0).unwrap();
         }
-        assert!(l.check(A, t0).is_ok());
+        let sibling: IpAddr = "2001:db8:0:1::ffff".parse().unwrap();
+        assert!(l.locked(sibling, t0).is_some());
+        let other: IpAddr = "2001:db8:0:2::1".parse().unwrap();
+        assert_eq!(l.locked(other, t0), None);
+    }
+
+    #[test]
+    fn a_spray_from_many_addresses_hits_the_global_budget() {
+        let t0 = Instant::now();
+        let mut l = LoginLimiter::default();
+        for i in 0..GLOBAL_FAILURES as u32 {
+            let ip = IpAddr::V4(std::net::Ipv4Addr::from(0x0a00_0000 + i));
+            fail(&mut l, ip, t0).unwrap();
+        }
+        assert!(matches!(l.attempt(B, t0), Err(Refusal::Everyone(_))));
+        assert_eq!(l.attempt(B, t0 + LOCK_FOR), Ok(()), "the budget refills");
     }
 
     #[test]
@@ -131,9 +240,9 @@ mod tests {
         let t0 = Instant::now();
         let mut l = LoginLimiter::default();
         for _ in 0..4 {
-            l.failure(A, t0);
+            fail(&mut l, A, t0).unwrap();
         }
-        assert_eq!(l.failure(A, t0 + FORGET_AFTER), None);
+        fail(&mut l, A, t0 + FORGET_AFTER).unwrap();
         assert_eq!(l.remaining(A), 4);
     }
 
@@ -142,12 +251,15 @@ mod tests {
         let t0 = Instant::now();
         let mut l = LoginLimiter::default();
         for _ in 0..MAX_FAILURES {
-            l.failure(A, t0);
+            fail(&mut l, A, t0).unwrap();
         }
         for i in 0..(SWEEP_AT as u32 + 10) {
-            l.failure(IpAddr::V6(std::net::Ipv6Addr::from(u128::from(i) + 1)), t0);
+            let ip = IpAddr::V4(std::net::Ipv4Addr::from(0x0b00_0000 + i));
+            let _ = l.attempt(ip, t0);
+            // Stay under the global budget: this test is about the table.
+            l.recent.clear();
         }
         assert!(l.entries.len() <= SWEEP_AT);
-        assert!(l.check(A, t0).is_err());
+        assert!(l.locked(A, t0).is_some());
     }
 }

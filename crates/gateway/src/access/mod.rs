@@ -1,7 +1,8 @@
 //! Who may use the gateway (SPEC §8): one middleware in front of every route applies, in order,
-//! the IP allow/deny lists (all routes), the DNS-rebinding `Host` check (all routes, loopback
-//! binds), the CSRF `Origin` check (management routes) and, on a non-loopback bind, the session
-//! requirement of `/api/*`. The client API (`/v1`, …) is governed by API keys, not sessions.
+//! the IP allow/deny lists (all routes), the DNS-rebinding `Host` check (all routes, all binds),
+//! the CSRF `Origin` check (management routes and client-API writes) and, for callers other
+//! than the user on this machine (`is_remote`), the session requirement of `/api/*` and
+//! `/metrics`. The client API (`/v1`, …) is governed by API keys, not sessions.
 //! The state behind it — login failures, revoked sessions, the password record — is `Access`.
 
 pub mod cidr;
@@ -38,8 +39,8 @@ pub const SESSION_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
 const SUBJECT: &str = "admin";
 
 /// The client's address as the access middleware saw it, for handlers (the login rate limit).
-/// Taken from the TCP peer only: `X-Forwarded-For` is not trusted, so behind a reverse proxy
-/// every client shares the proxy's address.
+/// The TCP peer, unless the peer is one of `TRUSTED_PROXIES`: then the address that proxy
+/// names (`X-Forwarded-For`, the nearest entry it did not add itself, or `X-Real-IP`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientIp(pub IpAddr);
 
@@ -51,7 +52,13 @@ pub struct Access {
     /// Logged-out session ids with their expiry (Unix s), dropped once expired.
     revoked: Mutex<HashMap<String, i64>>,
     password: RwLock<PasswordRecord>,
+    /// Password hashes computed at once (each Argon2 check holds 19 MiB and a core).
+    hashing: tokio::sync::Semaphore,
 }
+
+/// Argon2 checks that may run at the same time; more wait up to `HASHING_WAIT`.
+const HASHING_SLOTS: usize = 2;
+const HASHING_WAIT: Duration = Duration::from_secs(5);
 
 pub fn now_secs() -> i64 {
     omniroute_store::now_ms() / 1000
@@ -61,12 +68,6 @@ impl Access {
     /// Reads the stored password record; an unreadable one counts as "never set".
     pub async fn load(store: &Store, config: &Config) -> Result<Self, StoreError> {
         Ok(Self::new(config, stored_password(store).await?))
-    }
-
-    /// Puts the stored password record in force again (after a database import).
-    pub async fn reload_password(&self, store: &Store) -> Result<(), StoreError> {
-        self.set_password(stored_password(store).await?);
-        Ok(())
     }
 }
 
@@ -85,11 +86,20 @@ async fn stored_password(store: &Store) -> Result<PasswordRecord, StoreError> {
 impl Access {
     pub fn new(config: &Config, record: PasswordRecord) -> Self {
         Self {
-            policy: BrowserPolicy::new(config.host, &config.base_url),
+            policy: BrowserPolicy::new(config.host, &config.base_url, &config.allowed_hosts),
             limiter: Mutex::default(),
             revoked: Mutex::default(),
             password: RwLock::new(record),
+            hashing: tokio::sync::Semaphore::new(HASHING_SLOTS),
         }
+    }
+
+    /// A turn to check a password, or `None` when the queue did not move for `HASHING_WAIT`.
+    pub async fn hashing_permit(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
+        tokio::time::timeout(HASHING_WAIT, self.hashing.acquire())
+            .await
+            .ok()?
+            .ok()
     }
 
     pub fn password(&self) -> PasswordRecord {
@@ -209,14 +219,89 @@ fn forbidden(path: &str, message: String) -> Response {
     ApiError::new(ErrorCode::Forbidden, message).into_response()
 }
 
+/// Headers a reverse proxy adds. A request carrying one came through a proxy, whatever address
+/// it came from: a loopback peer is then not the user on this machine.
+const FORWARDING: [&str; 6] = [
+    "forwarded",
+    "x-forwarded-for",
+    "x-forwarded-host",
+    "x-forwarded-proto",
+    "x-real-ip",
+    "x-client-ip",
+];
+
+fn is_forwarded(headers: &HeaderMap) -> bool {
+    FORWARDING.iter().any(|name| headers.contains_key(*name))
+}
+
+/// Whether a request is from someone other than the user on this machine: the gateway listens
+/// beyond loopback, the request came through a reverse proxy, or `AUTH_REQUIRED` treats
+/// everyone so. Such callers sign in for the management API and `/metrics`.
+pub fn is_remote(state: &AppState, headers: &HeaderMap) -> bool {
+    !state.access.policy.loopback || is_forwarded(headers) || state.config.auth_required
+}
+
+/// The client's address: the peer, or what a trusted proxy says the client's is.
+fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[cidr::Cidr]) -> IpAddr {
+    let is_trusted = |ip: IpAddr| trusted.iter().any(|c| c.contains(ip));
+    if !is_trusted(peer) {
+        return peer;
+    }
+    let forwarded_for = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|a| a.trim().parse::<IpAddr>().ok())
+        .map(|ip| ip.to_canonical())
+        .collect::<Vec<_>>();
+    // Each proxy appends the address it saw: the nearest one it did not add itself is the
+    // client's (anything further left is the client's own claim).
+    if let Some(ip) = forwarded_for.iter().rev().find(|ip| !is_trusted(**ip)) {
+        return *ip;
+    }
+    headers
+        .get("x-real-ip")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<IpAddr>().ok())
+        .map_or(peer, |ip| ip.to_canonical())
+}
+
+/// Whether `/metrics` may be read: on loopback always; from elsewhere (or through a proxy) with
+/// a session, `METRICS_TOKEN` or one of the gateway's API keys.
+fn metrics_allowed(state: &AppState, request: &Request) -> bool {
+    let headers = request.headers();
+    let secret = state.config.jwt_secret.expose().as_bytes();
+    if state.access.session(headers, secret, now_secs()).is_some() {
+        return true;
+    }
+    let presented = crate::accounting::keys::presented(headers, request.uri().query());
+    if let (Some(token), Some(presented)) = (&state.config.metrics_token, presented) {
+        if crate::accounting::keys::same_secret(token.expose(), presented) {
+            return true;
+        }
+    }
+    presented.is_some_and(|k| {
+        let hash =
+            crate::accounting::keys::hash(state.config.api_key_secret.expose().as_bytes(), k);
+        state
+            .registry
+            .snapshot()
+            .accounting
+            .api_keys
+            .contains_key(&hash)
+    })
+}
+
 /// The access middleware; see the module documentation for the order of checks.
 pub async fn guard(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    let ip = request
+    let peer = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| {
             c.0.ip().to_canonical()
         });
+    let ip = client_ip(peer, request.headers(), &state.config.trusted_proxies);
     let path = request.uri().path().to_owned();
     if !state.registry.snapshot().ip_rules.permits(ip) {
         return forbidden(
@@ -236,8 +321,8 @@ pub async fn guard(State(state): State<AppState>, mut request: Request, next: Ne
         return forbidden(
             &path,
             format!(
-                "foreign Host header '{}': this gateway listens on a loopback address and answers only \
-             to localhost, 127.0.0.1, [::1] and BASE_URL's host",
+                "foreign Host header '{}': this gateway answers only to localhost, IP addresses, \
+                 BASE_URL's host and ALLOWED_HOSTS",
                 host.unwrap_or_default()
             ),
         );
@@ -261,8 +346,20 @@ pub async fn guard(State(state): State<AppState>, mut request: Request, next: Ne
             );
         }
     }
+    // The user on this machine is trusted; anyone else — another address, anyone behind a
+    // reverse proxy on this machine, everyone with AUTH_REQUIRED — signs in.
+    let remote = is_remote(&state, headers);
+    if path == "/metrics" && remote && !metrics_allowed(&state, &request) {
+        return ApiError::new(
+            ErrorCode::Unauthorized,
+            "/metrics needs a session, one of this gateway's API keys or METRICS_TOKEN \
+             (Authorization: Bearer …) when it is not read on this machine",
+        )
+        .into_response();
+    }
+    let headers = request.headers();
     if !is_client_api(path) {
-        let needs_session = !policy.loopback && path.starts_with("/api/") && !is_public(path);
+        let needs_session = remote && path.starts_with("/api/") && !is_public(path);
         if needs_session
             && state
                 .access
@@ -275,9 +372,9 @@ pub async fn guard(State(state): State<AppState>, mut request: Request, next: Ne
         {
             return ApiError::new(
                 ErrorCode::Unauthorized,
-                "sign in first: on a non-loopback address the management API needs a session \
-                 (POST /api/auth/login, then the omniroute_session cookie or \
-                 Authorization: Bearer <token>)",
+                "sign in first: from another machine, through a reverse proxy or with \
+                 AUTH_REQUIRED the management API needs a session (POST /api/auth/login, then \
+                 the omniroute_session cookie or Authorization: Bearer <token>)",
             )
             .into_response();
         }

@@ -1,6 +1,8 @@
 //! Browser protections (SPEC §8). DNS rebinding: a page on `evil.example` whose name the attacker
-//! re-points at 127.0.0.1 reaches a loopback server with `Host: evil.example`, so a loopback
-//! server answers only to loopback names and its configured ones. CSRF: a browser always names
+//! re-points at 127.0.0.1 (or at this machine's LAN address) reaches the server with
+//! `Host: evil.example`, so the server answers only to loopback names, IP literals and its
+//! configured names (`BASE_URL`'s host, `ALLOWED_HOSTS`) — on every bind, since a page can
+//! re-point a name at a LAN address as easily as at loopback. CSRF: a browser always names
 //! the page's origin in `Origin` on cross-site writes, so a management request whose `Origin`
 //! is not the server itself is refused; programs (curl, SDKs) send no `Origin` and pass.
 
@@ -96,15 +98,15 @@ fn default_port(scheme: &str) -> Option<u16> {
 pub struct BrowserPolicy {
     /// Bound to a loopback address: the `Host` check is on.
     pub loopback: bool,
-    /// Names accepted in `Host` besides loopback ones: the bind address and `BASE_URL`'s host.
+    /// Names accepted in `Host` besides loopback ones: `BASE_URL`'s host and `ALLOWED_HOSTS`.
     extra_hosts: Vec<String>,
     base_origin: Option<Origin>,
 }
 
 impl BrowserPolicy {
-    pub fn new(bind: IpAddr, base_url: &str) -> Self {
+    pub fn new(bind: IpAddr, base_url: &str, allowed_hosts: &[String]) -> Self {
         let base_origin = Origin::parse(base_url);
-        let mut extra_hosts = vec![bind.to_string().to_ascii_lowercase()];
+        let mut extra_hosts: Vec<String> = allowed_hosts.to_vec();
         extra_hosts.extend(base_origin.as_ref().map(|o| o.host.clone()));
         Self {
             loopback: bind.to_canonical().is_loopback(),
@@ -113,17 +115,16 @@ impl BrowserPolicy {
         }
     }
 
-    /// The DNS-rebinding check: on a loopback bind, `Host` must name this machine (any port).
-    /// A request without a `Host` (HTTP/1.0, some HTTP/2 clients) is not from a browser.
+    /// The DNS-rebinding check: `Host` must name this machine by a loopback name, an IP address
+    /// (no page can make a browser send a foreign name as an address) or a configured name
+    /// (any port). A request without a `Host` (HTTP/1.0, some HTTP/2 clients) is not from a
+    /// browser.
     pub fn host_allowed(&self, host: Option<&str>) -> bool {
-        if !self.loopback {
-            return true;
-        }
         let Some(raw) = host else { return true };
         let Some(a) = Authority::parse(raw) else {
             return false;
         };
-        a.is_loopback() || self.extra_hosts.contains(&a.host)
+        a.is_loopback() || a.host.parse::<IpAddr>().is_ok() || self.extra_hosts.contains(&a.host)
     }
 
     /// The CSRF check: an `Origin` must be the server itself — the request's `Host` or
@@ -146,7 +147,7 @@ mod tests {
     use super::*;
 
     fn loopback() -> BrowserPolicy {
-        BrowserPolicy::new("127.0.0.1".parse().unwrap(), "http://localhost:20128")
+        BrowserPolicy::new("127.0.0.1".parse().unwrap(), "http://localhost:20128", &[])
     }
 
     #[test]
@@ -187,22 +188,33 @@ mod tests {
             "evil.example:20128",
             "evil.example",
             "localhost.evil.example",
-            "10.0.0.1",
-            "[::2]",
             "a:b",
         ] {
             assert!(!p.host_allowed(Some(bad)), "{bad}");
         }
-        let named = BrowserPolicy::new("127.0.0.1".parse().unwrap(), "https://gw.example/omni");
+        let named =
+            BrowserPolicy::new("127.0.0.1".parse().unwrap(), "https://gw.example/omni", &[]);
         assert!(named.host_allowed(Some("gw.example:443")));
         assert!(named.host_allowed(Some("GW.example")));
     }
 
     #[test]
-    fn non_loopback_bind_skips_the_host_check() {
-        let p = BrowserPolicy::new("0.0.0.0".parse().unwrap(), "http://localhost:20128");
+    fn lan_binds_check_the_host_too() {
+        let p = BrowserPolicy::new(
+            "0.0.0.0".parse().unwrap(),
+            "http://localhost:20128",
+            &["gw.lan".to_owned()],
+        );
         assert!(!p.loopback);
-        assert!(p.host_allowed(Some("gw.lan:20128")));
+        for ok in [
+            "gw.lan:20128",
+            "192.168.1.20:20128",
+            "[fd00::1]",
+            "localhost",
+        ] {
+            assert!(p.host_allowed(Some(ok)), "{ok}");
+        }
+        assert!(!p.host_allowed(Some("rebound.evil.example:20128")));
     }
 
     #[test]

@@ -43,6 +43,16 @@ pub fn hash(secret: &[u8], key: &str) -> String {
         .collect()
 }
 
+/// Whether a presented secret is `expected`, in time that does not depend on where they
+/// differ or on their lengths.
+pub fn same_secret(expected: &str, presented: &str) -> bool {
+    use sha2::Digest;
+    use subtle::ConstantTimeEq;
+    Sha256::digest(expected.as_bytes())
+        .ct_eq(&Sha256::digest(presented.as_bytes()))
+        .into()
+}
+
 /// The last characters of a key, shown in lists.
 pub fn hint(key: &str) -> String {
     let start = key.len().saturating_sub(4);
@@ -82,12 +92,27 @@ pub fn presented<'a>(headers: &'a HeaderMap, query: Option<&'a str>) -> Option<&
 #[derive(Debug, Clone, Default)]
 pub struct Caller {
     pub key: Option<std::sync::Arc<KeyRef>>,
+    /// Whose replays and reasoning state a caller without a key may see: its address's, as
+    /// `ip:<address>` (empty when unknown).
+    pub keyless_scope: String,
 }
 
 impl Caller {
-    /// Whose state this is: the key's id, or the empty string for a caller without a key.
+    /// A caller identified by `key`, or, without one, by the address it came from.
+    pub fn new(key: Option<std::sync::Arc<KeyRef>>, ip: Option<std::net::IpAddr>) -> Self {
+        let keyless_scope = match (&key, ip) {
+            (None, Some(ip)) => format!("ip:{ip}"),
+            _ => String::new(),
+        };
+        Self { key, keyless_scope }
+    }
+
+    /// Whose state this is: the key's id, or for a caller without a key its address, so two
+    /// callers never share answers or reasoning state.
     pub fn scope(&self) -> &str {
-        self.key.as_ref().map_or("", |k| k.id.as_str())
+        self.key
+            .as_ref()
+            .map_or(self.keyless_scope.as_str(), |k| k.id.as_str())
     }
 }
 

@@ -5,22 +5,23 @@ use serde_json::Value;
 
 const MASK: &str = "[REDACTED]";
 
-/// Field names whose values are credentials whatever they look like.
+/// Field names whose values are credentials whatever they look like: any name containing one
+/// of these words (`apiKey`, `x-goog-api-key`, `client_secret`, `refresh_token`,
+/// `db_password`, `aws_credentials`, `Authorization`, …).
 fn is_secret_field(name: &str) -> bool {
-    let name = name.to_ascii_lowercase().replace(['-', '_'], "");
+    let name = name.to_ascii_lowercase();
     [
-        "apikey",
-        "authorization",
-        "password",
+        "key",
         "secret",
         "token",
-        "accesstoken",
-        "refreshtoken",
-        "clientsecret",
-        "xapikey",
-        "xgoogapikey",
+        "password",
+        "passwd",
+        "credential",
+        "authorization",
+        "cookie",
     ]
-    .contains(&name.as_str())
+    .iter()
+    .any(|word| name.contains(word))
 }
 
 /// Prefixes of well-known key formats (OpenAI/Anthropic/OmniRoute `sk-`, Google `AIza`,
@@ -72,7 +73,11 @@ fn redact_value(value: &mut Value, known: &[&str]) {
     match value {
         Value::Object(map) => {
             for (name, v) in map.iter_mut() {
-                if is_secret_field(name) && !v.is_null() {
+                // Counts such as `max_tokens` are not credentials: only text and structures
+                // under a credential name are masked.
+                if is_secret_field(name)
+                    && !matches!(v, Value::Null | Value::Number(_) | Value::Bool(_))
+                {
                     *v = Value::String(MASK.into());
                 } else {
                     redact_value(v, known);
@@ -138,6 +143,17 @@ mod tests {
         assert!(!out.contains("0123456789secret"), "{out}");
         let short = redact_body(b"sk-short", &[], 1 << 20);
         assert_eq!(short, "sk-short");
+    }
+
+    #[test]
+    fn any_field_named_like_a_credential_is_masked_but_counts_stay() {
+        let body = br#"{"model":"m","max_tokens":512,"metadata":{"db_password":"hunter2","aws_credentials":{"id":"AKIA","s":"x"},"refresh_token":"r-1","X-Goog-Api-Key":"g","session_cookie":"c","clientSecret":"cs"},"usage":{"input_tokens":3}}"#;
+        let out = redact_body(body, &[], 1 << 20);
+        for secret in ["hunter2", "AKIA", "r-1", "\"g\"", "\"c\"", "\"cs\""] {
+            assert!(!out.contains(secret), "{secret} in {out}");
+        }
+        assert!(out.contains(r#""max_tokens":512"#), "{out}");
+        assert!(out.contains(r#""input_tokens":3"#), "{out}");
     }
 
     #[test]

@@ -59,6 +59,20 @@ fn internal(e: impl std::fmt::Display) -> ApiError {
 }
 
 /// 429 with `Retry-After`, saying when the address may try again.
+fn everyone_locked_out(remaining: Duration) -> Response {
+    let secs = remaining.as_secs().max(1);
+    let message = format!(
+        "too many failed logins on this gateway from many addresses: logins resume in {} \
+         minute(s)",
+        secs.div_ceil(60)
+    );
+    (
+        [(header::RETRY_AFTER, secs.to_string())],
+        ApiError::new(ErrorCode::TooManyRequests, message),
+    )
+        .into_response()
+}
+
 fn locked_out(remaining: Duration) -> Response {
     let secs = remaining.as_secs().max(1);
     let until = now_secs() + i64::try_from(secs).unwrap_or(0);
@@ -88,13 +102,26 @@ async fn check_password(
     ip: ClientIp,
     candidate: String,
 ) -> Result<PasswordRecord, Response> {
-    if let Err(remaining) = state.access.limiter().check(ip.0, Instant::now()) {
-        return Err(locked_out(remaining));
+    let started = Instant::now();
+    // Counted before it is checked: guesses sent at once cannot all slip past the limit.
+    if let Err(refusal) = state.access.limiter().attempt(ip.0, started) {
+        return Err(match refusal {
+            limiter::Refusal::Client(remaining) => locked_out(remaining),
+            limiter::Refusal::Everyone(remaining) => everyone_locked_out(remaining),
+        });
     }
     let record = state.access.password();
     let initial = state.config.initial_password.clone();
     let checked = record.clone();
-    // Argon2 takes tens of milliseconds of CPU by design: keep it off the async workers.
+    // Argon2 takes tens of milliseconds and 19 MiB by design: only a few run at a time, off the
+    // async workers, and a flood waits its turn or is turned away.
+    let Some(_permit) = state.access.hashing_permit().await else {
+        return Err(ApiError::new(
+            ErrorCode::TooManyRequests,
+            "too many logins are being checked right now; try again in a few seconds",
+        )
+        .into_response());
+    };
     let ok = tokio::task::spawn_blocking(move || {
         password::matches(&checked, initial.expose(), &candidate)
     })
@@ -102,10 +129,14 @@ async fn check_password(
     .map_err(|e| internal(e).into_response())?;
     let mut limiter = state.access.limiter();
     if ok {
-        limiter.success(ip.0);
+        limiter.success(ip.0, started, Instant::now());
+        if let Some(remaining) = limiter.locked(ip.0, Instant::now()) {
+            // Other guesses sent with this one earned a lockout: it holds for this one too.
+            return Err(locked_out(remaining));
+        }
         return Ok(record);
     }
-    if let Some(lock) = limiter.failure(ip.0, Instant::now()) {
+    if let Some(lock) = limiter.failed(ip.0, Instant::now()) {
         tracing::warn!(client = %ip.0, "login locked out after repeated wrong passwords");
         return Err(locked_out(lock));
     }
@@ -235,10 +266,21 @@ pub async fn status(State(state): State<AppState>, headers: HeaderMap) -> Json<S
         )
         .is_some();
     let loopback = state.access.policy.loopback;
+    let auth_required = crate::access::is_remote(&state, &headers);
+    if auth_required && !authenticated {
+        // Whoever has not signed in learns only that they must, nothing about the setup.
+        return Json(Status {
+            authenticated,
+            loopback: false,
+            auth_required,
+            default_password: false,
+            default_secrets: Vec::new(),
+        });
+    }
     Json(Status {
         authenticated,
         loopback,
-        auth_required: !loopback,
+        auth_required,
         default_password: state.access.password().password_hash.is_none()
             && state.config.initial_password.expose() == DEFAULT_INITIAL_PASSWORD,
         default_secrets: state.config.default_secrets_in_use(),

@@ -195,6 +195,7 @@ fn write_archive(
     documents: &[(String, Vec<u8>)],
 ) -> std::io::Result<()> {
     let out = std::fs::File::create(archive)?;
+    omniroute_store::restrict_to_owner(archive);
     let gzip = flate2::write::GzEncoder::new(out, flate2::Compression::default());
     let mut tar = tar::Builder::new(gzip);
     let mtime = u64::try_from(now_ms() / 1000).unwrap_or(0);
@@ -252,6 +253,7 @@ async fn receive(multipart: &mut Multipart, dest: &Path) -> Result<bool, ApiErro
         let mut out = tokio::fs::File::create(dest)
             .await
             .map_err(io_error(dest))?;
+        omniroute_store::restrict_to_owner(dest);
         let mut size: u64 = 0;
         while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
             size += u64::try_from(chunk.len()).unwrap_or(u64::MAX);
@@ -319,8 +321,15 @@ pub async fn import(
             e.message
         )));
     }
-    // What was derived from the old data in memory goes too.
-    state.access.reload_password(&state.store).await?;
+    // The password stays this installation's: an imported database (another installation's,
+    // or a crafted one) never decides who can sign in here.
+    let current = serde_json::to_value(state.access.password())
+        .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
+    state
+        .store
+        .put_settings_sections(&[(crate::access::password::SECTION, &current)])
+        .await?;
+    // What was derived from the old data in memory goes.
     state.spend.clear();
     state.cache.clear();
     Ok(Json(ImportResponse {

@@ -68,6 +68,10 @@ pub struct UpdateNode {
     pub name: Option<String>,
     pub api_type: Option<String>,
     pub base_url: Option<String>,
+    /// Moving the node to another server forgets the keys of its connections that follow the
+    /// node's URL (they must be entered again); without this the move is refused.
+    #[serde(default)]
+    pub clear_keys: bool,
 }
 
 /// `PUT /api/provider-nodes/{id}`: the prefix is the node's identity (models route by it) and
@@ -96,8 +100,37 @@ pub async fn update(
     let base_url = body
         .base_url
         .map(|u| u.trim().to_owned())
-        .unwrap_or(current.base_url);
+        .unwrap_or_else(|| current.base_url.clone());
     validate_base_url("baseUrl", &base_url)?;
+    // The connections that send their keys wherever the node points.
+    let following: Vec<_> = state
+        .store
+        .connections()
+        .await?
+        .into_iter()
+        .filter(|c| c.provider == current.prefix && c.base_url.is_none() && c.secret_name.is_some())
+        .collect();
+    crate::admin::providers::check_key_destination(
+        &format!("provider node '{}'", current.prefix),
+        !following.is_empty(),
+        Some(current.base_url.clone()),
+        Some(base_url.clone()),
+        body.clear_keys,
+    )?;
+    if body.clear_keys
+        && crate::admin::providers::moves_server(Some(&current.base_url), Some(&base_url))
+    {
+        for connection in &following {
+            if let Some(secret) = &connection.secret_name {
+                state
+                    .secrets
+                    .delete(secret)
+                    .await
+                    .map_err(|e| ApiError::from(omniroute_store::StoreError::from(e)))?;
+            }
+            state.store.unlink_connection_secret(&connection.id).await?;
+        }
+    }
     let name = body
         .name
         .map(|n| n.trim().to_owned())

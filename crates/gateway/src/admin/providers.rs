@@ -190,6 +190,21 @@ pub async fn update(
     if let Some(Some(url)) = &body.base_url {
         validate_base_url("baseUrl", url)?;
     }
+    let current = state
+        .store
+        .connection(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no connection '{id}'")))?;
+    if let Some(new) = &body.base_url {
+        let default = default_base_url(&state, &current.provider);
+        let before = current.base_url.clone().or_else(|| default.clone());
+        let after = new.clone().or(default);
+        let new_key = body
+            .api_key
+            .as_deref()
+            .is_some_and(|k| !k.trim().is_empty());
+        check_key_destination(&id, current.secret_name.is_some(), before, after, new_key)?;
+    }
     let update = omniroute_store::connections::ConnectionUpdate {
         name: body
             .name
@@ -220,6 +235,67 @@ pub async fn update(
     reload(&state).await?;
     let current = state.store.connection(&id).await?.unwrap_or(updated);
     Ok(Json(view(&state, current).await?))
+}
+
+/// Where a provider's connections go when they set no base URL of their own.
+fn default_base_url(state: &AppState, provider: &str) -> Option<String> {
+    state
+        .catalog
+        .get(provider)
+        .map(|entry| entry.base_url.clone())
+        .or_else(|| {
+            state
+                .registry
+                .snapshot()
+                .node(provider)
+                .map(|node| node.base_url.clone())
+        })
+}
+
+/// The origin (scheme, host, port) a base URL sends requests to.
+fn destination(url: Option<&str>) -> Option<crate::access::origin::Origin> {
+    url.and_then(crate::access::origin::Origin::parse)
+}
+
+/// Whether requests sent to `after` would reach another server than those sent to `before`.
+pub(crate) fn moves_server(before: Option<&str>, after: Option<&str>) -> bool {
+    destination(before) != destination(after)
+}
+
+/// A stored key goes only where it went when it was entered: moving a connection to another
+/// origin (host, port or scheme) needs the key again in the same request, so changing the URL
+/// and then testing the connection cannot send the stored key to someone else's server. Every
+/// such move is logged.
+pub(crate) fn check_key_destination(
+    what: &str,
+    has_key: bool,
+    before: Option<String>,
+    after: Option<String>,
+    new_key: bool,
+) -> Result<(), ApiError> {
+    if !moves_server(before.as_deref(), after.as_deref()) {
+        return Ok(());
+    }
+    let (from, to) = (
+        destination(before.as_deref()),
+        destination(after.as_deref()),
+    );
+    let show = |o: &Option<crate::access::origin::Origin>| {
+        o.as_ref().map_or_else(
+            || "?".to_owned(),
+            |o| format!("{}://{}:{}", o.scheme, o.host, o.port),
+        )
+    };
+    if has_key && !new_key {
+        return Err(ApiError::invalid(format!(
+            "the base URL moves {what} from {} to {}: send its API key again (apiKey) in the \
+             same request, so the stored key is never sent to a new server",
+            show(&from),
+            show(&to)
+        )));
+    }
+    tracing::warn!(target: "omniroute::audit", what, from = %show(&from), to = %show(&to), "base URL moved to another server");
+    Ok(())
 }
 
 fn store_error(e: omniroute_store::SecretError) -> ApiError {

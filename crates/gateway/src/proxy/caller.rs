@@ -42,6 +42,10 @@ pub async fn identify(State(state): State<AppState>, mut request: Request, next:
         };
         return reject(format, ProxyError::Unauthorized(message.into()));
     }
-    request.extensions_mut().insert(Caller { key });
+    let ip = request
+        .extensions()
+        .get::<crate::access::ClientIp>()
+        .map(|ip| ip.0);
+    request.extensions_mut().insert(Caller::new(key, ip));
     next.run(request).await
 }

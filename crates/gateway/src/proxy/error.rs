@@ -60,6 +60,9 @@ pub enum ProxyError {
     /// 500/503: a fault of ours (database, secrets).
     #[error("{0}")]
     Internal(String),
+    /// 503: the gateway is serving as many requests as it takes at once.
+    #[error("OmniRoute is serving its maximum of {0} requests at once; retry in a second")]
+    Busy(usize),
 }
 
 impl ProxyError {
@@ -88,16 +91,22 @@ impl ProxyError {
             },
             Self::Timeout { .. } => ErrorInfo::new(ErrorKind::Timeout, message),
             Self::Internal(_) => ErrorInfo::new(ErrorKind::Server, message),
+            Self::Busy(_) => ErrorInfo::new(ErrorKind::Unavailable, message),
         }
     }
 
     /// The response a client of `format` gets for this error.
     pub fn into_response_for(self, format: Format) -> Response {
         let mut response = error_response(format, &self.to_error_info());
-        if let Self::Throttled { retry_after_ms } | Self::OverBudget { retry_after_ms, .. } = self {
-            if let Ok(value) =
-                HeaderValue::from_str(&retry_after_ms.div_ceil(1000).max(1).to_string())
-            {
+        let retry_after_ms = match self {
+            Self::Throttled { retry_after_ms } | Self::OverBudget { retry_after_ms, .. } => {
+                Some(retry_after_ms)
+            }
+            Self::Busy(_) => Some(1000),
+            _ => None,
+        };
+        if let Some(ms) = retry_after_ms {
+            if let Ok(value) = HeaderValue::from_str(&ms.div_ceil(1000).max(1).to_string()) {
                 response.headers_mut().insert("retry-after", value);
             }
         }

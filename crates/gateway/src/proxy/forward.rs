@@ -7,7 +7,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use axum::body::Bytes;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use omniroute_formats::{ClientContext, Format, RequestHint};
+use omniroute_formats::{ClientContext, Format, FormatError, RequestHint};
 use omniroute_providers::upstream_request;
 
 use super::error::{ProxyError, error_response};
@@ -101,10 +101,7 @@ pub(super) async fn attempt(
             reason,
         });
     }
-    let bytes = response
-        .bytes()
-        .await
-        .map_err(|e| unreachable(target, &e))?;
+    let bytes = read_answer(response, target).await?;
     let decoded = omniroute_formats::decode_response(target.format, &bytes).map_err(|e| {
         ProxyError::Unreachable {
             provider: target.provider.clone(),
@@ -127,21 +124,53 @@ pub(super) async fn attempt(
 }
 
 fn unreachable(target: &Target, e: &reqwest::Error) -> ProxyError {
+    unreachable_at(&target.provider, e)
+}
+
+/// A failed upstream call as the client hears of it: a timeout, or what broke — never where.
+pub(super) fn unreachable_at(provider: &str, e: &reqwest::Error) -> ProxyError {
     if e.is_timeout() {
         return ProxyError::Timeout {
-            provider: target.provider.clone(),
+            provider: provider.to_owned(),
         };
     }
     // reqwest's Display hides the cause ("error sending request"); the source says what broke.
-    let mut reason = e.to_string();
+    // Neither names the URL: a provider's base URL (an internal address, a key in a query) is
+    // not the client's business.
+    let mut reason = strip_url(&e.to_string());
     let mut source = std::error::Error::source(e);
     while let Some(inner) = source {
-        reason = format!("{reason}: {inner}");
+        reason = format!("{reason}: {}", strip_url(&inner.to_string()));
         source = inner.source();
     }
     ProxyError::Unreachable {
-        provider: target.provider.clone(),
+        provider: provider.to_owned(),
         reason,
+    }
+}
+
+/// An upstream's redirect as the failure it is: followed, it would carry the key elsewhere (no
+/// client follows any, see `outbound`).
+pub(super) fn redirect_refused(provider: &str, status: reqwest::StatusCode) -> Option<ProxyError> {
+    status.is_redirection().then(|| ProxyError::Unreachable {
+        provider: provider.to_owned(),
+        reason: format!(
+            "it answered with a redirect ({}), which OmniRoute does not follow; check the \
+             provider's base URL",
+            status.as_u16()
+        ),
+    })
+}
+
+/// reqwest's messages without the ` for url (…)` they carry.
+fn strip_url(message: &str) -> String {
+    match message.find(" for url (") {
+        Some(start) => {
+            let rest = &message[start..];
+            let end = rest.find(')').map_or(message.len(), |e| start + e + 1);
+            format!("{}{}", &message[..start], &message[end..])
+        }
+        None => message.to_owned(),
     }
 }
 
@@ -160,6 +189,11 @@ async fn send(
     body: Vec<u8>,
     stream: bool,
 ) -> Result<reqwest::Response, ProxyError> {
+    if let Some(reason) =
+        omniroute_providers::model_unsendable(target.format, &target.upstream_model)
+    {
+        return Err(ProxyError::BadRequest(FormatError::field("model", reason)));
+    }
     let mut extra = target.headers.clone();
     for (format, name) in FORWARDED {
         if *format == client_format && *format == target.format {
@@ -200,6 +234,9 @@ async fn send(
     let status = response.status();
     if status.is_success() {
         return Ok(response);
+    }
+    if let Some(refused) = redirect_refused(&target.provider, status) {
+        return Err(refused);
     }
     let retry_after_ms = retry_hint(response.headers());
     let body = read_limited(response, MAX_ERROR_BODY).await;
@@ -268,6 +305,35 @@ fn go_duration_ms(text: &str) -> Option<u64> {
     Some(total.ceil() as u64)
 }
 
+/// Longest whole (non-streamed) answer read from an upstream: a broken or hostile upstream must
+/// not fill the gateway's memory.
+const MAX_ANSWER_BODY: usize = 64 * 1024 * 1024;
+
+/// A whole upstream answer, refused (as the upstream's failure) past `MAX_ANSWER_BODY`.
+async fn read_answer(
+    mut response: reqwest::Response,
+    target: &Target,
+) -> Result<axum::body::Bytes, ProxyError> {
+    let mut out = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| unreachable(target, &e))?
+    {
+        if out.len() + chunk.len() > MAX_ANSWER_BODY {
+            return Err(ProxyError::Unreachable {
+                provider: target.provider.clone(),
+                reason: format!(
+                    "its answer is larger than {} MB",
+                    MAX_ANSWER_BODY / (1024 * 1024)
+                ),
+            });
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out.into())
+}
+
 async fn read_limited(mut response: reqwest::Response, limit: usize) -> Vec<u8> {
     let mut out = Vec::new();
     while let Ok(Some(chunk)) = response.chunk().await {
@@ -306,7 +372,7 @@ pub async fn probe(state: &AppState, target: &Target) -> ProbeResult {
     let outcome = match send(state, target, target.format, &HeaderMap::new(), body, false).await {
         Ok(response) => {
             let status = response.status().as_u16();
-            match response.bytes().await {
+            match read_answer(response, target).await {
                 Ok(bytes) => match omniroute_formats::decode_response(target.format, &bytes) {
                     Ok(_) => Ok(status),
                     Err(e) => Err((Some(status), format!("the answer was not valid: {e}"))),

@@ -222,12 +222,12 @@ impl MediaError {
                     e,
                     ProxyError::Unreachable { .. } | ProxyError::Timeout { .. }
                 ) {
-                    tracing::warn!(error = %e, "media upstream failed");
+                    tracing::warn!(error = %e.to_string().escape_debug(), "media upstream failed");
                 }
                 e.into_response_for(FORMAT)
             }
             Self::Upstream { provider, error } => {
-                tracing::warn!(provider = %provider, error = %error.message, "media upstream failed");
+                tracing::warn!(provider = %provider, error = %error.message.escape_debug(), "media upstream failed");
                 let info = ErrorInfo {
                     message: format!("{provider}: {}", error.message),
                     ..error
@@ -253,21 +253,7 @@ fn unsupported(up: &Upstream, what: &str) -> MediaError {
 // Sending
 
 fn unreachable(provider: &str, e: &reqwest::Error) -> ProxyError {
-    if e.is_timeout() {
-        return ProxyError::Timeout {
-            provider: provider.to_owned(),
-        };
-    }
-    let mut reason = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(inner) = source {
-        reason = format!("{reason}: {inner}");
-        source = inner.source();
-    }
-    ProxyError::Unreachable {
-        provider: provider.to_owned(),
-        reason,
-    }
+    super::forward::unreachable_at(provider, e)
 }
 
 fn invalid_answer(up: &Upstream, e: &FormatError) -> MediaError {
@@ -331,6 +317,9 @@ async fn send(
     let status = response.status();
     if status.is_success() {
         return Ok(response);
+    }
+    if let Some(refused) = super::forward::redirect_refused(&up.provider, status) {
+        return Err(MediaError::Proxy(refused));
     }
     let body = read_limited(response, MAX_ERROR_BODY).await;
     let error = match up.wire {

@@ -359,6 +359,13 @@ pub fn forbidden(path: &str, message: &str) -> Option<Response> {
     Some(reject(format, ProxyError::Forbidden(message.to_owned())))
 }
 
+/// A 503 for a client route when the gateway is at its in-flight limit, in the client's format
+/// (`None` for other paths).
+pub fn busy(path: &str, limit: usize) -> Option<Response> {
+    let format = format_of_path(path)?;
+    Some(ProxyError::Busy(limit).into_response_for(format))
+}
+
 pub fn not_found(format: Format, path: &str) -> Response {
     reject(format, ProxyError::NoRoute(path.to_owned()))
 }

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::Response;
+use omniroute_formats::FormatError;
 use omniroute_formats::ir::Usage;
 use omniroute_store::usage::{BodyLog, UsageRow};
 
@@ -147,15 +148,20 @@ fn header_is_true(headers: &HeaderMap, name: &str) -> bool {
         .is_some_and(|v| v.trim().eq_ignore_ascii_case("true") || v.trim() == "1")
 }
 
-/// `Idempotency-Key` or `X-Request-Id`, scoped to the caller's key.
-fn idempotency_key(headers: &HeaderMap, key_id: Option<&str>) -> Option<String> {
+/// `Idempotency-Key` or `X-Request-Id`, scoped to the caller and to the body: the same key
+/// with another body (a client reusing request ids, or someone guessing them) is another request.
+fn idempotency_key(headers: &HeaderMap, scope: &str, body: &[u8]) -> Option<String> {
     let value = ["idempotency-key", "x-request-id"]
         .iter()
         .find_map(|name| headers.get(*name).and_then(|v| v.to_str().ok()))
         .map(str::trim)
         .filter(|v| !v.is_empty())?;
-    Some(format!("{}\n{value}", key_id.unwrap_or("")))
+    let body = xxhash_rust::xxh3::xxh3_128(body);
+    Some(format!("{scope}\n{body:032x}\n{value}"))
 }
+
+/// The longest model id a client may send: ids reach logs, usage rows and telemetry labels.
+pub const MAX_MODEL_ID: usize = 256;
 
 pub async fn handle(state: &AppState, inbound: Inbound<'_>) -> Response {
     let started = Instant::now();
@@ -197,6 +203,16 @@ pub async fn handle(state: &AppState, inbound: Inbound<'_>) -> Response {
     if restored > 0 && omniroute_formats::provenance::needs_restored_state(format, &request) {
         inbound.relayable = false;
     }
+    if request.model.len() > MAX_MODEL_ID {
+        let error = FormatError::field(
+            "model",
+            format!(
+                "is {} bytes long; model ids are at most {MAX_MODEL_ID}",
+                request.model.len()
+            ),
+        );
+        return fail(state, ticket, format, ProxyError::BadRequest(error), None).await;
+    }
     ticket.row.model = request.model.clone();
     ticket.row.stream = request.stream;
 
@@ -227,8 +243,8 @@ pub async fn handle(state: &AppState, inbound: Inbound<'_>) -> Response {
         }
     }
 
-    let key_id = key.as_ref().map(|k| k.id.as_str());
-    let publisher = match idempotency_key(inbound.headers, key_id) {
+    let scope = inbound.caller.scope();
+    let publisher = match idempotency_key(inbound.headers, scope, &inbound.body) {
         Some(k) => match state.idempotency.begin(k).await {
             Begin::Replay(answer) => {
                 ticket.row.source = "replay".into();
@@ -250,7 +266,7 @@ pub async fn handle(state: &AppState, inbound: Inbound<'_>) -> Response {
     let cacheable = book.cache.enabled && !request.stream && request.temperature == Some(0.0);
     let bypass = header_is_true(inbound.headers, "x-omniroute-no-cache");
     let cache_key = (cacheable && !bypass)
-        .then(|| cache::key(key_id, format, inbound.hint.model, &inbound.body));
+        .then(|| cache::key(Some(scope), format, inbound.hint.model, &inbound.body));
     let ttl = Duration::from_secs(book.cache.ttl_seconds);
     if let Some(hit) = cache_key.and_then(|k| state.cache.get(k, ttl, Instant::now())) {
         ticket.row.source = "cache".into();
@@ -394,7 +410,8 @@ async fn fail(
         error,
         ProxyError::Upstream { .. } | ProxyError::Unreachable { .. } | ProxyError::Timeout { .. }
     ) {
-        tracing::warn!(error = %error, "upstream failed");
+        // Upstream text is escaped: a provider's message cannot forge log lines.
+        tracing::warn!(error = %error.to_string().escape_debug(), "upstream failed");
     }
     let response = error.into_response_for(format);
     let (parts, body) = response.into_parts();

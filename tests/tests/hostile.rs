@@ -1,0 +1,488 @@
+//! The hostile-client suite: each test is an attack on the gateway, written as the exploit,
+//! against the real server over loopback (issue "secure by default off loopback").
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::disallowed_methods,
+    reason = "tests"
+)]
+
+use std::time::Duration;
+
+use omniroute_e2e::mock::Format;
+use omniroute_e2e::{MockUpstream, TestGateway};
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+async fn send(req: reqwest::RequestBuilder) -> (u16, Value) {
+    let r = req.send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+/// An HS256 JWT for `claims` signed with `secret`, as an attacker would make one.
+fn forge(claims: &Value, secret: &[u8], alg: &str) -> String {
+    use base64::Engine;
+    use hmac::{Hmac, Mac};
+    let b64 = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let header = b64(json!({"alg": alg, "typ": "JWT"}).to_string().as_bytes());
+    let payload = b64(claims.to_string().as_bytes());
+    let signing_input = format!("{header}.{payload}");
+    if alg == "none" {
+        return format!("{signing_input}.");
+    }
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret).unwrap();
+    mac.update(signing_input.as_bytes());
+    format!("{signing_input}.{}", b64(&mac.finalize().into_bytes()))
+}
+
+const PUBLISHED_JWT_SECRET: &[u8] = b"omniroute-default-secret-change-me";
+
+#[tokio::test]
+async fn forged_sessions_are_refused() {
+    let gw = TestGateway::start_with(&[
+        ("HOSTNAME", "0.0.0.0"),
+        ("INITIAL_PASSWORD", "first-secret-1"),
+    ])
+    .await
+    .unwrap();
+    let c = reqwest::Client::new();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let claims = json!({"sub": "admin", "iat": now, "exp": now + 3600, "jti": "x", "pwc": 0});
+    for token in [
+        forge(&claims, PUBLISHED_JWT_SECRET, "HS256"),
+        forge(&claims, b"", "none"),
+        forge(
+            &json!({"sub": "admin", "exp": now + 3600, "jti": "y", "pwc": 12345}),
+            PUBLISHED_JWT_SECRET,
+            "HS256",
+        ),
+    ] {
+        let (status, _) = send(c.get(format!("{}/api/combos", gw.url)).bearer_auth(&token)).await;
+        assert_eq!(status, 401, "forged token accepted: {token}");
+    }
+    // The generated secret is the installation's own, private file.
+    let secret = gw.data_dir.path().join("jwt-secret");
+    let text = std::fs::read_to_string(&secret).unwrap();
+    assert_eq!(text.trim().len(), 64);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&secret).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    // Nobody signed in learns only that they must sign in.
+    let (status, body) = send(c.get(format!("{}/api/auth/status", gw.url))).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        body,
+        json!({"authenticated": false, "loopback": false, "authRequired": true,
+               "defaultPassword": false, "defaultSecrets": []})
+    );
+}
+
+#[tokio::test]
+async fn the_published_first_password_cannot_guard_a_network_bind() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = omniroute_gateway::Config::from_env(
+        |k| match k {
+            "HOME" => Some(dir.path().display().to_string()),
+            _ => None,
+        },
+        &omniroute_gateway::Overrides {
+            port: Some("0".into()),
+            host: Some("0.0.0.0".into()),
+            data_dir: Some(dir.path().join("data")),
+        },
+    )
+    .unwrap();
+    let listener = omniroute_gateway::bind(&config).await.unwrap();
+    let refused = omniroute_gateway::Gateway::start(config, listener).await;
+    let message = refused.err().expect("refuses to start").to_string();
+    assert!(message.contains("INITIAL_PASSWORD"), "{message}");
+}
+
+#[tokio::test]
+async fn a_reverse_proxy_in_front_of_loopback_does_not_open_the_management_api() {
+    let gw = TestGateway::start().await.unwrap();
+    let c = reqwest::Client::new();
+    let url = &gw.url;
+    // nginx `proxy_pass http://127.0.0.1:20128` with its usual headers.
+    for (name, value) in [
+        ("x-forwarded-for", "203.0.113.9"),
+        ("x-real-ip", "203.0.113.9"),
+        ("forwarded", "for=203.0.113.9;proto=https"),
+        ("x-forwarded-proto", "https"),
+    ] {
+        let (status, _) = send(c.get(format!("{url}/api/combos")).header(name, value)).await;
+        assert_eq!(status, 401, "{name}");
+        let (status, _) = send(c.get(format!("{url}/metrics")).header(name, value)).await;
+        assert_eq!(status, 401, "/metrics through a proxy ({name})");
+    }
+    // The user on this machine still works without signing in.
+    let (status, _) = send(c.get(format!("{url}/api/combos"))).await;
+    assert_eq!(status, 200);
+    let (status, _) = send(c.get(format!("{url}/metrics"))).await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn auth_required_forces_sessions_on_loopback() {
+    let gw = TestGateway::start_with(&[
+        ("AUTH_REQUIRED", "true"),
+        ("METRICS_TOKEN", "scrape-me-0123"),
+    ])
+    .await
+    .unwrap();
+    let c = reqwest::Client::new();
+    let (status, _) = send(c.get(format!("{}/api/combos", gw.url))).await;
+    assert_eq!(status, 401);
+    let (status, _) = send(c.get(format!("{}/metrics", gw.url))).await;
+    assert_eq!(status, 401);
+    let r = c
+        .get(format!("{}/metrics", gw.url))
+        .bearer_auth("scrape-me-0123")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "METRICS_TOKEN reads /metrics");
+}
+
+#[tokio::test]
+async fn the_client_api_off_loopback_needs_a_key_and_rebinding_hosts_are_refused() {
+    let gw = TestGateway::start_with(&[
+        ("HOSTNAME", "0.0.0.0"),
+        ("INITIAL_PASSWORD", "first-secret-1"),
+        ("ALLOWED_HOSTS", "gw.lan"),
+    ])
+    .await
+    .unwrap();
+    let c = reqwest::Client::new();
+    let chat = json!({"model": "m", "messages": [{"role": "user", "content": "hi"}]});
+    let (status, body) = send(
+        c.post(format!("{}/v1/chat/completions", gw.url))
+            .json(&chat),
+    )
+    .await;
+    assert_eq!(status, 401, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("API key")
+    );
+    // DNS rebinding: a page's own name pointed at this LAN address.
+    let (status, _) = send(
+        c.get(format!("{}/v1/models", gw.url))
+            .header("host", "rebound.attacker.example:20128"),
+    )
+    .await;
+    assert_eq!(status, 403);
+    for host in ["gw.lan:20128", "192.168.1.20:20128", "localhost"] {
+        let r = c
+            .get(format!("{}/healthz", gw.url))
+            .header("host", host)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{host}");
+    }
+    // Loopback binds refuse rebinding too (unchanged).
+    let local = TestGateway::start().await.unwrap();
+    let (status, _) = send(
+        c.get(format!("{}/api/combos", local.url))
+            .header("host", "rebound.attacker.example"),
+    )
+    .await;
+    assert_eq!(status, 403);
+}
+
+#[tokio::test]
+async fn moving_a_connection_to_another_server_needs_its_key_again() {
+    let mock = MockUpstream::start().await.unwrap();
+    let gw = TestGateway::start().await.unwrap();
+    gw.add_node("up", "openai", &mock.base_url(Format::OpenAiChat))
+        .await;
+    let id = gw
+        .add_connection("up", "main", "sk-stored-secret-0123456789")
+        .await;
+    let c = reqwest::Client::new();
+    let attacker = "http://127.0.0.1:9/v1";
+    let (status, body) = send(
+        c.put(format!("{}/api/providers/{id}", gw.url))
+            .json(&json!({"baseUrl": attacker})),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("apiKey")
+    );
+    // Same server, another path: fine.
+    let same = format!("{}/v1/", mock.url());
+    let (status, body) = send(
+        c.put(format!("{}/api/providers/{id}", gw.url))
+            .json(&json!({"baseUrl": same})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    // With the key given again, the move is allowed (and the new key goes there, not the old).
+    let (status, _) = send(
+        c.put(format!("{}/api/providers/{id}", gw.url))
+            .json(&json!({"baseUrl": attacker, "apiKey": "sk-new-key-for-new-host-0123"})),
+    )
+    .await;
+    assert_eq!(status, 200);
+
+    // A node: moving it forgets its connections' keys only when asked to.
+    let node_id = {
+        let (_, nodes) = send(c.get(format!("{}/api/provider-nodes", gw.url))).await;
+        nodes[0]["id"].as_str().unwrap().to_owned()
+    };
+    let other = gw
+        .add_connection("up", "second", "sk-second-secret-0123456789")
+        .await;
+    let (status, _) = send(
+        c.put(format!("{}/api/provider-nodes/{node_id}", gw.url))
+            .json(&json!({"baseUrl": attacker})),
+    )
+    .await;
+    assert_eq!(status, 400);
+    let (status, _) = send(
+        c.put(format!("{}/api/provider-nodes/{node_id}", gw.url))
+            .json(&json!({"baseUrl": attacker, "clearKeys": true})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (_, view) = send(c.get(format!("{}/api/providers/{other}", gw.url))).await;
+    assert_eq!(view["apiKey"], Value::Null, "the key is gone: {view}");
+}
+
+#[tokio::test]
+async fn parallel_password_guesses_stop_at_the_limit() {
+    let gw = TestGateway::start_with(&[("INITIAL_PASSWORD", "the-right-password")])
+        .await
+        .unwrap();
+    let c = reqwest::Client::new();
+    let guesses = (0..40).map(|i| {
+        let c = c.clone();
+        let url = gw.url.clone();
+        async move {
+            c.post(format!("{url}/api/auth/login"))
+                .json(&json!({"password": format!("guess-{i}")}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    });
+    let statuses = futures_util::future::join_all(guesses).await;
+    let checked = statuses.iter().filter(|s| **s == 401).count();
+    assert!(checked <= 5, "{checked} guesses were checked: {statuses:?}");
+    assert!(
+        statuses.iter().all(|s| *s == 401 || *s == 429),
+        "{statuses:?}"
+    );
+    // The right password, after the flood, is locked out too.
+    let (status, _) = send(
+        c.post(format!("{}/api/auth/login", gw.url))
+            .json(&json!({"password": "the-right-password"})),
+    )
+    .await;
+    assert_eq!(status, 429);
+}
+
+#[tokio::test]
+async fn ten_thousand_model_names_keep_metrics_bounded() {
+    let mock = MockUpstream::start().await.unwrap();
+    let gw = TestGateway::start().await.unwrap();
+    gw.add_node("up", "openai", &mock.base_url(Format::OpenAiChat))
+        .await;
+    gw.add_connection("up", "main", "sk-upstream-0123456789")
+        .await;
+    let c = reqwest::Client::new();
+    for i in 0..1_200 {
+        let body = json!({"model": format!("up/model-{i}"), "messages": [{"role": "user", "content": "hi"}]});
+        let r = c
+            .post(format!("{}/v1/chat/completions", gw.url))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    }
+    let metrics = c
+        .get(format!("{}/metrics", gw.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let series = metrics
+        .lines()
+        .filter(|l| l.starts_with("omniroute_requests_total{"))
+        .filter_map(|l| l.split("model=\"").nth(1))
+        .map(|rest| rest.split('"').next().unwrap_or_default().to_owned())
+        .collect::<std::collections::BTreeSet<_>>();
+    assert!(
+        series.len() <= omniroute_gateway::telemetry::MAX_SERIES + 1,
+        "{}",
+        series.len()
+    );
+    assert!(series.contains("other"), "the overflow is counted");
+    // A model id longer than any real one is refused before anything else.
+    let long = json!({"model": "m".repeat(300), "messages": [{"role": "user", "content": "hi"}]});
+    let (status, body) = send(
+        c.post(format!("{}/v1/chat/completions", gw.url))
+            .json(&long),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("256"));
+}
+
+#[tokio::test]
+async fn a_redirecting_upstream_gets_no_key_elsewhere() {
+    // The "other" server records whatever reaches it.
+    let elsewhere = MockUpstream::start().await.unwrap();
+    let target = format!("{}/v1/chat/completions", elsewhere.url());
+    let redirector = axum::Router::new().fallback(move || {
+        let target = target.clone();
+        async move {
+            (
+                axum::http::StatusCode::TEMPORARY_REDIRECT,
+                [(axum::http::header::LOCATION, target)],
+            )
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, redirector).await });
+    let gw = TestGateway::start().await.unwrap();
+    gw.add_node("up", "openai", &format!("http://{addr}/v1"))
+        .await;
+    gw.add_connection("up", "main", "sk-must-not-travel-0123456789")
+        .await;
+    let c = reqwest::Client::new();
+    let chat = json!({"model": "up/m", "messages": [{"role": "user", "content": "hi"}]});
+    let (status, _) = send(
+        c.post(format!("{}/v1/chat/completions", gw.url))
+            .json(&chat),
+    )
+    .await;
+    assert!(status >= 500, "{status}");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(elsewhere.received().is_empty(), "the redirect was followed");
+}
+
+#[tokio::test]
+async fn a_model_name_cannot_walk_the_gemini_url() {
+    let mock = MockUpstream::start().await.unwrap();
+    let gw = TestGateway::start().await.unwrap();
+    gw.add_node("gem", "gemini", &mock.base_url(Format::Gemini))
+        .await;
+    gw.add_connection("gem", "main", "AIzaSy-stored-key-0123456789")
+        .await;
+    let c = reqwest::Client::new();
+    for model in [
+        "gem/../../upload/v1beta/files?x=",
+        "gem/a%2F..",
+        "gem/..",
+        "gem/x#y",
+    ] {
+        let chat = json!({"model": model, "messages": [{"role": "user", "content": "hi"}]});
+        let (status, body) = send(
+            c.post(format!("{}/v1/chat/completions", gw.url))
+                .json(&chat),
+        )
+        .await;
+        assert_eq!(status, 400, "{model}: {body}");
+    }
+    assert!(mock.received().is_empty(), "{:?}", mock.received());
+}
+
+#[tokio::test]
+async fn slow_headers_are_cut_off() {
+    let gw = TestGateway::start().await.unwrap();
+    let addr = gw.url.trim_start_matches("http://").to_owned();
+    let mut tcp = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    tcp.write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n")
+        .await
+        .unwrap();
+    // ... and never the blank line. The server closes the connection after its timeout.
+    let mut buf = Vec::new();
+    let read = tokio::time::timeout(
+        omniroute_gateway::HEADER_READ_TIMEOUT + Duration::from_secs(10),
+        tcp.read_to_end(&mut buf),
+    )
+    .await;
+    assert!(read.is_ok(), "the connection is still open");
+}
+
+#[tokio::test]
+async fn data_files_are_private() {
+    let gw = TestGateway::start().await.unwrap();
+    let c = reqwest::Client::new();
+    let r = c
+        .get(format!("{}/api/db-backups/export", gw.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let dir = gw.stop_keeping_data().await;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir.path().join("storage.sqlite")), 0o600);
+        for entry in std::fs::read_dir(dir.path().join("backups"))
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            assert_eq!(mode(&entry.path()), 0o600, "{}", entry.path().display());
+        }
+        // A data directory created readable by others is made private.
+        let shared = tempfile::tempdir().unwrap();
+        let data = shared.path().join("data");
+        std::fs::create_dir(&data).unwrap();
+        std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
+        omniroute_gateway::prepare_data_dir(&data).unwrap();
+        assert_eq!(mode(&data), 0o700);
+    }
+}
+
+#[tokio::test]
+async fn replays_are_per_caller_and_per_body() {
+    let mock = MockUpstream::start().await.unwrap();
+    let gw = TestGateway::start().await.unwrap();
+    gw.add_node("up", "openai", &mock.base_url(Format::OpenAiChat))
+        .await;
+    gw.add_connection("up", "main", "sk-upstream-0123456789")
+        .await;
+    let c = reqwest::Client::new();
+    let ask = |content: &str| {
+        c.post(format!("{}/v1/chat/completions", gw.url))
+            .header("idempotency-key", "same-key")
+            .json(&json!({"model": "up/m", "messages": [{"role": "user", "content": content}]}))
+    };
+    let first = ask("first question").send().await.unwrap();
+    assert_eq!(first.status(), 200);
+    let second = ask("another question").send().await.unwrap();
+    assert!(
+        second
+            .headers()
+            .get("x-omniroute-idempotent-replay")
+            .is_none(),
+        "another body under the same key got the first answer"
+    );
+    assert_eq!(mock.received().len(), 2);
+}
