@@ -175,6 +175,19 @@ async fn the_client_api_off_loopback_needs_a_key_and_rebinding_hosts_are_refused
             .unwrap()
             .contains("API key")
     );
+    // The signed-in dashboard user (its chat tester) passes with its session.
+    let session = c
+        .post(format!("{}/api/auth/login", gw.url))
+        .json(&json!({"password": "first-secret-1"}))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    let token = session["token"].as_str().unwrap();
+    let (status, _) = send(c.get(format!("{}/v1/models", gw.url)).bearer_auth(token)).await;
+    assert_eq!(status, 200);
     // DNS rebinding: a page's own name pointed at this LAN address.
     let (status, _) = send(
         c.get(format!("{}/v1/models", gw.url))
@@ -485,4 +498,118 @@ async fn replays_are_per_caller_and_per_body() {
         "another body under the same key got the first answer"
     );
     assert_eq!(mock.received().len(), 2);
+}
+
+#[tokio::test]
+async fn an_oversized_upstream_answer_is_refused_not_buffered() {
+    // An upstream that answers a chat request with 65 MB of JSON whitespace.
+    let huge = axum::Router::new().fallback(|| async {
+        let chunk = bytes::Bytes::from(vec![b' '; 1 << 20]);
+        let chunks = futures_util::stream::iter(
+            (0..65).map(move |_| Ok::<_, std::io::Error>(chunk.clone())),
+        );
+        (
+            [(axum::http::header::CONTENT_TYPE, "application/json")],
+            axum::body::Body::from_stream(chunks),
+        )
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, huge).await });
+    let gw = TestGateway::start().await.unwrap();
+    gw.add_node("up", "openai", &format!("http://{addr}/v1"))
+        .await;
+    gw.add_connection("up", "main", "sk-upstream-0123456789")
+        .await;
+    let c = reqwest::Client::new();
+    let chat = json!({"model": "up/m", "messages": [{"role": "user", "content": "hi"}]});
+    let (status, body) = send(
+        c.post(format!("{}/v1/chat/completions", gw.url))
+            .json(&chat),
+    )
+    .await;
+    assert!(status >= 500, "{status}");
+    assert!(body.to_string().contains("larger than 64 MB"), "{body}");
+    assert!(
+        !body.to_string().contains(&addr.to_string()),
+        "no upstream address: {body}"
+    );
+}
+
+#[tokio::test]
+async fn callers_without_a_key_never_share_replays() {
+    let mock = MockUpstream::start().await.unwrap();
+    let gw = TestGateway::start().await.unwrap();
+    gw.add_node("up", "openai", &mock.base_url(Format::OpenAiChat))
+        .await;
+    gw.add_connection("up", "main", "sk-upstream-0123456789")
+        .await;
+    let port = gw.url.rsplit(':').next().unwrap().to_owned();
+    let chat = json!({"model": "up/m", "messages": [{"role": "user", "content": "same"}]});
+    let mut replayed = Vec::new();
+    // Two machines (two loopback addresses) send the same body under the same request id.
+    for local in ["127.0.0.1", "127.0.0.2"] {
+        let c = reqwest::Client::builder()
+            .local_address(local.parse::<std::net::IpAddr>().unwrap())
+            .build()
+            .unwrap();
+        let r = c
+            .post(format!("http://127.0.0.1:{port}/v1/chat/completions"))
+            .header("x-request-id", "req-1")
+            .json(&chat)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        replayed.push(r.headers().contains_key("x-omniroute-idempotent-replay"));
+    }
+    assert_eq!(replayed, [false, false], "one caller got another's answer");
+    assert_eq!(mock.received().len(), 2);
+}
+
+#[tokio::test]
+async fn importing_a_backup_never_changes_the_password() {
+    // Installation A sets its password; its database is exported.
+    let a = TestGateway::start().await.unwrap();
+    let c = reqwest::Client::new();
+    let (status, _) = send(
+        c.post(format!("{}/api/auth/password", a.url))
+            .json(&json!({"currentPassword": "123456", "newPassword": "attacker-known-pw"})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let export = c
+        .get(format!("{}/api/db-backups/export", a.url))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    // Installation B (password "b-own-password") imports it.
+    let b = TestGateway::start_with(&[("INITIAL_PASSWORD", "b-own-password")])
+        .await
+        .unwrap();
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(export.to_vec()).file_name("backup.sqlite"),
+    );
+    let r = c
+        .post(format!("{}/api/db-backups/import", b.url))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    assert!(
+        status.is_success() || status == 400,
+        "{}",
+        r.text().await.unwrap()
+    );
+    let login = |pw: &str| {
+        c.post(format!("{}/api/auth/login", b.url))
+            .json(&json!({"password": pw}))
+    };
+    assert_eq!(send(login("attacker-known-pw")).await.0, 401);
+    assert_eq!(send(login("b-own-password")).await.0, 200);
 }

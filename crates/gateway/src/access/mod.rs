@@ -415,6 +415,36 @@ mod tests {
     }
 
     #[test]
+    fn only_a_trusted_proxy_names_the_client() {
+        let trusted = [cidr::Cidr::parse("10.0.0.0/8").unwrap()];
+        let mut h = HeaderMap::new();
+        h.insert(
+            "x-forwarded-for",
+            HeaderValue::from_static("198.51.100.7, 203.0.113.9, 10.0.0.3"),
+        );
+        let proxy: IpAddr = "10.0.0.2".parse().unwrap();
+        let stranger: IpAddr = "192.0.2.1".parse().unwrap();
+        // The nearest address the proxies did not add themselves; the leftmost is a claim.
+        assert_eq!(
+            client_ip(proxy, &h, &trusted),
+            "203.0.113.9".parse::<IpAddr>().unwrap()
+        );
+        assert_eq!(
+            client_ip(stranger, &h, &trusted),
+            stranger,
+            "headers from anyone else are ignored"
+        );
+        let mut real = HeaderMap::new();
+        real.insert("x-real-ip", HeaderValue::from_static("203.0.113.5"));
+        assert_eq!(
+            client_ip(proxy, &real, &trusted),
+            "203.0.113.5".parse::<IpAddr>().unwrap()
+        );
+        assert_eq!(client_ip(proxy, &HeaderMap::new(), &trusted), proxy);
+        assert!(is_forwarded(&real) && !is_forwarded(&HeaderMap::new()));
+    }
+
+    #[test]
     fn tokens_come_from_bearer_or_cookie() {
         let mut h = HeaderMap::new();
         assert_eq!(session_token(&h), None);

@@ -1,6 +1,6 @@
 //! The client-key check in front of every client route: which of our API keys the client
 //! presented (for usage, budgets and the cache), and a refusal in the client's own format when
-//! `REQUIRE_API_KEY` is on and there is no valid key.
+//! `REQUIRE_API_KEY` is on and there is neither a valid key nor a dashboard session.
 
 use axum::extract::{Request, State};
 use axum::middleware::Next;
@@ -33,7 +33,18 @@ pub async fn identify(State(state): State<AppState>, mut request: Request, next:
         );
     let required = state.config.require_api_key
         || (model_list && snapshot.security.require_api_key_for_models);
-    if key.is_none() && required {
+    // The signed-in dashboard user (its chat tester) needs no key of its own.
+    let refused = key.is_none()
+        && required
+        && state
+            .access
+            .session(
+                request.headers(),
+                state.config.jwt_secret.expose().as_bytes(),
+                crate::access::now_secs(),
+            )
+            .is_none();
+    if refused {
         let format = super::format_of_path(request.uri().path()).unwrap_or(Format::OpenAiChat);
         let message = if presented.is_some() {
             "invalid API key: it is not one of this OmniRoute's keys, or it was revoked (create one with POST /api/keys)"

@@ -407,3 +407,23 @@ pub async fn probe(state: &AppState, target: &Target) -> ProbeResult {
 pub fn reject(format: Format, error: ProxyError) -> Response {
     error_response(format, &error.to_error_info())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_errors_do_not_name_the_upstream_url() {
+        assert_eq!(
+            strip_url(
+                "error sending request for url (http://10.1.2.3:8080/v1/chat/completions?key=AIza)"
+            ),
+            "error sending request"
+        );
+        assert_eq!(strip_url("connection refused"), "connection refused");
+        assert_eq!(
+            strip_url("error decoding response body for url (http://x/y): eof"),
+            "error decoding response body: eof"
+        );
+    }
+}
