@@ -314,6 +314,7 @@ async fn parallel_password_guesses_stop_at_the_limit() {
 
 #[tokio::test]
 async fn ten_thousand_model_names_keep_metrics_bounded() {
+    use futures_util::StreamExt;
     let mock = MockUpstream::start().await.unwrap();
     let gw = TestGateway::start().await.unwrap();
     gw.add_node("up", "openai", &mock.base_url(Format::OpenAiChat))
@@ -321,16 +322,45 @@ async fn ten_thousand_model_names_keep_metrics_bounded() {
     gw.add_connection("up", "main", "sk-upstream-0123456789")
         .await;
     let c = reqwest::Client::new();
-    for i in 0..1_200 {
-        let body = json!({"model": format!("up/model-{i}"), "messages": [{"role": "user", "content": "hi"}]});
-        let r = c
-            .post(format!("{}/v1/chat/completions", gw.url))
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200);
-    }
+    let rss = |c: reqwest::Client, url: String| async move {
+        let (_, health) = send(c.get(format!("{url}/api/health"))).await;
+        health["rss_bytes"].as_u64().unwrap_or(0)
+    };
+    let ask = |i: usize| {
+        let c = c.clone();
+        let url = gw.url.clone();
+        async move {
+            let body = json!({"model": format!("up/model-{i}"), "messages": [{"role": "user", "content": "hi"}]});
+            c.post(format!("{url}/v1/chat/completions"))
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    // Past the series bound first, so what follows measures only what more names cost.
+    let statuses: Vec<u16> = futures_util::stream::iter(0..2_000)
+        .map(ask)
+        .buffer_unordered(32)
+        .collect()
+        .await;
+    assert!(statuses.iter().all(|s| *s == 200));
+    let before = rss(c.clone(), gw.url.clone()).await;
+    let statuses: Vec<u16> = futures_util::stream::iter(2_000..10_000)
+        .map(ask)
+        .buffer_unordered(32)
+        .collect()
+        .await;
+    assert!(statuses.iter().all(|s| *s == 200));
+    let after = rss(c.clone(), gw.url.clone()).await;
+    // 8,000 more names kept as series would hold over 100 MB of histograms.
+    assert!(
+        after.saturating_sub(before) < 48 << 20,
+        "RSS grew by {} MiB",
+        after.saturating_sub(before) >> 20
+    );
     let metrics = c
         .get(format!("{}/metrics", gw.url))
         .send()
@@ -351,6 +381,11 @@ async fn ten_thousand_model_names_keep_metrics_bounded() {
         series.len()
     );
     assert!(series.contains("other"), "the overflow is counted");
+    assert!(
+        metrics.len() < 4 << 20,
+        "/metrics is {} bytes",
+        metrics.len()
+    );
     // A model id longer than any real one is refused before anything else.
     let long = json!({"model": "m".repeat(300), "messages": [{"role": "user", "content": "hi"}]});
     let (status, body) = send(
@@ -612,4 +647,121 @@ async fn importing_a_backup_never_changes_the_password() {
     };
     assert_eq!(send(login("attacker-known-pw")).await.0, 401);
     assert_eq!(send(login("b-own-password")).await.0, 200);
+}
+
+#[tokio::test]
+async fn upstream_text_cannot_forge_log_lines() {
+    let mock = MockUpstream::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let gw = omniroute_e2e::GatewayProcess::spawn(
+        std::path::Path::new(&omniroute_e2e::gateway::workspace_binary("omniroute")),
+        dir.path(),
+        &[("RUST_LOG", "info")],
+    )
+    .unwrap();
+    let c = reqwest::Client::new();
+    let (status, _) = send(c.post(format!("{}/api/provider-nodes", gw.url)).json(
+        &json!({"name": "up", "prefix": "up", "apiType": "openai", "baseUrl": mock.base_url(Format::OpenAiChat)}),
+    ))
+    .await;
+    assert_eq!(status, 201);
+    let (status, _) = send(
+        c.post(format!("{}/api/providers", gw.url))
+            .json(&json!({"provider": "up", "apiKey": "sk-upstream-0123456789"})),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let forged = "2026-12-02T00:00:00.000000Z  INFO omniroute: password changed by admin";
+    mock.push(omniroute_e2e::mock::Script {
+        fault: omniroute_e2e::mock::Fault {
+            status: Some(500),
+            error_message: Some(format!("boom\n{forged}")),
+            ..Default::default()
+        },
+        ..Default::default()
+    });
+    let chat = json!({"model": "up/m", "messages": [{"role": "user", "content": "hi"}]});
+    let (status, _) = send(
+        c.post(format!("{}/v1/chat/completions", gw.url))
+            .json(&chat),
+    )
+    .await;
+    assert!(status >= 500);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let log = gw.stderr();
+    assert!(log.contains("boom"), "the failure is logged: {log}");
+    assert!(
+        !log.lines().any(|l| l.starts_with(forged)),
+        "a forged line: {log}"
+    );
+}
+
+#[tokio::test]
+async fn connections_and_requests_beyond_the_caps_are_turned_away() {
+    let mock = MockUpstream::start().await.unwrap();
+    let gw = TestGateway::start_with(&[("MAX_IN_FLIGHT", "2"), ("MAX_CONNECTIONS", "8")])
+        .await
+        .unwrap();
+    gw.add_node("up", "openai", &mock.base_url(Format::OpenAiChat))
+        .await;
+    gw.add_connection("up", "main", "sk-upstream-0123456789")
+        .await;
+    // Two slow requests hold the gateway; a third is refused at once, in its client's format.
+    for _ in 0..2 {
+        mock.push(omniroute_e2e::mock::Script {
+            fault: omniroute_e2e::mock::Fault {
+                delay_ms: 1500,
+                ..Default::default()
+            },
+            ..Default::default()
+        });
+    }
+    let slow = (0..2).map(|_| {
+        let url = gw.url.clone();
+        tokio::spawn(async move {
+            let chat = json!({"model": "up/m", "messages": [{"role": "user", "content": "hi"}]});
+            reqwest::Client::new()
+                .post(format!("{url}/v1/chat/completions"))
+                .json(&chat)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        })
+    });
+    let slow: Vec<_> = slow.collect();
+    mock.wait_for_requests(2, Duration::from_secs(5)).await;
+    let r = reqwest::Client::new()
+        .post(format!("{}/v1/messages", gw.url))
+        .json(&json!({"model": "up/m", "max_tokens": 5, "messages": [{"role": "user", "content": "hi"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 503);
+    assert_eq!(r.headers()["retry-after"], "1");
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["type"], "error", "Anthropic's error shape: {body}");
+    for task in slow {
+        assert_eq!(task.await.unwrap(), 200);
+    }
+    // Connections: the ninth open one is closed at once.
+    let addr = gw.url.trim_start_matches("http://").to_owned();
+    let mut held = Vec::new();
+    for _ in 0..8 {
+        held.push(tokio::net::TcpStream::connect(&addr).await.unwrap());
+    }
+    let mut extra = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    extra
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .await
+        .ok();
+    let mut buf = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(5), extra.read_to_end(&mut buf)).await;
+    assert!(
+        matches!(read, Ok(Ok(_)) | Ok(Err(_))) && buf.is_empty(),
+        "the connection over the cap was served: {:?}",
+        String::from_utf8_lossy(&buf)
+    );
+    drop(held);
 }

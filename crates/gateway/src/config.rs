@@ -77,6 +77,10 @@ pub struct Config {
     /// Reverse proxies whose `X-Forwarded-For` / `X-Real-IP` name the client (`TRUSTED_PROXIES`,
     /// comma-separated addresses or CIDR blocks); from anyone else those headers are ignored.
     pub trusted_proxies: Vec<crate::access::cidr::Cidr>,
+    /// Connections open at once (`MAX_CONNECTIONS`, default 4096).
+    pub max_connections: usize,
+    /// Requests handled at once (`MAX_IN_FLIGHT`, default 2048).
+    pub max_in_flight: usize,
 }
 
 impl Config {
@@ -190,6 +194,21 @@ impl Config {
             },
             None => 64 << 20,
         };
+        let count = |name: &'static str, default: usize| -> Result<usize, ConfigError> {
+            match var(name) {
+                Some(raw) => match raw.trim().parse::<usize>() {
+                    Ok(n) if n > 0 => Ok(n),
+                    _ => Err(ConfigError::Invalid {
+                        name,
+                        value: raw,
+                        reason: "expected a whole number, at least 1",
+                    }),
+                },
+                None => Ok(default),
+            }
+        };
+        let max_connections = count("MAX_CONNECTIONS", crate::serving::MAX_CONNECTIONS)?;
+        let max_in_flight = count("MAX_IN_FLIGHT", crate::serving::MAX_IN_FLIGHT)?;
         let shown_port = if port == 0 { DEFAULT_PORT } else { port };
         Ok(Self {
             jwt_secret: SecretString::new(
@@ -236,6 +255,8 @@ impl Config {
                     })
                 })
                 .collect::<Result<_, _>>()?,
+            max_connections,
+            max_in_flight,
         })
     }
 
@@ -403,6 +424,8 @@ mod tests {
             ("ALLOWED_HOSTS", "gw.lan, Other.Example"),
             ("METRICS_TOKEN", "m"),
             ("TRUSTED_PROXIES", "10.0.0.0/8,::1"),
+            ("MAX_CONNECTIONS", "100"),
+            ("MAX_IN_FLIGHT", "50"),
         ];
         let c = parse(&vars, Overrides::default()).unwrap();
         assert_eq!(
@@ -429,6 +452,7 @@ mod tests {
         assert_eq!(c.allowed_hosts, ["gw.lan", "other.example"]);
         assert_eq!(c.metrics_token.as_ref().map(|t| t.expose()), Some("m"));
         assert_eq!(c.trusted_proxies.len(), 2);
+        assert_eq!((c.max_connections, c.max_in_flight), (100, 50));
         assert!(c.default_secrets_in_use().is_empty());
 
         let flags = Overrides {
@@ -464,6 +488,7 @@ mod tests {
                 vec![("SHUTDOWN_TIMEOUT", "soon")],
                 "invalid SHUTDOWN_TIMEOUT",
             ),
+            (vec![("MAX_IN_FLIGHT", "0")], "invalid MAX_IN_FLIGHT"),
             (
                 vec![("TRUSTED_PROXIES", "10.0.0.0/99")],
                 "invalid TRUSTED_PROXIES",

@@ -130,7 +130,7 @@ impl Gateway {
             spend: Arc::default(),
             cache: Arc::default(),
             idempotency: Arc::default(),
-            in_flight: tokio::sync::Semaphore::new(crate::serving::MAX_IN_FLIGHT),
+            in_flight: tokio::sync::Semaphore::new(config.max_in_flight),
             reasoning: Arc::new(crate::reasoning_state::ReasoningStore::new(
                 config.reasoning_state_ttl,
                 config.reasoning_state_max_bytes,
@@ -149,11 +149,18 @@ impl Gateway {
             updater: extras.updater,
         });
         let app = routes::app(state.clone());
+        let max_connections = state.config.max_connections;
         #[allow(
             clippy::disallowed_methods,
             reason = "the serve task is the one Handle::wait joins"
         )]
-        let task = tokio::spawn(crate::serving::serve(listener, app, stop_rx, grace));
+        let task = tokio::spawn(crate::serving::serve(
+            listener,
+            app,
+            stop_rx,
+            grace,
+            max_connections,
+        ));
         Ok(Handle {
             local_addr,
             state,

@@ -22,10 +22,11 @@ use tower::ServiceExt;
 /// Time a client has to send a request's headers after connecting (or between two requests of
 /// a kept-alive connection, counted from its first byte).
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(15);
-/// Connections open at once; a connection over it is closed as soon as it is accepted.
+/// Connections open at once by default (`MAX_CONNECTIONS`); a connection over it is closed as
+/// soon as it is accepted.
 pub const MAX_CONNECTIONS: usize = 4096;
-/// Requests being handled at once (until their answer starts); more get a 503 with
-/// `Retry-After` in their client's format.
+/// Requests handled at once by default (`MAX_IN_FLIGHT`), until their answer starts; more get a
+/// 503 with `Retry-After` in their client's format.
 pub const MAX_IN_FLIGHT: usize = 2048;
 
 /// Serves `app` on `listener` until `stop` turns true, then waits up to `grace` for in-flight
@@ -35,8 +36,9 @@ pub async fn serve(
     app: Router,
     mut stop: watch::Receiver<bool>,
     grace: Duration,
+    max_connections: usize,
 ) {
-    let open = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let open = Arc::new(Semaphore::new(max_connections));
     let graceful = GracefulShutdown::new();
     let mut builder = Builder::new(TokioExecutor::new());
     builder
@@ -116,12 +118,15 @@ pub async fn admit(
     use axum::response::IntoResponse;
     let Ok(_permit) = state.in_flight.try_acquire() else {
         let path = request.uri().path();
-        if let Some(response) = crate::proxy::busy(path, MAX_IN_FLIGHT) {
+        let limit = state.config.max_in_flight;
+        if let Some(response) = crate::proxy::busy(path, limit) {
             return response;
         }
         let mut response = crate::error::ApiError::new(
             crate::ErrorCode::Unavailable,
-            format!("OmniRoute is serving its maximum of {MAX_IN_FLIGHT} requests at once; retry in a second"),
+            format!(
+                "OmniRoute is serving its maximum of {limit} requests at once; retry in a second"
+            ),
         )
         .into_response();
         response

@@ -45,7 +45,7 @@ pub struct Shared {
     pub spend: Arc<crate::accounting::budgets::Spend>,
     pub cache: Arc<crate::replay::cache::ResponseCache>,
     pub idempotency: Arc<crate::replay::idempotency::Idempotency>,
-    /// Requests being handled now, at most `serving::MAX_IN_FLIGHT`.
+    /// Requests being handled now, at most `Config::max_in_flight`.
     pub in_flight: tokio::sync::Semaphore,
     /// Reasoning state of translated answers, until their clients replay the turn.
     pub reasoning: Arc<crate::reasoning_state::ReasoningStore>,
