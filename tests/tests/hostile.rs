@@ -37,6 +37,28 @@ fn forge(claims: &Value, secret: &[u8], alg: &str) -> String {
     format!("{signing_input}.{}", b64(&mac.finalize().into_bytes()))
 }
 
+/// A gateway on loopback with a provider `up` (OpenAI format) at `base_url` and one connection.
+async fn gateway_with_upstream(base_url: &str) -> TestGateway {
+    let gw = TestGateway::start().await.unwrap();
+    gw.add_node("up", "openai", base_url).await;
+    gw.add_connection("up", "main", "sk-upstream-0123456789")
+        .await;
+    gw
+}
+
+/// Serves `router` on a loopback port of its own (a misbehaving upstream).
+async fn serve_upstream(router: axum::Router) -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    addr
+}
+
+/// A chat request for `model` through the OpenAI endpoint.
+fn chat(model: &str) -> Value {
+    json!({"model": model, "messages": [{"role": "user", "content": "hi"}]})
+}
+
 const PUBLISHED_JWT_SECRET: &[u8] = b"omniroute-default-secret-change-me";
 
 #[tokio::test]
@@ -162,10 +184,10 @@ async fn the_client_api_off_loopback_needs_a_key_and_rebinding_hosts_are_refused
     .await
     .unwrap();
     let c = reqwest::Client::new();
-    let chat = json!({"model": "m", "messages": [{"role": "user", "content": "hi"}]});
+    let request = chat("m");
     let (status, body) = send(
         c.post(format!("{}/v1/chat/completions", gw.url))
-            .json(&chat),
+            .json(&request),
     )
     .await;
     assert_eq!(status, 401, "{body}");
@@ -316,11 +338,7 @@ async fn parallel_password_guesses_stop_at_the_limit() {
 async fn ten_thousand_model_names_keep_metrics_bounded() {
     use futures_util::StreamExt;
     let mock = MockUpstream::start().await.unwrap();
-    let gw = TestGateway::start().await.unwrap();
-    gw.add_node("up", "openai", &mock.base_url(Format::OpenAiChat))
-        .await;
-    gw.add_connection("up", "main", "sk-upstream-0123456789")
-        .await;
+    let gw = gateway_with_upstream(&mock.base_url(Format::OpenAiChat)).await;
     let c = reqwest::Client::new();
     let rss = |c: reqwest::Client, url: String| async move {
         let (_, health) = send(c.get(format!("{url}/api/health"))).await;
@@ -411,19 +429,13 @@ async fn a_redirecting_upstream_gets_no_key_elsewhere() {
             )
         }
     });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, redirector).await });
-    let gw = TestGateway::start().await.unwrap();
-    gw.add_node("up", "openai", &format!("http://{addr}/v1"))
-        .await;
-    gw.add_connection("up", "main", "sk-must-not-travel-0123456789")
-        .await;
+    let addr = serve_upstream(redirector).await;
+    let gw = gateway_with_upstream(&format!("http://{addr}/v1")).await;
     let c = reqwest::Client::new();
-    let chat = json!({"model": "up/m", "messages": [{"role": "user", "content": "hi"}]});
+    let request = chat("up/m");
     let (status, _) = send(
         c.post(format!("{}/v1/chat/completions", gw.url))
-            .json(&chat),
+            .json(&request),
     )
     .await;
     assert!(status >= 500, "{status}");
@@ -446,10 +458,9 @@ async fn a_model_name_cannot_walk_the_gemini_url() {
         "gem/..",
         "gem/x#y",
     ] {
-        let chat = json!({"model": model, "messages": [{"role": "user", "content": "hi"}]});
         let (status, body) = send(
             c.post(format!("{}/v1/chat/completions", gw.url))
-                .json(&chat),
+                .json(&chat(model)),
         )
         .await;
         assert_eq!(status, 400, "{model}: {body}");
@@ -511,11 +522,7 @@ async fn data_files_are_private() {
 #[tokio::test]
 async fn replays_are_per_caller_and_per_body() {
     let mock = MockUpstream::start().await.unwrap();
-    let gw = TestGateway::start().await.unwrap();
-    gw.add_node("up", "openai", &mock.base_url(Format::OpenAiChat))
-        .await;
-    gw.add_connection("up", "main", "sk-upstream-0123456789")
-        .await;
+    let gw = gateway_with_upstream(&mock.base_url(Format::OpenAiChat)).await;
     let c = reqwest::Client::new();
     let ask = |content: &str| {
         c.post(format!("{}/v1/chat/completions", gw.url))
@@ -548,19 +555,13 @@ async fn an_oversized_upstream_answer_is_refused_not_buffered() {
             axum::body::Body::from_stream(chunks),
         )
     });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, huge).await });
-    let gw = TestGateway::start().await.unwrap();
-    gw.add_node("up", "openai", &format!("http://{addr}/v1"))
-        .await;
-    gw.add_connection("up", "main", "sk-upstream-0123456789")
-        .await;
+    let addr = serve_upstream(huge).await;
+    let gw = gateway_with_upstream(&format!("http://{addr}/v1")).await;
     let c = reqwest::Client::new();
-    let chat = json!({"model": "up/m", "messages": [{"role": "user", "content": "hi"}]});
+    let request = chat("up/m");
     let (status, body) = send(
         c.post(format!("{}/v1/chat/completions", gw.url))
-            .json(&chat),
+            .json(&request),
     )
     .await;
     assert!(status >= 500, "{status}");
@@ -574,13 +575,9 @@ async fn an_oversized_upstream_answer_is_refused_not_buffered() {
 #[tokio::test]
 async fn callers_without_a_key_never_share_replays() {
     let mock = MockUpstream::start().await.unwrap();
-    let gw = TestGateway::start().await.unwrap();
-    gw.add_node("up", "openai", &mock.base_url(Format::OpenAiChat))
-        .await;
-    gw.add_connection("up", "main", "sk-upstream-0123456789")
-        .await;
+    let gw = gateway_with_upstream(&mock.base_url(Format::OpenAiChat)).await;
     let port = gw.url.rsplit(':').next().unwrap().to_owned();
-    let chat = json!({"model": "up/m", "messages": [{"role": "user", "content": "same"}]});
+    let request = json!({"model": "up/m", "messages": [{"role": "user", "content": "same"}]});
     let mut replayed = Vec::new();
     // Two machines (two loopback addresses) send the same body under the same request id.
     for local in ["127.0.0.1", "127.0.0.2"] {
@@ -591,7 +588,7 @@ async fn callers_without_a_key_never_share_replays() {
         let r = c
             .post(format!("http://127.0.0.1:{port}/v1/chat/completions"))
             .header("x-request-id", "req-1")
-            .json(&chat)
+            .json(&request)
             .send()
             .await
             .unwrap();
@@ -680,10 +677,10 @@ async fn upstream_text_cannot_forge_log_lines() {
         },
         ..Default::default()
     });
-    let chat = json!({"model": "up/m", "messages": [{"role": "user", "content": "hi"}]});
+    let request = chat("up/m");
     let (status, _) = send(
         c.post(format!("{}/v1/chat/completions", gw.url))
-            .json(&chat),
+            .json(&request),
     )
     .await;
     assert!(status >= 500);
@@ -719,10 +716,10 @@ async fn connections_and_requests_beyond_the_caps_are_turned_away() {
     let slow = (0..2).map(|_| {
         let url = gw.url.clone();
         tokio::spawn(async move {
-            let chat = json!({"model": "up/m", "messages": [{"role": "user", "content": "hi"}]});
+            let request = chat("up/m");
             reqwest::Client::new()
                 .post(format!("{url}/v1/chat/completions"))
-                .json(&chat)
+                .json(&request)
                 .send()
                 .await
                 .unwrap()
