@@ -12,6 +12,13 @@ pub const FORMATS: [Format; 4] = [
     Format::Responses,
 ];
 
+/// Sends `request` and returns the status and the JSON body (`null` when it is not JSON).
+pub async fn send_json(request: reqwest::RequestBuilder) -> (u16, Value) {
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
 pub fn name(format: Format) -> &'static str {
     match format {
         Format::OpenAiChat => "openai",

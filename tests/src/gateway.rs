@@ -39,6 +39,16 @@ impl TestGateway {
         })
     }
 
+    /// Starts on loopback with a provider node `prefix` of `api_type` at `base_url` and one
+    /// connection to it.
+    pub async fn with_upstream(prefix: &str, api_type: &str, base_url: &str) -> Self {
+        let gw = Self::start().await.unwrap();
+        gw.add_node(prefix, api_type, base_url).await;
+        gw.add_connection(prefix, "main", "sk-upstream-0123456789")
+            .await;
+        gw
+    }
+
     /// Adds a provider node (`POST /api/provider-nodes`) and asserts it was created.
     pub async fn add_node(&self, prefix: &str, api_type: &str, base_url: &str) {
         let node = serde_json::json!({"name": prefix, "prefix": prefix, "apiType": api_type, "baseUrl": base_url});

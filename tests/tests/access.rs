@@ -10,14 +10,9 @@
 )]
 
 use omniroute_e2e::TestGateway;
+use omniroute_e2e::clients::send_json as send;
 use reqwest::header::{COOKIE, HOST, ORIGIN, RETRY_AFTER, SET_COOKIE};
 use serde_json::{Value, json};
-
-async fn send(req: reqwest::RequestBuilder) -> (u16, Value) {
-    let r = req.send().await.unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
-}
 
 async fn login(c: &reqwest::Client, url: &str, password: &str) -> reqwest::Response {
     c.post(format!("{url}/api/auth/login"))

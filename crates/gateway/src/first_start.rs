@@ -69,17 +69,10 @@ fn kept_or_generated(data_dir: &Path, name: &str) -> Result<SecretString, StartE
     Ok(SecretString::new(secret))
 }
 
-/// Writes a file only its owner can read, created that way (never readable, even briefly).
+/// Writes `bytes` to a new file only its owner can read.
 fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path)?;
+    let mut file = omniroute_store::create_private(path)?;
     file.write_all(bytes)?;
     file.sync_all()
 }

@@ -205,6 +205,19 @@ impl Store {
 }
 
 /// Milliseconds since the Unix epoch, the store's time unit.
+/// Creates a file only its owner can read (0600), refusing one that exists: a secret is never
+/// readable by others, not even between its creation and a later `chmod`.
+pub fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)
+}
+
 /// Makes a file of the data directory readable by its owner only (0600): the database,
 /// backups and exports hold usage, settings and encrypted credentials. Best effort: a file that
 /// is gone, or a platform without Unix modes, is left as it is.

@@ -240,6 +240,19 @@ impl MockUpstream {
     }
 }
 
+/// Serves `router` on a loopback port of its own: an upstream that misbehaves in ways the mock
+/// does not script (redirects, endless bodies).
+pub async fn serve_router(router: Router) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "test server, lives as long as the test"
+    )]
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    addr
+}
+
 fn format_of(path: &str) -> Option<Format> {
     if path.ends_with("/chat/completions") {
         Some(Format::OpenAiChat)

@@ -41,7 +41,7 @@ impl Cipher {
             Err(e) if e.kind() == ErrorKind::NotFound => {
                 let mut key = vec![0u8; KEY_LEN];
                 getrandom::fill(&mut key).map_err(|e| key_error(e.to_string()))?;
-                let mut file = create_private(path).map_err(|e| key_error(e.to_string()))?;
+                let mut file = crate::create_private(path).map_err(|e| key_error(e.to_string()))?;
                 file.write_all(&key)
                     .and_then(|()| file.sync_all())
                     .map_err(|e| key_error(e.to_string()))?;
@@ -96,24 +96,6 @@ impl Cipher {
             .map(SecretString::new)
             .map_err(|_| decrypt_error())
     }
-}
-
-#[cfg(unix)]
-fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-}
-
-#[cfg(not(unix))]
-fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
 }
 
 /// A key file readable by others is tightened to 0600 rather than refused: the owner already
