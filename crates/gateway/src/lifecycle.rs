@@ -121,7 +121,7 @@ impl Gateway {
         let grace = config.shutdown_grace;
         let catalog = omniroute_providers::Catalog::builtin()
             .map_err(|e| StartError::Internal(e.to_string()))?;
-        let clients = crate::outbound::Clients::new(config.upstream_timeout);
+        let clients = omniroute_providers::Clients::new(config.upstream_timeout);
         let registry = Arc::new(crate::registry::Registry::load(&store, &secrets).await?);
         let recorder = crate::accounting::usage::Recorder::start(store.clone(), registry.clone());
         let (stop_tx, stop_rx) = watch::channel(false);

@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use omniroute_routing::combo::{Strategy, Target};
 
 use crate::admin::settings::{AiSettings, RoutingSettings, SecuritySettings};
-use crate::outbound::{ProxyConfig, ProxySettings};
+use omniroute_providers::{ProxyConfig, ProxySettings};
 
 /// The settings section holding the active combo's name.
 pub const ACTIVE_COMBO_SECTION: &str = "active_combo";

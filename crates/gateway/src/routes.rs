@@ -16,8 +16,6 @@ use crate::{AppState, ErrorCode, access, access_log, error::ApiError, proxy};
 pub fn app(state: AppState) -> Router {
     // Clients differ on the base URL: with `/v1`, without it (Codex), or with it doubled
     // (a base URL ending in /v1 that the client extends with /v1/messages).
-    // Media requests are recorded around the handler (their model is known only inside).
-    let metered = middleware::from_fn_with_state(state.clone(), proxy::media::metered);
     let mut client_api = Router::new();
     for prefix in ["/v1", "", "/v1/v1"] {
         client_api = client_api
@@ -34,15 +32,15 @@ pub fn app(state: AppState) -> Router {
             .route(&format!("{prefix}/models"), get(proxy::openai_models))
             .route(
                 &format!("{prefix}/embeddings"),
-                post(proxy::media::embeddings).layer(metered.clone()),
+                post(proxy::media::embeddings),
             )
             .route(
                 &format!("{prefix}/images/generations"),
-                post(proxy::media::images).layer(metered.clone()),
+                post(proxy::media::images),
             )
             .route(
                 &format!("{prefix}/audio/transcriptions"),
-                post(proxy::media::transcriptions).layer(metered.clone()),
+                post(proxy::media::transcriptions),
             );
     }
     let client_api = client_api
@@ -52,11 +50,11 @@ pub fn app(state: AppState) -> Router {
         )
         .route(
             "/v1/providers/{provider}/embeddings",
-            post(proxy::media::provider_embeddings).layer(metered.clone()),
+            post(proxy::media::provider_embeddings),
         )
         .route(
             "/v1/providers/{provider}/images/generations",
-            post(proxy::media::provider_images).layer(metered.clone()),
+            post(proxy::media::provider_images),
         )
         .route("/v1beta/models", get(proxy::gemini_models))
         .route("/v1beta/models/{*rest}", post(proxy::gemini))

@@ -37,7 +37,7 @@ pub struct Shared {
     /// Live breakers, cooldowns, rate limiters and usage counters.
     pub health: Arc<crate::health::Health>,
     /// Pooled upstream clients: direct, and one per proxy in use.
-    pub clients: Arc<crate::outbound::Clients>,
+    pub clients: Arc<omniroute_providers::Clients>,
     pub started: Instant,
     /// Usage rows on their way to the database.
     pub recorder: crate::accounting::usage::Recorder,

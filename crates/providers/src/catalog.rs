@@ -68,6 +68,16 @@ pub enum Wire {
 }
 
 impl Wire {
+    /// The wire of an upstream speaking one of the four client formats.
+    pub fn from_format(format: Format) -> Self {
+        match format {
+            Format::OpenAiChat => Self::Openai,
+            Format::Anthropic => Self::Anthropic,
+            Format::Gemini => Self::Gemini,
+            Format::Responses => Self::Responses,
+        }
+    }
+
     /// The chat format this wire carries, when it is one of the four.
     pub fn chat_format(self) -> Option<Format> {
         match self {
@@ -99,6 +109,18 @@ pub enum ModelKind {
     Embedding,
     Image,
     Audio,
+}
+
+impl ModelKind {
+    /// The kind with its article, for messages ("an embedding").
+    pub fn with_article(self) -> &'static str {
+        match self {
+            Self::Chat => "a chat",
+            Self::Embedding => "an embedding",
+            Self::Image => "an image",
+            Self::Audio => "an audio",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
@@ -134,6 +156,41 @@ pub struct ProviderEntry {
     pub models: Vec<ModelEntry>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
+    /// Operations served by another protocol than the wire's own (Fireworks' FLUX models draw
+    /// through its workflow API, not its OpenAI-compatible images endpoint).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub adapters: Vec<AdapterRule>,
+}
+
+/// The adapters the catalog can name (code for a protocol that differs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "kebab-case")]
+pub enum AdapterId {
+    /// Fireworks' text-to-image workflow API (`/workflows/{model}/text_to_image`).
+    FireworksWorkflow,
+}
+
+/// "This operation, for these models, goes through that adapter."
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(deny_unknown_fields)]
+pub struct AdapterRule {
+    pub operation: crate::target::Operation,
+    pub adapter: AdapterId,
+    /// Models whose last path segment starts with this (any case); absent: every model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_prefix: Option<String>,
+}
+
+impl AdapterRule {
+    pub fn matches(&self, model: &str) -> bool {
+        let Some(prefix) = &self.model_prefix else {
+            return true;
+        };
+        model.rsplit('/').next().is_some_and(|name| {
+            name.to_ascii_lowercase()
+                .starts_with(&prefix.to_ascii_lowercase())
+        })
+    }
 }
 
 impl ProviderEntry {

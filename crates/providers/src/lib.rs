@@ -1,11 +1,26 @@
-//! Providers as data: the catalog (compiled in from `catalog.json`) and the shape of a request
-//! to an upstream of each wire format (URL, auth header, fixed headers). Sending is the
-//! gateway's job; this crate only decides what to send.
+//! Providers and everything about talking to them: the catalog (data, compiled in from
+//! `catalog.json`), the target of one attempt, upstream I/O (pooled clients per proxy, sending
+//! with the credential, bounded reads, retry hints, probes) and the adapters for the protocols
+//! that differ. Routing decides where a request goes; this crate gets it there and back.
 
+pub mod adapter;
+pub mod adapters;
 pub mod catalog;
+pub mod error;
+pub mod http;
+pub mod outbound;
+pub mod probe;
+pub mod target;
 pub mod upstream;
 
+pub use adapter::{Adapter, Audio, ChatBody, MediaAnswer, MediaCall, adapter_for};
 pub use catalog::{
-    AuthStyle, Catalog, CatalogError, Login, ModelEntry, ModelKind, ProviderEntry, Wire,
+    AdapterId, AdapterRule, AuthStyle, Catalog, CatalogError, Login, ModelEntry, ModelKind,
+    ProviderEntry, Wire,
 };
+pub use error::UpstreamError;
+pub use http::{Prepared, Upstream};
+pub use outbound::{Clients, ProxyConfig, ProxyKind, ProxySettings};
+pub use probe::{ProbeResult, probe};
+pub use target::{Operation, Target};
 pub use upstream::{UpstreamRequest, model_unsendable, upstream_request};

@@ -175,6 +175,13 @@ export type ModelEntry = { id: string, kind: ModelKind, context?: number | null,
  * USD per 1,000 input tokens (0 for subscription and free tiers).
  */
 input_per_1k?: number | null, output_per_1k?: number | null, };
+export type Operation = "chat" | "embeddings" | "images" | "transcription";
+export type AdapterId = "fireworks-workflow";
+export type AdapterRule = { operation: Operation, adapter: AdapterId, 
+/**
+ * Models whose last path segment starts with this (any case); absent: every model.
+ */
+model_prefix?: string | null, };
 export type ProviderEntry = { 
 /**
  * Also the model prefix (`openai/gpt-4o`).
@@ -183,7 +190,12 @@ id: string, name: string,
 /**
  * `subscription`, `cheap`, `free`, `api-key` or `audio`.
  */
-tier: string, wire: Wire, base_url: string, auth: AuthStyle, login: Login, headers?: { [key in string]: string }, models: Array<ModelEntry>, notes?: string | null, };
+tier: string, wire: Wire, base_url: string, auth: AuthStyle, login: Login, headers?: { [key in string]: string }, models: Array<ModelEntry>, notes?: string | null, 
+/**
+ * Operations served by another protocol than the wire's own (Fireworks' FLUX models draw
+ * through its workflow API, not its OpenAI-compatible images endpoint).
+ */
+adapters?: Array<AdapterRule>, };
 export type Catalog = { providers: Array<ProviderEntry>, };
 export type ProviderNode = { id: string, name: string, prefix: string, apiType: string, baseUrl: string, createdAt: number, updatedAt: number, };
 export type CustomModel = { provider: string, modelId: string, modelName: string, kind: string, };

@@ -315,7 +315,7 @@ pub async fn test(
     State(state): State<AppState>,
     Path(id): Path<String>,
     body: axum::body::Bytes,
-) -> Result<Json<crate::proxy::ProbeResult>, ApiError> {
+) -> Result<Json<omniroute_providers::ProbeResult>, ApiError> {
     // The body is optional: `curl -X POST …/test` sends none.
     let body: TestRequest = if body.iter().all(u8::is_ascii_whitespace) {
         TestRequest::default()
@@ -345,9 +345,11 @@ pub async fn test(
                 "provider '{provider}' has no default model; pass {{\"model\": \"…\"}}"
             ))
         })?;
-    let target = crate::proxy::target_for(&state, &snapshot, connection, &model)
-        .map_err(|e| ApiError::invalid(e.to_string()))?;
-    Ok(Json(crate::proxy::probe(&state, &target).await))
+    let target = crate::resolve::target_for(&state, &snapshot, connection, &model)
+        .ok_or_else(|| ApiError::invalid(format!("provider '{provider}' no longer exists")))?;
+    Ok(Json(
+        omniroute_providers::probe(&state.clients, &target).await,
+    ))
 }
 
 pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<ConnectionView>>, ApiError> {

@@ -14,8 +14,8 @@ use crate::AppState;
 use crate::admin::json::ApiJson;
 use crate::admin::providers::reload;
 use crate::error::ApiError;
-use crate::outbound::{ProxyConfig, ProxySettings};
 use crate::registry::{PROXY_SECTION, proxy_secret_name};
+use omniroute_providers::{ProxyConfig, ProxySettings};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]

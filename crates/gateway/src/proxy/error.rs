@@ -138,3 +138,24 @@ impl From<omniroute_store::SecretError> for ProxyError {
         Self::Internal(format!("cannot read the connection's credential: {e}"))
     }
 }
+
+impl From<omniroute_providers::UpstreamError> for ProxyError {
+    fn from(e: omniroute_providers::UpstreamError) -> Self {
+        use omniroute_providers::UpstreamError as E;
+        match e {
+            E::Request(e) => Self::BadRequest(e),
+            unsupported @ E::Unsupported { .. } => Self::Invalid(unsupported.to_string()),
+            E::Status {
+                provider,
+                error,
+                retry_after_ms,
+            } => Self::Upstream {
+                provider,
+                error,
+                retry_after_ms,
+            },
+            E::Unreachable { provider, reason } => Self::Unreachable { provider, reason },
+            E::Timeout { provider } => Self::Timeout { provider },
+        }
+    }
+}

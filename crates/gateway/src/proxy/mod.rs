@@ -1,6 +1,7 @@
 //! The client-facing API (`/v1`, `/v1beta`): one handler per route, each naming its wire format
 //! and handing the request to `forward`.
 
+mod accounts;
 mod admission;
 mod caller;
 mod error;
@@ -12,7 +13,6 @@ mod observe;
 mod pipeline;
 mod plan;
 mod progress;
-pub mod resolve;
 mod route;
 mod shaping;
 mod stream;
@@ -31,12 +31,30 @@ use serde_json::json;
 pub use caller::identify;
 pub use error::ProxyError;
 use forward::{Inbound, reject};
-pub use forward::{ProbeResult, probe};
 pub use models::{gemini_models, openai_models};
 use pipeline::handle;
-pub use resolve::{Target, dealias, target_for};
 
 use crate::AppState;
+
+/// The target reached through the adapter serving `operation` on it, or why it cannot be.
+pub(crate) fn upstream<'a>(
+    state: &'a AppState,
+    target: &'a omniroute_providers::Target,
+    operation: omniroute_providers::Operation,
+) -> Result<omniroute_providers::Upstream<'a>, ProxyError> {
+    let adapter =
+        omniroute_providers::adapter_for(state.catalog.get(&target.provider), target, operation)
+            .filter(|a| a.serves(operation, target))
+            .ok_or_else(|| omniroute_providers::UpstreamError::Unsupported {
+                provider: target.provider.clone(),
+                what: operation.noun(),
+            })?;
+    Ok(omniroute_providers::Upstream {
+        clients: &state.clients,
+        target,
+        adapter,
+    })
+}
 
 /// Largest accepted request body: long conversations with inline images.
 pub const MAX_BODY: usize = 32 * 1024 * 1024;

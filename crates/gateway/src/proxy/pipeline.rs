@@ -8,8 +8,9 @@ use std::time::{Duration, Instant};
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::Response;
-use omniroute_formats::FormatError;
 use omniroute_formats::ir::Usage;
+use omniroute_formats::{Format, FormatError};
+use omniroute_providers::MediaCall;
 use omniroute_store::usage::{BodyLog, UsageRow};
 
 use super::error::ProxyError;
@@ -47,7 +48,7 @@ impl Ticket {
             self.row.provider = Some(served.provider.clone());
             self.row.connection_id = Some(served.connection_id.clone());
             self.row.model = served.model.clone();
-            self.upstream_format = Some(served.format);
+            self.upstream_format = served.format;
         }
     }
 
@@ -100,36 +101,6 @@ impl Ticket {
         });
         state.recorder.record(self.row, log);
     }
-}
-
-/// One usage row for a media request (embeddings, images, transcription): who, which model
-/// served, the status and the latency. Media answers carry no token counts worth pricing here.
-pub(super) fn record_media(
-    state: &AppState,
-    caller: &crate::accounting::keys::Caller,
-    served: Option<(String, String)>,
-    status: u16,
-    started: Instant,
-) {
-    let (provider, model) = served.map_or((None, String::new()), |(p, m)| (Some(p), m));
-    let ticket = Ticket {
-        row: UsageRow {
-            ts: omniroute_store::now_ms()
-                - i64::try_from(started.elapsed().as_millis()).unwrap_or(0),
-            api_key_id: caller.key.as_ref().map(|k| k.id.clone()),
-            provider,
-            model,
-            client_format: "openai".into(),
-            source: "upstream".into(),
-            attempts: 1,
-            ..UsageRow::default()
-        },
-        started,
-        request_log: None,
-        log_limit: 0,
-        upstream_format: None,
-    };
-    ticket.finish(state, status, None, Some(started.elapsed()), None);
 }
 
 /// The connections' own keys, masked wherever they appear in a kept body.
@@ -216,31 +187,8 @@ pub async fn handle(state: &AppState, inbound: Inbound<'_>) -> Response {
     ticket.row.model = request.model.clone();
     ticket.row.stream = request.stream;
 
-    if let Some(key) = &key {
-        if let Some(limits) = book.budgets.get(&key.id) {
-            let now = ticket.row.ts;
-            let periods = limits.iter().map(|(p, _)| *p);
-            if let Err(e) = state
-                .spend
-                .ensure(&state.store, &key.id, periods, now)
-                .await
-            {
-                tracing::warn!(error = %e, "cannot read spend; budgets checked on what is known");
-            }
-            let verdict = budgets::check(
-                &key.name,
-                limits,
-                |p| state.spend.spent(&key.id, p, now),
-                now,
-            );
-            if let Err(refusal) = verdict {
-                let error = ProxyError::OverBudget {
-                    message: refusal.message,
-                    retry_after_ms: refusal.retry_after_ms,
-                };
-                return fail(state, ticket, format, error, None).await;
-            }
-        }
+    if let Some(error) = over_budget(state, key.as_ref(), book, ticket.row.ts).await {
+        return fail(state, ticket, format, error, None).await;
     }
 
     let scope = inbound.caller.scope();
@@ -289,7 +237,7 @@ pub async fn handle(state: &AppState, inbound: Inbound<'_>) -> Response {
     }
 
     let mut trace = Trace::default();
-    let result = super::route::run(state, &inbound, &request, &mut trace).await;
+    let result = super::route::chat(state, &inbound, &request, &mut trace).await;
     ticket.apply(&trace);
     let mut response = match result {
         Ok(response) => response,
@@ -341,6 +289,96 @@ pub async fn handle(state: &AppState, inbound: Inbound<'_>) -> Response {
         Some(&bytes),
     );
     Response::from_parts(parts, Body::from(bytes))
+}
+
+/// The refusal of a caller whose key is over one of its budgets.
+async fn over_budget(
+    state: &AppState,
+    key: Option<&std::sync::Arc<crate::accounting::keys::KeyRef>>,
+    book: &crate::accounting::Book,
+    now: i64,
+) -> Option<ProxyError> {
+    let key = key?;
+    let limits = book.budgets.get(&key.id)?;
+    let periods = limits.iter().map(|(p, _)| *p);
+    if let Err(e) = state
+        .spend
+        .ensure(&state.store, &key.id, periods, now)
+        .await
+    {
+        tracing::warn!(error = %e, "cannot read spend; budgets checked on what is known");
+    }
+    let verdict = budgets::check(
+        &key.name,
+        limits,
+        |p| state.spend.spent(&key.id, p, now),
+        now,
+    );
+    verdict.err().map(|refusal| ProxyError::OverBudget {
+        message: refusal.message,
+        retry_after_ms: refusal.retry_after_ms,
+    })
+}
+
+/// A media request (embeddings, images, transcription) from arrival to answer: decoded by its
+/// handler, then the caller's budgets, the fallback loop, and one usage row with the token
+/// counts the upstream reported. Answers and errors are in OpenAI's format.
+pub async fn media(
+    state: &AppState,
+    caller: crate::accounting::keys::Caller,
+    call: Result<(MediaCall, String), ProxyError>,
+) -> Response {
+    const FORMAT: Format = Format::OpenAiChat;
+    let started = Instant::now();
+    let snapshot = state.registry.snapshot();
+    let mut ticket = Ticket {
+        row: UsageRow {
+            ts: omniroute_store::now_ms(),
+            api_key_id: caller.key.as_ref().map(|k| k.id.clone()),
+            client_format: FORMAT.as_str().to_owned(),
+            source: "upstream".into(),
+            ..UsageRow::default()
+        },
+        started,
+        request_log: None,
+        log_limit: 0,
+        upstream_format: None,
+    };
+    let (call, model) = match call {
+        Ok(call) => call,
+        Err(e) => return fail(state, ticket, FORMAT, e, None).await,
+    };
+    ticket.row.model = model.chars().take(MAX_MODEL_ID).collect();
+    if model.len() > MAX_MODEL_ID {
+        let error = FormatError::field(
+            "model",
+            format!(
+                "is {} bytes long; model ids are at most {MAX_MODEL_ID}",
+                model.len()
+            ),
+        );
+        return fail(state, ticket, FORMAT, ProxyError::BadRequest(error), None).await;
+    }
+    let book = &snapshot.accounting;
+    if let Some(error) = over_budget(state, caller.key.as_ref(), book, ticket.row.ts).await {
+        return fail(state, ticket, FORMAT, error, None).await;
+    }
+    let mut trace = Trace::default();
+    let result = super::route::media(state, &call, &model, &mut trace).await;
+    ticket.apply(&trace);
+    let response = match result {
+        Ok(response) => response,
+        Err(e) => return fail(state, ticket, FORMAT, e, None).await,
+    };
+    let usage = response.extensions().get::<Usage>().copied();
+    ticket.finish(
+        state,
+        response.status().as_u16(),
+        usage.as_ref(),
+        Some(started.elapsed()),
+        None,
+    );
+    response
 }
 
 /// A streamed answer: the usage row, the request log and the idempotent replay are finished

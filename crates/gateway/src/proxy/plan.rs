@@ -74,7 +74,7 @@ fn expand(state: &AppState, snapshot: &Snapshot, name: &str, depth: usize, out: 
 
 /// Input + output price per 1K tokens of a `prefix/model`, from the catalog.
 pub fn price_of(state: &AppState, snapshot: &Snapshot, model: &str) -> Option<f64> {
-    let routed = super::resolve::dealias(snapshot, model);
+    let routed = crate::resolve::dealias(snapshot, model);
     let (prefix, id) = routed.split_once('/')?;
     let entry = state.catalog.get(prefix)?.model(id)?;
     Some(entry.input_per_1k.unwrap_or(0.0) + entry.output_per_1k.unwrap_or(0.0))

@@ -120,7 +120,7 @@ pub fn respond(
             relayable,
         };
         let mut trace = Trace::with_progress(tx);
-        let result = super::route::run(&routing_state, &inbound, &request, &mut trace).await;
+        let result = super::route::chat(&routing_state, &inbound, &request, &mut trace).await;
         (result, trace)
     });
     let late: LateSlot = Arc::default();

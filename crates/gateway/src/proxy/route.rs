@@ -1,22 +1,494 @@
-//! The fallback loop: every model of the plan, every available account of its provider, until
-//! one answers. Failures that are the upstream's (connection errors, timeouts, 408, 429, 5xx,
-//! 401/403, a stream that dies before its first token) cool the account down, count against
-//! the provider's breaker, and move on; a `400` caused by the request body goes back to the
-//! client at once. The answer carries `X-OmniRoute-Route`.
+//! The fallback loop, the same for every operation (chat, embeddings, images, transcription):
+//! every model of the plan, every available account of its provider, until one answers.
+//! Failures that are the upstream's (connection errors, timeouts, 408, 429, 5xx, 401/403, a
+//! stream that dies before its first token) cool the account down, count against the
+//! provider's breaker, and move on; a `400` caused by the request body goes back to the client
+//! at once. Blocked providers, locked-out models and accounts, open breakers and models of
+//! another kind are skipped with the reason. The answer carries `X-OmniRoute-Route`.
+
+use std::future::Future;
 
 use axum::http::HeaderValue;
 use axum::response::Response;
-use omniroute_routing::accounts::{self, Candidate};
+use omniroute_providers::{MediaCall, Operation, Target};
 use omniroute_routing::breaker::BreakerProfile;
 use omniroute_routing::cooldown::Reason;
 
 use super::error::ProxyError;
-use super::forward::{Inbound, attempt};
-use super::plan::plan;
-use super::resolve::{dealias, target_for};
+use super::forward::Inbound;
+use super::plan::{Plan, plan};
 use super::trace::{Progress, Served, Trace};
 use crate::AppState;
-use crate::registry::Snapshot;
+use crate::registry::{LiveConnection, Snapshot};
+use crate::resolve::{dealias, target_for};
+
+/// One try of an operation at one target.
+pub(super) trait Attempt: Sync {
+    fn operation(&self) -> Operation;
+    /// A streamed answer: its latency is the time to the first token.
+    fn stream(&self) -> bool;
+    fn attempt<'a>(
+        &'a self,
+        target: &'a Target,
+    ) -> impl Future<Output = Result<Response, ProxyError>> + Send + 'a;
+}
+
+struct Chat<'a> {
+    state: &'a AppState,
+    inbound: &'a Inbound<'a>,
+    request: &'a omniroute_formats::ir::Request,
+}
+
+impl Attempt for Chat<'_> {
+    fn operation(&self) -> Operation {
+        Operation::Chat
+    }
+
+    fn stream(&self) -> bool {
+        self.request.stream
+    }
+
+    fn attempt<'a>(
+        &'a self,
+        target: &'a Target,
+    ) -> impl Future<Output = Result<Response, ProxyError>> + Send + 'a {
+        super::forward::attempt(self.state, self.inbound, self.request, target)
+    }
+}
+
+struct Media<'a> {
+    state: &'a AppState,
+    call: &'a MediaCall,
+}
+
+impl Attempt for Media<'_> {
+    fn operation(&self) -> Operation {
+        self.call.operation()
+    }
+
+    fn stream(&self) -> bool {
+        false
+    }
+
+    fn attempt<'a>(
+        &'a self,
+        target: &'a Target,
+    ) -> impl Future<Output = Result<Response, ProxyError>> + Send + 'a {
+        super::media::attempt(self.state, self.call, target)
+    }
+}
+
+/// A chat request: its plan, the AI settings applied (a shaped request brings its own body),
+/// then the loop.
+pub async fn chat(
+    state: &AppState,
+    inbound: &Inbound<'_>,
+    request: &omniroute_formats::ir::Request,
+    trace: &mut Trace,
+) -> Result<Response, ProxyError> {
+    let snapshot = state.registry.snapshot();
+    let plan = start(state, &snapshot, &request.model, trace);
+    let shaped = super::shaping::shaped(&snapshot.ai, plan.combo.as_deref(), inbound, request);
+    let (inbound, request) = match &shaped {
+        Some((inbound, request)) => (inbound, request),
+        None => (inbound, request),
+    };
+    let chat = Chat {
+        state,
+        inbound,
+        request,
+    };
+    run(state, &snapshot, &plan, &request.model, trace, &chat).await
+}
+
+/// A media request naming `model` (a model, an alias or a combo).
+pub async fn media(
+    state: &AppState,
+    call: &MediaCall,
+    model: &str,
+    trace: &mut Trace,
+) -> Result<Response, ProxyError> {
+    let snapshot = state.registry.snapshot();
+    let plan = start(state, &snapshot, model, trace);
+    run(
+        state,
+        &snapshot,
+        &plan,
+        model,
+        trace,
+        &Media { state, call },
+    )
+    .await
+}
+
+fn start(state: &AppState, snapshot: &Snapshot, model: &str, trace: &mut Trace) -> Plan {
+    let plan = plan(state, snapshot, model);
+    trace.combo = plan.combo.clone();
+    trace.note(|| Progress::Plan {
+        combo: plan.combo.clone(),
+        targets: plan.models.clone(),
+    });
+    plan
+}
+
+/// What the loop learnt from the targets that did not serve.
+#[derive(Default)]
+struct Misses {
+    last_error: Option<ProxyError>,
+    /// The shortest wait of an account at its request limit.
+    throttled: Option<u64>,
+}
+
+async fn run(
+    state: &AppState,
+    snapshot: &Snapshot,
+    plan: &Plan,
+    requested: &str,
+    trace: &mut Trace,
+    attempt: &impl Attempt,
+) -> Result<Response, ProxyError> {
+    let mut misses = Misses::default();
+    for model in &plan.models {
+        let routed = dealias(snapshot, model);
+        let Some(provider) = routable(state, snapshot, model, &routed, attempt, trace, &mut misses)
+        else {
+            continue;
+        };
+        let names = Names {
+            model,
+            routed: &routed,
+            provider,
+            upstream_model: &routed[provider.len() + 1..],
+        };
+        let ordered = super::accounts::in_order(state, snapshot, provider, state.health.now());
+        if ordered.is_empty() {
+            none_available(state, snapshot, provider, &routed, trace, &mut misses);
+            continue;
+        }
+        for connection in ordered {
+            match try_account(
+                state,
+                snapshot,
+                plan,
+                &names,
+                connection,
+                attempt,
+                trace,
+                &mut misses,
+            )
+            .await
+            {
+                Account::Served(response) => return Ok(response),
+                Account::Fatal(error) => return Err(error),
+                Account::Next => {}
+                Account::NextModel => break,
+            }
+        }
+    }
+    Err(conclude(plan, requested, trace, misses))
+}
+
+/// The provider of `routed` when the model may be tried at all; otherwise the reason is noted.
+fn routable<'r>(
+    state: &AppState,
+    snapshot: &Snapshot,
+    model: &str,
+    routed: &'r str,
+    attempt: &impl Attempt,
+    trace: &mut Trace,
+    misses: &mut Misses,
+) -> Option<&'r str> {
+    let Some((provider, upstream_model)) = routed
+        .split_once('/')
+        .filter(|(p, m)| !p.is_empty() && !m.is_empty())
+    else {
+        trace.skip(model, "not a provider/model id");
+        misses.last_error = Some(ProxyError::UnknownModel(model.to_owned()));
+        return None;
+    };
+    let entry = state.catalog.get(provider);
+    if entry.is_none() && snapshot.node(provider).is_none() {
+        trace.skip(model, format!("unknown provider '{provider}'"));
+        misses.last_error = Some(ProxyError::UnknownModel(model.to_owned()));
+        return None;
+    }
+    if snapshot
+        .security
+        .blocked_providers
+        .iter()
+        .any(|b| b == provider)
+    {
+        trace.skip(
+            routed,
+            format!("provider '{provider}' is blocked (security.blockedProviders)"),
+        );
+        misses.last_error = Some(ProxyError::Forbidden(format!(
+            "provider '{provider}' is blocked by this OmniRoute's security settings \
+             (security.blockedProviders)"
+        )));
+        return None;
+    }
+    let wanted = attempt.operation().model_kind();
+    if let Some(listed) = entry.and_then(|e| e.model(upstream_model))
+        && listed.kind != wanted
+    {
+        let reason = format!(
+            "model '{routed}' is {} model, not {} model",
+            listed.kind.with_article(),
+            wanted.with_article()
+        );
+        trace.skip(routed, reason.clone());
+        misses.last_error = Some(ProxyError::Invalid(reason));
+        return None;
+    }
+    if let Some(lock) = snapshot.locked("model", routed, omniroute_store::now_ms()) {
+        trace.skip(routed, format!("locked out: {}", lock.reason));
+        return None;
+    }
+    let breaker = state.health.breaker(provider);
+    if !breaker
+        .lock()
+        .map(|b| b.is_available(state.health.now()))
+        .unwrap_or(true)
+    {
+        trace.skip(routed, format!("circuit open for provider '{provider}'"));
+        return None;
+    }
+    Some(provider)
+}
+
+/// Why no account of `provider` can be tried now.
+fn none_available(
+    state: &AppState,
+    snapshot: &Snapshot,
+    provider: &str,
+    routed: &str,
+    trace: &mut Trace,
+    misses: &mut Misses,
+) {
+    if snapshot.connections_of(provider).next().is_none() {
+        trace.skip(routed, "no enabled connection");
+        misses
+            .last_error
+            .get_or_insert(ProxyError::NoConnection(provider.to_owned()));
+        return;
+    }
+    let now = state.health.now();
+    let next = snapshot
+        .connections_of(provider)
+        .filter_map(|c| {
+            state
+                .health
+                .connection(&c.row.id)
+                .lock()
+                .ok()
+                .map(|h| h.cooldown.remaining(now))
+        })
+        .min()
+        .unwrap_or(0);
+    trace.skip(
+        routed,
+        format!(
+            "every account is cooling down (next ready in {} s)",
+            next.div_ceil(1000)
+        ),
+    );
+}
+
+enum Account {
+    Served(Response),
+    /// The request itself is wrong; no other target would do better.
+    Fatal(ProxyError),
+    /// This account failed or was busy: the next account.
+    Next,
+    /// Nothing more to try on this model (breaker open, provider cannot serve it).
+    NextModel,
+}
+
+/// One model of the plan, as routing names it.
+#[derive(Clone, Copy)]
+struct Names<'a> {
+    /// As the plan lists it (a combo target, before aliases).
+    model: &'a str,
+    /// `provider/model` after aliases.
+    routed: &'a str,
+    provider: &'a str,
+    /// The id the upstream knows.
+    upstream_model: &'a str,
+}
+
+#[allow(clippy::too_many_arguments, reason = "one attempt's whole context")]
+async fn try_account(
+    state: &AppState,
+    snapshot: &Snapshot,
+    plan: &Plan,
+    names: &Names<'_>,
+    connection: &LiveConnection,
+    attempt: &impl Attempt,
+    trace: &mut Trace,
+    misses: &mut Misses,
+) -> Account {
+    let Names {
+        model,
+        routed,
+        provider,
+        upstream_model,
+    } = *names;
+    let breaker = state.health.breaker(provider);
+    if !breaker
+        .lock()
+        .map(|mut b| b.try_acquire(state.health.now()))
+        .unwrap_or(true)
+    {
+        trace.skip(
+            routed.to_owned(),
+            format!("circuit open for provider '{provider}'"),
+        );
+        return Account::NextModel;
+    }
+    let Some(mut target) = target_for(state, snapshot, connection, upstream_model) else {
+        let reason = format!("provider '{provider}' no longer exists");
+        trace.skip(routed.to_owned(), reason.clone());
+        misses.last_error = Some(ProxyError::Invalid(reason));
+        return Account::NextModel;
+    };
+    // The combo level of proxy precedence is known only here.
+    target.proxy = snapshot
+        .proxies
+        .pick(&connection.row.id, plan.combo.as_deref(), provider)
+        .cloned();
+    if let Err(e) = super::upstream(state, &target, attempt.operation()) {
+        trace.skip(routed.to_owned(), e.to_string());
+        misses.last_error = Some(e);
+        return Account::NextModel;
+    }
+    let account = connection.row.id.clone();
+    let limits = snapshot
+        .profiles
+        .limits(&account, !is_subscription(state, provider));
+    let slot = match super::admission::admit(state, &account, &limits).await {
+        Ok(slot) => slot,
+        Err(retry_ms) => {
+            misses.throttled = Some(misses.throttled.map_or(retry_ms, |t| t.min(retry_ms)));
+            trace.skip(
+                format!("{routed} ({})", connection.row.name),
+                "at its request limit (queue full)",
+            );
+            return Account::Next;
+        }
+    };
+    trace.attempts += 1;
+    trace.note(|| Progress::Attempt {
+        attempt: trace.attempts,
+        target: routed.to_owned(),
+        account: connection.row.name.clone(),
+    });
+    if let Ok(mut c) = state.health.connection(&account).lock() {
+        c.last_used = state.health.now();
+    }
+    let started = std::time::Instant::now();
+    let outcome = attempt.attempt(&target).await;
+    // Latency (time to first token for streams) or the failure, per provider and model.
+    let outcome = super::observe::attempt(
+        state,
+        outcome,
+        provider,
+        upstream_model,
+        started,
+        attempt.stream(),
+    );
+    match outcome {
+        Ok(response) => {
+            let response = super::admission::hold(response, slot);
+            state.health.on_success(provider, &account, model);
+            Account::Served(served(response, &target, connection, routed, trace))
+        }
+        Err(error) => match judge(&error) {
+            Verdict::Client(e) => Account::Fatal(with_provider(e, provider)),
+            Verdict::Next { reason, hint_ms } => {
+                auto_lock(state, &error, routed).await;
+                state.health.on_failure(
+                    provider,
+                    &profile(state, snapshot, provider),
+                    &snapshot.profiles.backoff,
+                    &account,
+                    reason,
+                    hint_ms,
+                );
+                trace.skip(
+                    format!("{routed} ({})", connection.row.name),
+                    error.to_string(),
+                );
+                misses.last_error = Some(error);
+                Account::Next
+            }
+        },
+    }
+}
+
+/// The answer, with the route header, noted in the trace.
+fn served(
+    mut response: Response,
+    target: &Target,
+    connection: &LiveConnection,
+    routed: &str,
+    trace: &mut Trace,
+) -> Response {
+    let route = format!(
+        "{routed}; account={}; attempts={}",
+        connection
+            .row
+            .name
+            .replace(|c: char| !c.is_ascii_graphic() && c != ' ', "_"),
+        trace.attempts
+    );
+    if let Ok(value) = HeaderValue::from_str(&route) {
+        response.headers_mut().insert("x-omniroute-route", value);
+    }
+    if !trace.skips.is_empty() {
+        tracing::info!(route, skipped = ?trace.skips.iter().map(|s| format!("{}: {}", s.target, s.reason)).collect::<Vec<_>>(), "served after fallback");
+    }
+    trace.note(|| Progress::Served {
+        target: routed.to_owned(),
+        account: connection.row.name.clone(),
+        attempts: trace.attempts,
+    });
+    trace.served = Some(Served {
+        provider: target.provider.clone(),
+        connection_id: connection.row.id.clone(),
+        model: routed.to_owned(),
+        format: target.format(),
+    });
+    response
+}
+
+/// The error for a request no target served.
+fn conclude(plan: &Plan, requested: &str, trace: &Trace, misses: Misses) -> ProxyError {
+    // Nothing was sent because every account was at its limit: a 429 with Retry-After.
+    if let (0, Some(retry_after_ms)) = (trace.attempts, misses.throttled) {
+        return ProxyError::Throttled { retry_after_ms };
+    }
+    // One target, one failure: the client gets that upstream's own error (status and message).
+    if plan.models.len() == 1
+        && trace.attempts <= 1
+        && let Some(error) = misses.last_error
+    {
+        return error;
+    }
+    let subject = match &plan.combo {
+        Some(combo) => format!(
+            "all {} targets of combo '{combo}' failed",
+            plan.models.len()
+        ),
+        None => format!("every route for '{requested}' failed"),
+    };
+    let reasons: Vec<String> = trace
+        .skips
+        .iter()
+        .map(|s| format!("{}: {}", s.target, s.reason))
+        .collect();
+    ProxyError::AllFailed(format!("{subject}: {}", reasons.join("; ")))
+}
 
 enum Verdict {
     /// The request itself is wrong; no other target would do better.
@@ -35,7 +507,11 @@ fn judge(error: &ProxyError) -> Verdict {
             retry_after_ms,
             ..
         } => match error.status {
-            400 | 422 => Verdict::Client(clone_error(error)),
+            400 | 422 => Verdict::Client(ProxyError::Upstream {
+                provider: String::new(),
+                error: error.clone(),
+                retry_after_ms: None,
+            }),
             429 => {
                 let quota = error.message.to_ascii_lowercase().contains("quota");
                 Verdict::Next {
@@ -60,246 +536,23 @@ fn judge(error: &ProxyError) -> Verdict {
     }
 }
 
-fn clone_error(error: &omniroute_formats::ErrorInfo) -> ProxyError {
-    ProxyError::Upstream {
-        provider: String::new(),
-        error: error.clone(),
-        retry_after_ms: None,
-    }
+fn is_subscription(state: &AppState, provider: &str) -> bool {
+    matches!(
+        state.catalog.get(provider).map(|p| p.login),
+        Some(
+            omniroute_providers::Login::OauthPkce
+                | omniroute_providers::Login::DeviceCode
+                | omniroute_providers::Login::Oauth
+        )
+    )
 }
 
 fn profile(state: &AppState, snapshot: &Snapshot, provider: &str) -> BreakerProfile {
-    match state.catalog.get(provider).map(|p| p.login) {
-        Some(omniroute_providers::Login::ApiKey | omniroute_providers::Login::None) | None => {
-            snapshot.profiles.api_key
-        }
-        Some(_) => snapshot.profiles.oauth,
+    if is_subscription(state, provider) {
+        snapshot.profiles.oauth
+    } else {
+        snapshot.profiles.api_key
     }
-}
-
-pub async fn run(
-    state: &AppState,
-    inbound: &Inbound<'_>,
-    request: &omniroute_formats::ir::Request,
-    trace: &mut Trace,
-) -> Result<Response, ProxyError> {
-    let snapshot = state.registry.snapshot();
-    let plan = plan(state, &snapshot, &request.model);
-    trace.combo = plan.combo.clone();
-    trace.note(|| Progress::Plan {
-        combo: plan.combo.clone(),
-        targets: plan.models.clone(),
-    });
-    // System prompts and thinking budget (AI settings): a shaped request brings its own body.
-    let shaped = super::shaping::shaped(&snapshot.ai, plan.combo.as_deref(), inbound, request);
-    let (inbound, request) = match &shaped {
-        Some((inbound, request)) => (inbound, request),
-        None => (inbound, request),
-    };
-    let mut last_error: Option<ProxyError> = None;
-    let mut throttled: Option<u64> = None;
-    for model in &plan.models {
-        let routed = dealias(&snapshot, model);
-        let Some((provider, upstream_model)) = routed
-            .split_once('/')
-            .filter(|(p, m)| !p.is_empty() && !m.is_empty())
-        else {
-            trace.skip(model.clone(), "not a provider/model id");
-            last_error = Some(ProxyError::UnknownModel(model.clone()));
-            continue;
-        };
-        if state.catalog.get(provider).is_none() && snapshot.node(provider).is_none() {
-            trace.skip(model.clone(), format!("unknown provider '{provider}'"));
-            last_error = Some(ProxyError::UnknownModel(model.clone()));
-            continue;
-        }
-        let wall = omniroute_store::now_ms();
-        if let Some(lock) = snapshot.locked("model", &routed, wall) {
-            trace.skip(routed.clone(), format!("locked out: {}", lock.reason));
-            continue;
-        }
-        let now = state.health.now();
-        let breaker = state.health.breaker(provider);
-        if !breaker.lock().map(|b| b.is_available(now)).unwrap_or(true) {
-            trace.skip(
-                routed.clone(),
-                format!("circuit open for provider '{provider}'"),
-            );
-            continue;
-        }
-        let ordered = accounts_in_order(state, &snapshot, provider, now);
-        if ordered.is_empty() {
-            if snapshot.connections_of(provider).next().is_none() {
-                trace.skip(routed.clone(), "no enabled connection");
-                last_error.get_or_insert(ProxyError::NoConnection(provider.to_owned()));
-            } else {
-                let next = snapshot
-                    .connections_of(provider)
-                    .filter_map(|c| {
-                        state
-                            .health
-                            .connection(&c.row.id)
-                            .lock()
-                            .ok()
-                            .map(|h| h.cooldown.remaining(now))
-                    })
-                    .min()
-                    .unwrap_or(0);
-                let reason = format!(
-                    "every account is cooling down (next ready in {} s)",
-                    next.div_ceil(1000)
-                );
-                trace.skip(routed.clone(), reason);
-            }
-            continue;
-        }
-        for connection in ordered {
-            if !breaker
-                .lock()
-                .map(|mut b| b.try_acquire(state.health.now()))
-                .unwrap_or(true)
-            {
-                trace.skip(
-                    routed.clone(),
-                    format!("circuit open for provider '{provider}'"),
-                );
-                break;
-            }
-            let target = match target_for(state, &snapshot, connection, upstream_model) {
-                Ok(mut target) => {
-                    // The combo level of proxy precedence is known only here.
-                    target.proxy = snapshot
-                        .proxies
-                        .pick(&connection.row.id, plan.combo.as_deref(), provider)
-                        .cloned();
-                    target
-                }
-                Err(e) => {
-                    trace.skip(routed.clone(), e.to_string());
-                    last_error = Some(e);
-                    break;
-                }
-            };
-            let account = connection.row.id.clone();
-            let api_key = !matches!(
-                state.catalog.get(provider).map(|p| p.login),
-                Some(
-                    omniroute_providers::Login::OauthPkce
-                        | omniroute_providers::Login::DeviceCode
-                        | omniroute_providers::Login::Oauth
-                )
-            );
-            let limits = snapshot.profiles.limits(&account, api_key);
-            let slot = match super::admission::admit(state, &account, &limits).await {
-                Ok(slot) => slot,
-                Err(retry_ms) => {
-                    throttled = Some(throttled.map_or(retry_ms, |t: u64| t.min(retry_ms)));
-                    trace.skip(
-                        format!("{routed} ({})", connection.row.name),
-                        "at its request limit (queue full)",
-                    );
-                    continue;
-                }
-            };
-            trace.attempts += 1;
-            trace.note(|| Progress::Attempt {
-                attempt: trace.attempts,
-                target: routed.clone(),
-                account: connection.row.name.clone(),
-            });
-            if let Ok(mut c) = state.health.connection(&account).lock() {
-                c.last_used = state.health.now();
-            }
-            let started = std::time::Instant::now();
-            let outcome = attempt(state, inbound, request, &target).await;
-            // Latency (time to first token for streams) or the failure, per provider and model.
-            let outcome = super::observe::attempt(
-                state,
-                outcome,
-                provider,
-                upstream_model,
-                started,
-                request.stream,
-            );
-            match outcome {
-                Ok(response) => {
-                    let mut response = super::admission::hold(response, slot);
-                    state.health.on_success(provider, &account, model);
-                    let route = format!(
-                        "{routed}; account={}; attempts={}",
-                        connection
-                            .row
-                            .name
-                            .replace(|c: char| !c.is_ascii_graphic() && c != ' ', "_"),
-                        trace.attempts
-                    );
-                    if let Ok(value) = HeaderValue::from_str(&route) {
-                        response.headers_mut().insert("x-omniroute-route", value);
-                    }
-                    if !trace.skips.is_empty() {
-                        tracing::info!(route, skipped = ?trace.skips.iter().map(|s| format!("{}: {}", s.target, s.reason)).collect::<Vec<_>>(), "served after fallback");
-                    }
-                    trace.note(|| Progress::Served {
-                        target: routed.clone(),
-                        account: connection.row.name.clone(),
-                        attempts: trace.attempts,
-                    });
-                    trace.served = Some(Served {
-                        provider: provider.to_owned(),
-                        connection_id: account.clone(),
-                        model: routed.clone(),
-                        format: target.format,
-                    });
-                    return Ok(response);
-                }
-                Err(error) => match judge(&error) {
-                    Verdict::Client(e) => return Err(with_provider(e, provider)),
-                    Verdict::Next { reason, hint_ms } => {
-                        auto_lock(state, &error, &routed).await;
-                        state.health.on_failure(
-                            provider,
-                            &profile(state, &snapshot, provider),
-                            &snapshot.profiles.backoff,
-                            &account,
-                            reason,
-                            hint_ms,
-                        );
-                        trace.skip(
-                            format!("{routed} ({})", connection.row.name),
-                            error.to_string(),
-                        );
-                        last_error = Some(error);
-                    }
-                },
-            }
-        }
-    }
-    // Nothing was sent because every account was at its limit: a 429 with Retry-After.
-    if let (0, Some(retry_after_ms)) = (trace.attempts, throttled) {
-        return Err(ProxyError::Throttled { retry_after_ms });
-    }
-    // One target, one failure: the client gets that upstream's own error (status and message).
-    if plan.models.len() == 1 && trace.attempts <= 1 {
-        if let Some(error) = last_error {
-            return Err(error);
-        }
-    }
-    let subject = match &plan.combo {
-        Some(combo) => format!(
-            "all {} targets of combo '{combo}' failed",
-            plan.models.len()
-        ),
-        None => format!("every route for '{}' failed", request.model),
-    };
-    let reasons: Vec<String> = trace
-        .skips
-        .iter()
-        .map(|s| format!("{}: {}", s.target, s.reason))
-        .collect();
-    Err(ProxyError::AllFailed(format!(
-        "{subject}: {}",
-        reasons.join("; ")
-    )))
 }
 
 /// How long a model the upstream says does not exist stays out of routing.
@@ -321,10 +574,9 @@ async fn auto_lock(state: &AppState, error: &ProxyError, routed: &str) {
         .lock("model", routed, &reason, Some(until))
         .await
         .is_ok()
+        && let Err(e) = state.registry.reload(&state.store, &state.secrets).await
     {
-        if let Err(e) = state.registry.reload(&state.store, &state.secrets).await {
-            tracing::warn!(error = %e, "could not reload after a lockout");
-        }
+        tracing::warn!(error = %e, "could not reload after a lockout");
     }
 }
 
@@ -341,61 +593,4 @@ fn with_provider(error: ProxyError, provider: &str) -> ProxyError {
         },
         other => other,
     }
-}
-
-/// Enabled accounts of `provider` that are not cooling down, in the configured strategy's order.
-fn accounts_in_order<'a>(
-    state: &AppState,
-    snapshot: &'a Snapshot,
-    provider: &'a str,
-    now: u64,
-) -> Vec<&'a crate::registry::LiveConnection> {
-    let wall = omniroute_store::now_ms();
-    let available: Vec<&crate::registry::LiveConnection> = snapshot
-        .connections_of(provider)
-        .filter(|c| snapshot.locked("connection", &c.row.id, wall).is_none())
-        .filter(|c| {
-            state
-                .health
-                .connection(&c.row.id)
-                .lock()
-                .map(|h| !h.cooldown.is_resting(now))
-                .unwrap_or(true)
-        })
-        .collect();
-    if available.len() <= 1 {
-        return available;
-    }
-    let candidates: Vec<Candidate> = available
-        .iter()
-        .map(|c| {
-            let h = state.health.connection(&c.row.id);
-            let h = h.lock().map(|h| h.clone()).unwrap_or_default();
-            Candidate {
-                priority: c.row.priority,
-                last_used: h.last_used,
-                health: if h.requests == 0 { 1.0 } else { h.health },
-                in_flight: h.limiter.in_flight,
-            }
-        })
-        .collect();
-    let rotation = state.health.rotation(provider);
-    let order = {
-        let mut rotation = match rotation.lock() {
-            Ok(r) => r,
-            Err(p) => p.into_inner(),
-        };
-        let mut rng = state.health.rng();
-        accounts::order(
-            snapshot.routing.strategy_for(provider),
-            &candidates,
-            snapshot.routing.sticky_limit,
-            &mut rotation,
-            &mut *rng,
-        )
-    };
-    order
-        .into_iter()
-        .filter_map(|i| available.get(i).copied())
-        .collect()
 }

@@ -19,8 +19,8 @@ pub struct Served {
     pub connection_id: String,
     /// `provider/model` after aliases.
     pub model: String,
-    /// The wire format spoken to the upstream.
-    pub format: omniroute_formats::Format,
+    /// The chat format spoken to the upstream (`None`: a media protocol of its own).
+    pub format: Option<omniroute_formats::Format>,
 }
 
 /// A step of routing as the client sees it in `event: progress`.

@@ -1,0 +1,64 @@
+//! The accounts of a provider a request may use now, in the configured strategy's order:
+//! enabled, not locked out, not resting after failures.
+
+use omniroute_routing::accounts::{self, Candidate};
+
+use crate::AppState;
+use crate::registry::{LiveConnection, Snapshot};
+
+/// Enabled accounts of `provider` that are not cooling down, in the configured strategy's order.
+pub(super) fn in_order<'a>(
+    state: &AppState,
+    snapshot: &'a Snapshot,
+    provider: &'a str,
+    now: u64,
+) -> Vec<&'a LiveConnection> {
+    let wall = omniroute_store::now_ms();
+    let available: Vec<&LiveConnection> = snapshot
+        .connections_of(provider)
+        .filter(|c| snapshot.locked("connection", &c.row.id, wall).is_none())
+        .filter(|c| {
+            state
+                .health
+                .connection(&c.row.id)
+                .lock()
+                .map(|h| !h.cooldown.is_resting(now))
+                .unwrap_or(true)
+        })
+        .collect();
+    if available.len() <= 1 {
+        return available;
+    }
+    let candidates: Vec<Candidate> = available
+        .iter()
+        .map(|c| {
+            let h = state.health.connection(&c.row.id);
+            let h = h.lock().map(|h| h.clone()).unwrap_or_default();
+            Candidate {
+                priority: c.row.priority,
+                last_used: h.last_used,
+                health: if h.requests == 0 { 1.0 } else { h.health },
+                in_flight: h.limiter.in_flight,
+            }
+        })
+        .collect();
+    let rotation = state.health.rotation(provider);
+    let order = {
+        let mut rotation = match rotation.lock() {
+            Ok(r) => r,
+            Err(p) => p.into_inner(),
+        };
+        let mut rng = state.health.rng();
+        accounts::order(
+            snapshot.routing.strategy_for(provider),
+            &candidates,
+            snapshot.routing.sticky_limit,
+            &mut rotation,
+            &mut *rng,
+        )
+    };
+    order
+        .into_iter()
+        .filter_map(|i| available.get(i).copied())
+        .collect()
+}

@@ -1,0 +1,138 @@
+//! The seam between the gateway and a provider's protocol. The gateway routes (plan, accounts,
+//! admission, fallback) and translates the four client APIs; an `Adapter` turns one operation
+//! for one `Target` into HTTP exchanges and back. The four standard APIs (OpenAI Chat,
+//! Responses, Anthropic Messages, Gemini) and every OpenAI-compatible provider share one
+//! adapter driven by the catalog; a provider whose protocol differs gets its own module in
+//! `adapters/` — Gemini embeddings, Fireworks image workflows, Deepgram, AssemblyAI today.
+//!
+//! The subscription providers plug in here too: a request envelope (Gemini Code Assist wraps
+//! the Gemini body in `{model, project, request}`) or extra headers (Copilot's integration
+//! headers, Claude's OAuth beta flag) are `prepare_chat`; a bearer token obtained by a token
+//! exchange is the target's credential; an error body of their own is `decode_error`.
+
+use futures_util::future::BoxFuture;
+use omniroute_formats::ErrorInfo;
+use omniroute_formats::ir::Usage;
+use omniroute_formats::media::embeddings::EmbeddingRequest;
+use omniroute_formats::media::images::ImageRequest;
+use omniroute_formats::media::transcription::TranscriptionRequest;
+
+use crate::catalog::{AdapterId, ProviderEntry};
+use crate::error::UpstreamError;
+use crate::http::{Prepared, Upstream};
+use crate::target::{Operation, Target};
+use crate::{Wire, adapters};
+
+/// A chat body already encoded in the target's wire format, on its way upstream.
+pub struct ChatBody<'a> {
+    pub body: Vec<u8>,
+    pub stream: bool,
+    /// Client headers the upstream must see (e.g. Claude Code's `anthropic-beta`).
+    pub forwarded: &'a [(String, String)],
+}
+
+/// A media request as the client sent it (OpenAI's media APIs).
+pub enum MediaCall {
+    Embeddings {
+        /// The client's body, relayed with `model` rewritten to OpenAI-compatible upstreams.
+        body: bytes::Bytes,
+        request: EmbeddingRequest,
+    },
+    Images {
+        body: bytes::Bytes,
+        request: ImageRequest,
+    },
+    Transcription(Audio),
+}
+
+impl MediaCall {
+    pub fn operation(&self) -> Operation {
+        match self {
+            Self::Embeddings { .. } => Operation::Embeddings,
+            Self::Images { .. } => Operation::Images,
+            Self::Transcription(_) => Operation::Transcription,
+        }
+    }
+}
+
+/// An uploaded audio file and the transcription fields OmniRoute reads.
+pub struct Audio {
+    pub request: TranscriptionRequest,
+    pub file_name: Option<String>,
+    /// The file's MIME type (detected when the client sent none usable).
+    pub mime: String,
+    pub bytes: bytes::Bytes,
+}
+
+/// A media answer in OpenAI's shape.
+pub struct MediaAnswer {
+    pub content_type: String,
+    pub body: bytes::Bytes,
+    /// Token counts, where the upstream reports them (or, for embeddings, an estimate).
+    pub usage: Option<Usage>,
+}
+
+pub trait Adapter: Sync {
+    /// The adapter's name, for logs.
+    fn name(&self) -> &'static str;
+
+    /// Whether this adapter can serve `operation` for `target` at all.
+    fn serves(&self, operation: Operation, target: &Target) -> bool;
+
+    /// The HTTP request carrying a chat body to the target: URL, headers, envelope.
+    fn prepare_chat(&self, target: &Target, chat: ChatBody<'_>) -> Result<Prepared, UpstreamError> {
+        let _ = chat;
+        Err(UpstreamError::Unsupported {
+            provider: target.provider.clone(),
+            what: Operation::Chat.noun(),
+        })
+    }
+
+    /// An error answer of this upstream as the client's error, keeping the status.
+    fn decode_error(&self, target: &Target, status: u16, body: &[u8]) -> ErrorInfo;
+
+    /// One media operation, whole: however many HTTP exchanges the protocol takes.
+    fn media<'a>(
+        &'a self,
+        upstream: Upstream<'a>,
+        call: &'a MediaCall,
+    ) -> BoxFuture<'a, Result<MediaAnswer, UpstreamError>> {
+        let error = UpstreamError::Unsupported {
+            provider: upstream.target.provider.clone(),
+            what: call.operation().noun(),
+        };
+        Box::pin(async move { Err(error) })
+    }
+}
+
+/// The adapter serving `operation` on `target`: the catalog's rule for the operation and model
+/// when it has one, else the wire's own. `None`: no adapter in this build speaks the wire.
+pub fn adapter_for(
+    entry: Option<&ProviderEntry>,
+    target: &Target,
+    operation: Operation,
+) -> Option<&'static dyn Adapter> {
+    let rule = entry.and_then(|e| {
+        e.adapters
+            .iter()
+            .find(|r| r.operation == operation && r.matches(&target.upstream_model))
+    });
+    if let Some(rule) = rule {
+        return Some(by_id(rule.adapter));
+    }
+    match (target.wire, operation) {
+        (Wire::Gemini, Operation::Embeddings) => Some(&adapters::gemini_embeddings::ADAPTER),
+        (Wire::Openai | Wire::Responses | Wire::Anthropic | Wire::Gemini, _) => {
+            Some(&adapters::standard::ADAPTER)
+        }
+        (Wire::Deepgram, _) => Some(&adapters::deepgram::ADAPTER),
+        (Wire::Assemblyai, _) => Some(&adapters::assemblyai::ADAPTER),
+        (Wire::GeminiCodeAssist | Wire::Kiro, _) => None,
+    }
+}
+
+fn by_id(id: AdapterId) -> &'static dyn Adapter {
+    match id {
+        AdapterId::FireworksWorkflow => &adapters::fireworks_images::ADAPTER,
+    }
+}

@@ -1,0 +1,280 @@
+//! Upstream I/O: one prepared request sent through the pooled client of the target's proxy, with
+//! its credential; an error answer read (bounded) and decoded by the adapter; whole answers read
+//! with a size cap; retry hints from `Retry-After` and rate-limit reset headers; transport
+//! failures described without the URL (a base URL can name an internal host or carry a key).
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use reqwest::Method;
+
+use crate::adapter::Adapter;
+use crate::error::UpstreamError;
+use crate::outbound::Clients;
+use crate::target::Target;
+
+/// Longest upstream error body read (the rest is not worth holding).
+const MAX_ERROR_BODY: usize = 1024 * 1024;
+
+/// Longest whole (non-streamed) answer read from an upstream: a broken or hostile upstream must
+/// not fill the gateway's memory.
+pub const MAX_ANSWER_BODY: usize = 64 * 1024 * 1024;
+
+/// One HTTP request to an upstream, before its credential is added.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub method: Method,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Vec<u8>>,
+}
+
+impl Prepared {
+    /// A request to `url` with the target's fixed headers.
+    pub fn new(target: &Target, method: Method, url: String) -> Self {
+        Self {
+            method,
+            url,
+            headers: target.headers.clone(),
+            body: None,
+        }
+    }
+
+    pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.headers.retain(|(k, _)| !k.eq_ignore_ascii_case(name));
+        self.headers.push((name.to_owned(), value.into()));
+        self
+    }
+
+    pub fn body(mut self, body: Vec<u8>) -> Self {
+        self.body = Some(body);
+        self
+    }
+}
+
+/// One target reached through one adapter: what every adapter sends through.
+#[derive(Clone, Copy)]
+pub struct Upstream<'a> {
+    pub clients: &'a Clients,
+    pub target: &'a Target,
+    pub adapter: &'a dyn Adapter,
+}
+
+impl Upstream<'_> {
+    fn provider(&self) -> &str {
+        &self.target.provider
+    }
+
+    /// Sends `prepared` with the target's credential. A non-2xx answer is
+    /// `UpstreamError::Status` with the upstream's status and message (decoded by the adapter)
+    /// and its retry hint; a redirect is refused (followed, it would carry the key elsewhere).
+    pub async fn send(&self, prepared: Prepared) -> Result<reqwest::Response, UpstreamError> {
+        let client = self
+            .clients
+            .get(self.target.proxy.as_ref())
+            .map_err(|reason| UpstreamError::unreachable(self.provider(), reason))?;
+        let mut builder = client.request(prepared.method, &prepared.url);
+        for (name, value) in &prepared.headers {
+            builder = builder.header(name, value);
+        }
+        if let Some((name, value)) = self
+            .target
+            .api_key
+            .as_ref()
+            .and_then(|key| self.target.auth.header(key.expose()))
+        {
+            builder = builder.header(name, value);
+        }
+        if let Some(body) = prepared.body {
+            builder = builder.body(body);
+        }
+        let response = builder
+            .send()
+            .await
+            .map_err(|e| transport_error(self.provider(), &e))?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(response);
+        }
+        if status.is_redirection() {
+            return Err(UpstreamError::unreachable(
+                self.provider(),
+                format!(
+                    "it answered with a redirect ({}), which OmniRoute does not follow; check \
+                     the provider's base URL",
+                    status.as_u16()
+                ),
+            ));
+        }
+        let retry_after_ms = retry_hint(response.headers());
+        let body = read_limited(response, MAX_ERROR_BODY).await;
+        Err(UpstreamError::Status {
+            provider: self.provider().to_owned(),
+            error: self
+                .adapter
+                .decode_error(self.target, status.as_u16(), &body),
+            retry_after_ms,
+        })
+    }
+
+    /// Sends `prepared` and reads the whole answer.
+    pub async fn fetch(&self, prepared: Prepared) -> Result<Bytes, UpstreamError> {
+        let response = self.send(prepared).await?;
+        self.read_answer(response).await
+    }
+
+    /// A whole answer, refused (as the upstream's failure) past `MAX_ANSWER_BODY`.
+    pub async fn read_answer(
+        &self,
+        mut response: reqwest::Response,
+    ) -> Result<Bytes, UpstreamError> {
+        let mut out = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| transport_error(self.provider(), &e))?
+        {
+            if out.len() + chunk.len() > MAX_ANSWER_BODY {
+                return Err(UpstreamError::unreachable(
+                    self.provider(),
+                    format!(
+                        "its answer is larger than {} MB",
+                        MAX_ANSWER_BODY / (1024 * 1024)
+                    ),
+                ));
+            }
+            out.extend_from_slice(&chunk);
+        }
+        Ok(out.into())
+    }
+}
+
+async fn read_limited(mut response: reqwest::Response, limit: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Ok(Some(chunk)) = response.chunk().await {
+        let room = limit.saturating_sub(out.len());
+        out.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if out.len() >= limit {
+            break;
+        }
+    }
+    out
+}
+
+/// A failed upstream call as the client hears of it: a timeout, or what broke — never where.
+pub fn transport_error(provider: &str, e: &reqwest::Error) -> UpstreamError {
+    if e.is_timeout() {
+        return UpstreamError::Timeout {
+            provider: provider.to_owned(),
+        };
+    }
+    // reqwest's Display hides the cause ("error sending request"); the source says what broke.
+    let mut reason = strip_url(&e.to_string());
+    let mut source = std::error::Error::source(e);
+    while let Some(inner) = source {
+        reason = format!("{reason}: {}", strip_url(&inner.to_string()));
+        source = inner.source();
+    }
+    UpstreamError::unreachable(provider, reason)
+}
+
+/// reqwest's messages without the ` for url (…)` they carry.
+fn strip_url(message: &str) -> String {
+    match message.find(" for url (") {
+        Some(start) => {
+            let rest = &message[start..];
+            let end = rest.find(')').map_or(message.len(), |e| start + e + 1);
+            format!("{}{}", &message[..start], &message[end..])
+        }
+        None => message.to_owned(),
+    }
+}
+
+/// How long the upstream asked us to wait: `Retry-After` (seconds), or OpenAI's
+/// `x-ratelimit-reset-*` durations (`1s`, `250ms`, `6m0s`).
+pub fn retry_hint(headers: &reqwest::header::HeaderMap) -> Option<u64> {
+    if let Some(ms) = headers
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| omniroute_routing::cooldown::hint_ms(v, now_unix_ms()))
+    {
+        return Some(ms);
+    }
+    [
+        "x-ratelimit-reset-requests",
+        "x-ratelimit-reset-tokens",
+        "x-ratelimit-reset",
+    ]
+    .iter()
+    .filter_map(|name| {
+        headers
+            .get(*name)
+            .and_then(|v| v.to_str().ok())
+            .and_then(go_duration_ms)
+    })
+    .max()
+}
+
+fn now_unix_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(0))
+}
+
+/// `6m0s`, `1.5s`, `250ms` → milliseconds.
+fn go_duration_ms(text: &str) -> Option<u64> {
+    let mut total = 0.0;
+    let mut number = String::new();
+    let mut chars = text.trim().chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_ascii_digit() || c == '.' {
+            number.push(c);
+            continue;
+        }
+        let value: f64 = number.parse().ok()?;
+        number.clear();
+        total += match c {
+            'h' => value * 3_600_000.0,
+            'm' if chars.peek() == Some(&'s') => {
+                chars.next();
+                value
+            }
+            'm' => value * 60_000.0,
+            's' => value * 1_000.0,
+            _ => return None,
+        };
+    }
+    if !number.is_empty() {
+        total += number.parse::<f64>().ok()? * 1_000.0;
+    }
+    Some(total.ceil() as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_errors_do_not_name_the_upstream_url() {
+        assert_eq!(
+            strip_url(
+                "error sending request for url (http://10.1.2.3:8080/v1/chat/completions?key=AIza)"
+            ),
+            "error sending request"
+        );
+        assert_eq!(strip_url("connection refused"), "connection refused");
+        assert_eq!(
+            strip_url("error decoding response body for url (http://x/y): eof"),
+            "error decoding response body: eof"
+        );
+    }
+
+    #[test]
+    fn retry_hints_in_every_spelling() {
+        assert_eq!(go_duration_ms("6m0s"), Some(360_000));
+        assert_eq!(go_duration_ms("250ms"), Some(250));
+        assert_eq!(go_duration_ms("1.5s"), Some(1500));
+        assert_eq!(go_duration_ms("2"), Some(2000));
+        assert_eq!(go_duration_ms("x"), None);
+    }
+}
