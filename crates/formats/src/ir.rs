@@ -81,6 +81,27 @@ pub struct Request {
     pub frequency_penalty: Option<f64>,
     /// End-user id (OpenAI `user`, Anthropic `metadata.user_id`).
     pub user: Option<String>,
+    /// What the client sent that the IR cannot hold, in body order. Decoding never fails on
+    /// it (a relayed body keeps it); `check_carriable` refuses it before any IR encoding.
+    pub untranslatable: Vec<Untranslatable>,
+}
+
+/// One piece of a client's request that the IR has no place for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Untranslatable {
+    /// Where it is in the client's body (`messages[0].content[2]`, `tools[1]`, `n`).
+    pub path: String,
+    /// What it is, for the client's error message (`part type 'document'`).
+    pub what: String,
+}
+
+impl Untranslatable {
+    pub fn new(path: impl Into<String>, what: impl Into<String>) -> Self {
+        Self {
+            path: path.into(),
+            what: what.into(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -27,12 +27,15 @@ pub mod rewrite;
 pub mod schema;
 pub mod shaping;
 pub mod sse;
+pub mod tagged;
 pub mod turn_state;
+pub mod untranslatable;
 
 pub use ir::{ErrorInfo, ErrorKind, Format};
 pub use passthrough::PassthroughTail;
 pub use rewrite::{rewrite_for_upstream, rewrite_model};
 pub use sse::{SseEvent, SseParser};
+pub use untranslatable::check_carriable;
 
 /// A request or response that cannot be understood. The message names the field at fault.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

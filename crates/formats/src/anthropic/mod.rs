@@ -12,6 +12,7 @@
 //!   thinking block leading the current tool-use turn), with `max_tokens` above the budget and
 //!   without `temperature`/`top_k`; unsigned thinking parts are dropped from the history.
 
+mod blocks;
 mod request;
 mod response;
 mod stream;

@@ -6,14 +6,15 @@ use std::collections::HashMap;
 
 use serde_json::{Value, json};
 
+use super::blocks::{decode_message, system_texts};
 use super::wire::{
-    InBlock, InImageSource, InMessage, InOutputFormat, InRequest, InResultBlock, InThinking,
-    InToolChoice, OutBlock, OutImageSource, OutMessage, OutMetadata, OutRequest, OutResultBlock,
-    OutSystem, OutThinking, OutTool, OutToolChoice, TextBlock, TextOrBlocks, WireRole,
+    InOutputFormat, InRequest, InThinking, InToolChoice, OutBlock, OutImageSource, OutMessage,
+    OutMetadata, OutRequest, OutResultBlock, OutSystem, OutThinking, OutTool, OutToolChoice,
+    TextBlock, TextOrBlocks, WireRole,
 };
 use crate::ir::{
     Effort, Image, Message, Part, Reasoning, Request, ResponseFormat, Role, Tool, ToolCall,
-    ToolChoice, ToolKind, ToolResult, ToolResultContent,
+    ToolChoice, ToolKind, ToolResultContent, Untranslatable,
 };
 use crate::{FormatError, RequestHint};
 
@@ -43,13 +44,15 @@ pub fn decode_request(body: &[u8], hint: &RequestHint<'_>) -> Result<Request, Fo
         Some(TextOrBlocks::Blocks(blocks)) => blocks.into_iter().map(|b| b.text).collect(),
     };
 
+    let mut lost = Vec::new();
     let mut call_names: HashMap<String, String> = HashMap::new();
     let mut messages = Vec::new();
-    for message in wire_messages {
+    for (i, message) in wire_messages.into_iter().enumerate() {
+        let path = format!("messages[{i}]");
         if message.role == WireRole::System {
-            system.extend(system_texts(message.content));
+            system.extend(system_texts(message.content, &path, &mut lost));
         } else {
-            messages.push(decode_message(message, &mut call_names));
+            messages.push(decode_message(message, &path, &mut call_names, &mut lost));
         }
     }
 
@@ -57,7 +60,13 @@ pub fn decode_request(body: &[u8], hint: &RequestHint<'_>) -> Result<Request, Fo
     for (i, tool) in wire.tools.unwrap_or_default().into_iter().enumerate() {
         // Server tools (web search, bash, text editor, …) run at Anthropic and have no
         // equivalent elsewhere.
-        if !matches!(tool.kind.as_deref(), None | Some("custom")) {
+        if let Some(kind) = tool.kind.as_deref()
+            && kind != "custom"
+        {
+            lost.push(Untranslatable::new(
+                format!("tools[{i}]"),
+                format!("built-in tool '{kind}'"),
+            ));
             continue;
         }
         let name = tool
@@ -75,6 +84,18 @@ pub fn decode_request(body: &[u8], hint: &RequestHint<'_>) -> Result<Request, Fo
             custom_format: None,
         });
     }
+    if wire.container.is_some() {
+        lost.push(Untranslatable::new(
+            "container",
+            "a code execution container (state kept at Anthropic)",
+        ));
+    }
+    if wire.mcp_servers.is_some() {
+        lost.push(Untranslatable::new(
+            "mcp_servers",
+            "MCP servers (connected by Anthropic itself)",
+        ));
+    }
 
     let (tool_choice, parallel_tool_calls) = match wire.tool_choice {
         Some(choice) => decode_tool_choice(choice)?,
@@ -90,11 +111,14 @@ pub fn decode_request(body: &[u8], hint: &RequestHint<'_>) -> Result<Request, Fo
         None => None,
     };
 
-    let response_format = wire
-        .output_config
-        .and_then(|c| c.format)
-        .or(wire.output_format)
-        .and_then(decode_output_format);
+    let (format_path, format) = match (
+        wire.output_config.and_then(|c| c.format),
+        wire.output_format,
+    ) {
+        (Some(format), _) => ("output_config.format", Some(format)),
+        (None, format) => ("output_format", format),
+    };
+    let response_format = format.and_then(|f| decode_output_format(f, format_path, &mut lost));
 
     Ok(Request {
         model,
@@ -112,112 +136,10 @@ pub fn decode_request(body: &[u8], hint: &RequestHint<'_>) -> Result<Request, Fo
         reasoning,
         response_format,
         user: wire.metadata.and_then(|m| m.user_id),
+        untranslatable: lost,
         // No seed or penalties in Anthropic's API.
         ..Request::default()
     })
-}
-
-/// The text of a mid-conversation system message.
-fn system_texts(content: TextOrBlocks<InBlock>) -> Vec<String> {
-    match content {
-        TextOrBlocks::Text(text) => vec![text],
-        TextOrBlocks::Blocks(blocks) => blocks
-            .into_iter()
-            .filter_map(|b| match b {
-                InBlock::Text { text, .. } => Some(text),
-                _ => None,
-            })
-            .collect(),
-    }
-}
-
-fn decode_message(message: InMessage, call_names: &mut HashMap<String, String>) -> Message {
-    let role = match message.role {
-        WireRole::User | WireRole::System => Role::User,
-        WireRole::Assistant => Role::Assistant,
-    };
-    let parts = match message.content {
-        TextOrBlocks::Text(text) => vec![Part::Text(text)],
-        TextOrBlocks::Blocks(blocks) => blocks
-            .into_iter()
-            .filter_map(|b| decode_block(b, call_names))
-            .collect(),
-    };
-    Message { role, parts }
-}
-
-/// One content block as an IR part; `None` for blocks the IR has no place for.
-pub(super) fn decode_block(
-    block: InBlock,
-    call_names: &mut HashMap<String, String>,
-) -> Option<Part> {
-    Some(match block {
-        InBlock::Text { text } => Part::Text(text),
-        InBlock::Image { source } => Part::Image(decode_image(source)?),
-        InBlock::ToolUse { id, name, input } => {
-            call_names.insert(id.clone(), name.clone());
-            Part::ToolCall(ToolCall {
-                id,
-                name,
-                arguments: arguments_text(input),
-                kind: ToolKind::Function,
-                signature: None,
-            })
-        }
-        InBlock::ToolResult {
-            tool_use_id,
-            content,
-            is_error,
-        } => {
-            let content = match content {
-                None => Vec::new(),
-                Some(TextOrBlocks::Text(text)) => vec![ToolResultContent::Text(text)],
-                Some(TextOrBlocks::Blocks(blocks)) => blocks
-                    .into_iter()
-                    .filter_map(|b| match b {
-                        InResultBlock::Text { text } => Some(ToolResultContent::Text(text)),
-                        InResultBlock::Image { source } => {
-                            decode_image(source).map(ToolResultContent::Image)
-                        }
-                        InResultBlock::Unknown => None,
-                    })
-                    .collect(),
-            };
-            Part::ToolResult(ToolResult {
-                // Anthropic results carry no name; formats that need one (Gemini) get it from
-                // the call this result answers.
-                name: call_names.get(&tool_use_id).cloned(),
-                call_id: tool_use_id,
-                content,
-                is_error: is_error.unwrap_or(false),
-            })
-        }
-        InBlock::Thinking {
-            thinking,
-            signature,
-        } => Part::Thinking {
-            text: thinking,
-            signature: signature.filter(|s| !s.is_empty()),
-        },
-        InBlock::RedactedThinking { data } => Part::RedactedThinking { data },
-        InBlock::Unknown => return None,
-    })
-}
-
-/// A tool_use `input` object as the IR's argument text.
-pub(super) fn arguments_text(input: Option<Value>) -> String {
-    match input {
-        None | Some(Value::Null) => "{}".to_owned(),
-        Some(value) => value.to_string(),
-    }
-}
-
-fn decode_image(source: InImageSource) -> Option<Image> {
-    match source {
-        InImageSource::Base64 { media_type, data } => Some(Image::Base64 { media_type, data }),
-        InImageSource::Url { url } => Some(Image::from_url(&url)),
-        InImageSource::Unknown => None,
-    }
 }
 
 fn decode_tool_choice(
@@ -278,13 +200,25 @@ fn decode_thinking(
     }
 }
 
-fn decode_output_format(format: InOutputFormat) -> Option<ResponseFormat> {
+fn decode_output_format(
+    format: InOutputFormat,
+    path: &str,
+    lost: &mut Vec<Untranslatable>,
+) -> Option<ResponseFormat> {
     match (format.kind.as_deref(), format.schema) {
         (Some("json_schema") | None, Some(schema)) => Some(ResponseFormat::JsonSchema {
             name: "output".to_owned(),
             schema,
             strict: Some(true),
         }),
+        (Some(kind), _) if kind != "json_schema" => {
+            lost.push(Untranslatable::new(
+                path,
+                format!("output format type '{kind}'"),
+            ));
+            None
+        }
+        // A json_schema format without a schema constrains nothing.
         _ => None,
     }
 }

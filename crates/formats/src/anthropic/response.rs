@@ -5,7 +5,8 @@
 
 use std::collections::HashMap;
 
-use super::request::{call_input, decode_block};
+use super::blocks::decode_block;
+use super::request::call_input;
 use super::wire::{
     InErrorBody, InErrorField, InResponse, OutBlock, OutErrorBody, OutErrorDetail, OutResponse,
     OutUsage, WireUsage,
@@ -23,10 +24,13 @@ pub fn decode_response(body: &[u8]) -> Result<Response, FormatError> {
         ));
     }
     let mut names = HashMap::new();
+    // Blocks of an answer the IR cannot hold (server tool results, …) are not the client's
+    // input: nothing to refuse, they are left out of the translated answer.
+    let mut skipped = Vec::new();
     let parts: Vec<Part> = wire
         .content
         .into_iter()
-        .filter_map(|b| decode_block(b, &mut names))
+        .filter_map(|b| decode_block(b, "", "content", &mut names, &mut skipped))
         .filter(|p| {
             matches!(
                 p,

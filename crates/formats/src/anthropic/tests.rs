@@ -443,6 +443,22 @@ fn request_round_trip_keeps_the_ir() {
     let again = decode_request(&encode_request(&original), &RequestHint::default()).unwrap();
     // Anthropic forbids sampling changes with thinking on, so they are not sent.
     (original.temperature, original.top_p, original.top_k) = (None, None, None);
+    // The document, the server tool call and the server tools are not in the IR (the gateway
+    // refuses to encode such a request, see `check_carriable`), so the re-read has none.
+    assert_eq!(
+        original
+            .untranslatable
+            .iter()
+            .map(|u| u.path.as_str())
+            .collect::<Vec<_>>(),
+        [
+            "messages[0].content[3]",
+            "messages[1].content[5]",
+            "tools[2]",
+            "tools[3]"
+        ]
+    );
+    original.untranslatable.clear();
     assert_eq!(again, original);
     original.reasoning = None;
     original.temperature = Some(0.5);

@@ -9,9 +9,11 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-use serde::de::{self, Deserializer, SeqAccess, Visitor};
+use serde::de::{self, Deserializer, IgnoredAny, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+use crate::tagged::Tagged;
 
 mod events;
 pub use events::*;
@@ -71,6 +73,10 @@ pub struct InRequest {
     pub top_k: Option<u32>,
     pub metadata: Option<InMetadata>,
     pub stream: Option<bool>,
+    /// Read only to be refused when translated: code execution state kept at Anthropic.
+    pub container: Option<IgnoredAny>,
+    /// Read only to be refused when translated: MCP servers Anthropic connects to itself.
+    pub mcp_servers: Option<IgnoredAny>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -92,7 +98,7 @@ pub enum WireRole {
 #[derive(Debug, Deserialize)]
 pub struct InMessage {
     pub role: WireRole,
-    pub content: TextOrBlocks<InBlock>,
+    pub content: TextOrBlocks<Tagged<InBlock>>,
 }
 
 /// A content block of a message in a request (also a block of a response body).
@@ -104,7 +110,7 @@ pub enum InBlock {
         text: String,
     },
     Image {
-        source: InImageSource,
+        source: Tagged<InImageSource>,
     },
     ToolUse {
         #[serde(default)]
@@ -118,7 +124,7 @@ pub enum InBlock {
         #[serde(default)]
         tool_use_id: String,
         #[serde(default)]
-        content: Option<TextOrBlocks<InResultBlock>>,
+        content: Option<TextOrBlocks<Tagged<InResultBlock>>>,
         #[serde(default)]
         is_error: Option<bool>,
     },
@@ -163,7 +169,7 @@ pub enum InResultBlock {
         text: String,
     },
     Image {
-        source: InImageSource,
+        source: Tagged<InImageSource>,
     },
     #[serde(other)]
     Unknown,

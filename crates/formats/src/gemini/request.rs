@@ -10,7 +10,7 @@ use super::parts::{decode_part, encode_parts, result_text};
 use super::wire;
 use crate::ir::{
     Effort, Message, Part, Reasoning, Request, ResponseFormat, Role, Tool, ToolChoice, ToolKind,
-    ToolResult, ToolResultContent,
+    ToolResult, ToolResultContent, Untranslatable,
 };
 use crate::schema::clean_for_gemini;
 use crate::{FormatError, RequestHint, parse_json, to_json};
@@ -30,34 +30,130 @@ pub fn decode_request(body: &[u8], hint: &RequestHint<'_>) -> Result<Request, Fo
         return Err(FormatError::field("contents", "must not be empty"));
     }
 
+    let mut lost = Vec::new();
+    if wire.cached_content.is_some() {
+        lost.push(Untranslatable::new(
+            "cachedContent",
+            "cached content kept by Google",
+        ));
+    }
     let mut request = Request {
         model: model.to_owned(),
         stream: hint.stream.unwrap_or(false),
         ..Request::default()
     };
     if let Some(system) = wire.system_instruction {
-        request.system = system
-            .parts
-            .into_iter()
-            .filter_map(|p| p.text)
-            .filter(|t| !t.is_empty())
-            .collect();
+        for (j, part) in system.parts.into_iter().enumerate() {
+            match part.text {
+                Some(text) if !text.is_empty() => request.system.push(text),
+                Some(_) => {}
+                None => {
+                    if let Some(field) = data_field(&part) {
+                        lost.push(Untranslatable::new(
+                            format!("systemInstruction.parts[{j}]"),
+                            format!("part '{field}' in the system instruction"),
+                        ));
+                    }
+                }
+            }
+        }
     }
-    request.messages = decode_contents(contents);
-    request.tools = wire
-        .tools
-        .into_iter()
-        .flat_map(|t| t.function_declarations)
-        .map(decode_tool)
-        .collect();
+    request.messages = decode_contents(contents, &mut lost);
+    for (i, tool) in wire.tools.into_iter().enumerate() {
+        for name in built_in_tools(&tool) {
+            lost.push(Untranslatable::new(
+                format!("tools[{i}]"),
+                format!("built-in tool '{name}'"),
+            ));
+        }
+        for (k, declaration) in tool.function_declarations.into_iter().enumerate() {
+            if declaration.name.is_empty() {
+                lost.push(Untranslatable::new(
+                    format!("tools[{i}].functionDeclarations[{k}]"),
+                    "a tool without a name",
+                ));
+            } else {
+                request.tools.push(decode_tool(declaration));
+            }
+        }
+    }
     request.tool_choice = wire
         .tool_config
         .and_then(|c| c.function_calling_config)
-        .and_then(decode_tool_choice);
+        .and_then(|c| decode_tool_choice(c, &mut lost));
     if let Some(config) = wire.generation_config {
-        apply_generation_config(&mut request, config);
+        unsupported_generation(&config, &mut lost);
+        apply_generation_config(&mut request, config, &mut lost);
     }
+    request.untranslatable = lost;
     Ok(request)
+}
+
+/// The data field of a part that is not text, by its name in the API.
+fn data_field(part: &wire::Part) -> Option<&'static str> {
+    if part.inline_data.is_some() {
+        Some("inlineData")
+    } else if part.file_data.is_some() {
+        Some("fileData")
+    } else if part.function_call.is_some() {
+        Some("functionCall")
+    } else if part.function_response.is_some() {
+        Some("functionResponse")
+    } else if part.executable_code.is_some() {
+        Some("executableCode")
+    } else if part.code_execution_result.is_some() {
+        Some("codeExecutionResult")
+    } else {
+        None
+    }
+}
+
+/// The tools of a `tools` entry that Google runs itself.
+fn built_in_tools(tool: &wire::Tool) -> Vec<&'static str> {
+    [
+        (tool.google_search.is_some(), "googleSearch"),
+        (
+            tool.google_search_retrieval.is_some(),
+            "googleSearchRetrieval",
+        ),
+        (tool.code_execution.is_some(), "codeExecution"),
+        (tool.url_context.is_some(), "urlContext"),
+        (tool.google_maps.is_some(), "googleMaps"),
+        (tool.file_search.is_some(), "fileSearch"),
+        (tool.computer_use.is_some(), "computerUse"),
+    ]
+    .into_iter()
+    .filter_map(|(present, name)| present.then_some(name))
+    .collect()
+}
+
+/// Generation settings that change what the answer is and that no other format has. The
+/// advisory ones (`safetySettings`, `mediaResolution`, `labels`, …) are not read: a
+/// translated request goes without them (ARCHITECTURE.md, "Translation").
+fn unsupported_generation(config: &wire::GenerationConfig, lost: &mut Vec<Untranslatable>) {
+    let mut push = |field: &str, what: &str| {
+        lost.push(Untranslatable::new(
+            format!("generationConfig.{field}"),
+            what,
+        ));
+    };
+    if config.candidate_count.is_some_and(|n| n > 1) {
+        push("candidateCount", "more than one candidate");
+    }
+    if let Some(modalities) = &config.response_modalities
+        && modalities.iter().any(|m| !m.eq_ignore_ascii_case("text"))
+    {
+        push("responseModalities", "an output modality other than text");
+    }
+    if config.speech_config.is_some() {
+        push("speechConfig", "speech output");
+    }
+    if config.response_logprobs == Some(true) {
+        push("responseLogprobs", "log probabilities");
+    }
+    if config.logprobs.is_some_and(|n| n > 0) {
+        push("logprobs", "log probabilities");
+    }
 }
 
 /// A call seen in the history, so results without an id can be paired by name and order.
@@ -67,7 +163,7 @@ struct SeenCall {
     answered: bool,
 }
 
-fn decode_contents(contents: Vec<wire::Content>) -> Vec<Message> {
+fn decode_contents(contents: Vec<wire::Content>, lost: &mut Vec<Untranslatable>) -> Vec<Message> {
     let mut calls: Vec<SeenCall> = Vec::new();
     let mut messages = Vec::new();
     for (turn, content) in contents.into_iter().enumerate() {
@@ -81,6 +177,14 @@ fn decode_contents(contents: Vec<wire::Content>) -> Vec<Message> {
                 // Reasoning belongs to the model's turns; other formats reject it elsewhere.
                 part.thought_signature = None;
                 part.thought = None;
+            }
+            // Code Gemini ran itself has no place in the IR.
+            if part.executable_code.is_some() || part.code_execution_result.is_some() {
+                let field = data_field(&part).unwrap_or("executableCode");
+                lost.push(Untranslatable::new(
+                    format!("contents[{turn}].parts[{index}]"),
+                    format!("part '{field}'"),
+                ));
             }
             let before = parts.len();
             let response = decode_part(part, &mut parts, |_, _| format!("call_{turn}_{index}"));
@@ -180,19 +284,44 @@ fn lowercase_types(schema: &Value) -> Value {
     }
 }
 
-fn decode_tool_choice(config: wire::FunctionCallingConfig) -> Option<ToolChoice> {
-    match config.mode?.to_ascii_uppercase().as_str() {
+fn decode_tool_choice(
+    config: wire::FunctionCallingConfig,
+    lost: &mut Vec<Untranslatable>,
+) -> Option<ToolChoice> {
+    let path = "toolConfig.functionCallingConfig";
+    let mode = config.mode?;
+    match mode.to_ascii_uppercase().as_str() {
         "NONE" => Some(ToolChoice::None),
         "ANY" => match config.allowed_function_names.as_slice() {
+            [] => Some(ToolChoice::Required),
             [only] => Some(ToolChoice::Tool(only.clone())),
-            _ => Some(ToolChoice::Required),
+            // The IR names one forced tool or none: the model could call a tool the client
+            // ruled out.
+            _ => {
+                lost.push(Untranslatable::new(
+                    format!("{path}.allowedFunctionNames"),
+                    "a choice among several named tools",
+                ));
+                Some(ToolChoice::Required)
+            }
         },
         "AUTO" | "VALIDATED" => Some(ToolChoice::Auto),
-        _ => None,
+        "MODE_UNSPECIFIED" => None,
+        _ => {
+            lost.push(Untranslatable::new(
+                format!("{path}.mode"),
+                format!("function calling mode '{mode}'"),
+            ));
+            None
+        }
     }
 }
 
-fn apply_generation_config(request: &mut Request, config: wire::GenerationConfig) {
+fn apply_generation_config(
+    request: &mut Request,
+    config: wire::GenerationConfig,
+    lost: &mut Vec<Untranslatable>,
+) {
     request.temperature = config.temperature;
     request.top_p = config.top_p;
     request.top_k = config.top_k;
@@ -216,7 +345,15 @@ fn apply_generation_config(request: &mut Request, config: wire::GenerationConfig
             },
         ),
         Some("text/plain") => Some(ResponseFormat::Text),
-        _ => None,
+        None => None,
+        // `text/x.enum` and the like: a constraint no other format has.
+        Some(other) => {
+            lost.push(Untranslatable::new(
+                "generationConfig.responseMimeType",
+                format!("response MIME type '{other}'"),
+            ));
+            None
+        }
     };
     request.reasoning = config.thinking_config.and_then(decode_thinking);
 }
@@ -269,6 +406,7 @@ pub fn encode_request(request: &Request) -> Vec<u8> {
         tools: if has_tools {
             vec![wire::Tool {
                 function_declarations: request.tools.iter().map(encode_tool).collect(),
+                ..wire::Tool::default()
             }]
         } else {
             Vec::new()
@@ -279,6 +417,7 @@ pub fn encode_request(request: &Request) -> Vec<u8> {
             .filter(|_| has_tools)
             .map(encode_tool_choice),
         generation_config: encode_generation_config(request),
+        cached_content: None,
     };
     to_json(&body)
 }
@@ -387,6 +526,7 @@ fn encode_generation_config(request: &Request) -> Option<wire::GenerationConfig>
         response_schema,
         response_json_schema: None,
         thinking_config,
+        ..wire::GenerationConfig::default()
     };
     let empty = config.temperature.is_none()
         && config.top_p.is_none()

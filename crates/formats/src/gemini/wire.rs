@@ -3,8 +3,11 @@
 //! Decoding accepts both camelCase (the SDKs) and snake_case (proto field names, which the
 //! server also accepts and many hand-written clients send); encoding writes camelCase only.
 
+use serde::de::IgnoredAny;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
+
+use crate::tagged::lenient;
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -35,6 +38,9 @@ pub struct GenerateContentRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub generation_config: Option<GenerationConfig>,
+    /// A context cache kept by Google, read only to be refused when translated.
+    #[serde(default, alias = "cached_content", skip_serializing)]
+    pub cached_content: Option<IgnoredAny>,
 }
 
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
@@ -80,6 +86,11 @@ pub struct Part {
         skip_serializing_if = "Option::is_none"
     )]
     pub function_response: Option<FunctionResponse>,
+    /// Code Gemini ran itself, and its result: read only to be refused when translated.
+    #[serde(default, alias = "executable_code", skip_serializing)]
+    pub executable_code: Option<IgnoredAny>,
+    #[serde(default, alias = "code_execution_result", skip_serializing)]
+    pub code_execution_result: Option<IgnoredAny>,
 }
 
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
@@ -134,6 +145,21 @@ pub struct Tool {
         skip_serializing_if = "Vec::is_empty"
     )]
     pub function_declarations: Vec<FunctionDeclaration>,
+    /// Tools Google runs itself, read only to be refused when translated.
+    #[serde(default, alias = "google_search", skip_serializing)]
+    pub google_search: Option<IgnoredAny>,
+    #[serde(default, alias = "google_search_retrieval", skip_serializing)]
+    pub google_search_retrieval: Option<IgnoredAny>,
+    #[serde(default, alias = "code_execution", skip_serializing)]
+    pub code_execution: Option<IgnoredAny>,
+    #[serde(default, alias = "url_context", skip_serializing)]
+    pub url_context: Option<IgnoredAny>,
+    #[serde(default, alias = "google_maps", skip_serializing)]
+    pub google_maps: Option<IgnoredAny>,
+    #[serde(default, alias = "file_search", skip_serializing)]
+    pub file_search: Option<IgnoredAny>,
+    #[serde(default, alias = "computer_use", skip_serializing)]
+    pub computer_use: Option<IgnoredAny>,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -251,6 +277,32 @@ pub struct GenerationConfig {
         skip_serializing_if = "Option::is_none"
     )]
     pub thinking_config: Option<ThinkingConfig>,
+    /// Read only to be refused when translated: each changes what the answer is.
+    #[serde(
+        default,
+        alias = "candidate_count",
+        deserialize_with = "lenient",
+        skip_serializing
+    )]
+    pub candidate_count: Option<u64>,
+    #[serde(
+        default,
+        alias = "response_modalities",
+        deserialize_with = "lenient",
+        skip_serializing
+    )]
+    pub response_modalities: Option<Vec<String>>,
+    #[serde(default, alias = "speech_config", skip_serializing)]
+    pub speech_config: Option<IgnoredAny>,
+    #[serde(
+        default,
+        alias = "response_logprobs",
+        deserialize_with = "lenient",
+        skip_serializing
+    )]
+    pub response_logprobs: Option<bool>,
+    #[serde(default, deserialize_with = "lenient", skip_serializing)]
+    pub logprobs: Option<u64>,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]

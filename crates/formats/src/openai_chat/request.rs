@@ -5,12 +5,14 @@ use serde_json::json;
 use super::wire::{self, ChatMessage, ChatRequest, ChatTool, Content, ContentPart};
 use crate::ir::{
     Effort, Image, Message, Part, Reasoning, Request, ResponseFormat, Role, Tool, ToolCall,
-    ToolChoice, ToolKind, ToolResult, ToolResultContent,
+    ToolChoice, ToolKind, ToolResult, ToolResultContent, Untranslatable,
 };
+use crate::tagged::Tagged;
 use crate::{FormatError, RequestHint, parse_json, to_json};
 
 pub fn decode_request(body: &[u8], _hint: &RequestHint<'_>) -> Result<Request, FormatError> {
     let wire: ChatRequest = parse_json(body)?;
+    let untranslatable = unsupported_parameters(&wire);
     let model = wire
         .model
         .filter(|m| !m.is_empty())
@@ -26,6 +28,7 @@ pub fn decode_request(body: &[u8], _hint: &RequestHint<'_>) -> Result<Request, F
     }
     let mut request = Request {
         model,
+        untranslatable,
         stream: wire.stream.unwrap_or(false),
         include_usage: wire.stream_options.is_some_and(|o| o.include_usage),
         max_output_tokens: wire.max_completion_tokens.or(wire.max_tokens),
@@ -46,12 +49,15 @@ pub fn decode_request(body: &[u8], _hint: &RequestHint<'_>) -> Result<Request, F
     for (i, message) in messages.into_iter().enumerate() {
         decode_message(message, i, &mut request)?;
     }
-    request.tools = wire
-        .tools
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(decode_tool)
-        .collect();
+    for (i, tool) in wire.tools.unwrap_or_default().into_iter().enumerate() {
+        match decode_tool(tool.value) {
+            Some(tool) => request.tools.push(tool),
+            None => request.untranslatable.push(Untranslatable::new(
+                format!("tools[{i}]"),
+                format!("tool type '{}'", tool.kind),
+            )),
+        }
+    }
     request.tool_choice = wire.tool_choice.map(decode_tool_choice).transpose()?;
     request.reasoning = wire
         .reasoning_effort
@@ -91,36 +97,93 @@ fn decode_effort(effort: &str) -> Result<Effort, FormatError> {
     }
 }
 
-fn text_of(content: Content) -> String {
+/// Parameters that change what the answer is and that no other format carries. Advisory ones
+/// (`store`, `metadata`, `service_tier`, `prompt_cache_key`, `safety_identifier`, `verbosity`,
+/// `prediction`, a message's `name`) are not read at all: a translated request goes without
+/// them (ARCHITECTURE.md, "Translation").
+fn unsupported_parameters(wire: &ChatRequest) -> Vec<Untranslatable> {
+    let mut lost = Vec::new();
+    let mut push = |path: &str, what: &str| lost.push(Untranslatable::new(path, what));
+    if wire.n.is_some_and(|n| n > 1) {
+        push("n", "more than one choice");
+    }
+    if wire.logprobs == Some(true) {
+        push("logprobs", "log probabilities");
+    }
+    if wire.top_logprobs.is_some_and(|n| n > 0) {
+        push("top_logprobs", "log probabilities");
+    }
+    if wire.logit_bias.as_ref().is_some_and(|b| !b.is_empty()) {
+        push("logit_bias", "a logit bias");
+    }
+    if wire.audio.is_some() {
+        push("audio", "audio output");
+    }
+    if let Some(modalities) = &wire.modalities
+        && modalities.iter().any(|m| m != "text")
+    {
+        push("modalities", "an output modality other than text");
+    }
+    if wire.web_search_options.is_some() {
+        push("web_search_options", "built-in web search");
+    }
+    if wire.functions.as_ref().is_some_and(|f| !f.is_empty()) {
+        push("functions", "deprecated `functions` (send them as `tools`)");
+    }
+    lost
+}
+
+/// The text of a system, developer or assistant message: only text and refusals have a place
+/// there; other parts are recorded under `path`.
+fn text_of(content: Content, path: &str, lost: &mut Vec<Untranslatable>) -> String {
     match content {
         Content::Text(text) => text,
         Content::Parts(parts) => parts
             .into_iter()
-            .filter_map(|p| match p {
+            .enumerate()
+            .filter_map(|(j, p)| match p.value {
                 ContentPart::Text { text } => Some(text),
                 ContentPart::Refusal { refusal } => Some(refusal),
-                ContentPart::ImageUrl { .. } | ContentPart::Unsupported => None,
+                ContentPart::ImageUrl { .. } | ContentPart::Unsupported => {
+                    lost.push(Untranslatable::new(
+                        format!("{path}.content[{j}]"),
+                        format!("part type '{}' outside a user or tool message", p.kind),
+                    ));
+                    None
+                }
             })
             .collect::<Vec<_>>()
             .join("\n"),
     }
 }
 
-fn user_parts(content: Content) -> Vec<Part> {
+fn user_parts(content: Content, path: &str, lost: &mut Vec<Untranslatable>) -> Vec<Part> {
     match content {
         Content::Text(text) => vec![Part::Text(text)],
         Content::Parts(parts) => parts
             .into_iter()
-            .filter_map(|p| match p {
+            .enumerate()
+            .filter_map(|(j, p)| match p.value {
                 ContentPart::Text { text } => Some(Part::Text(text)),
                 ContentPart::ImageUrl { image_url } => {
                     Some(Part::Image(Image::from_url(&image_url.url)))
                 }
                 ContentPart::Refusal { refusal } => Some(Part::Text(refusal)),
-                ContentPart::Unsupported => None,
+                // Audio, files: no other format takes them.
+                ContentPart::Unsupported => {
+                    lost.push(unsupported_part(path, j, &p.kind));
+                    None
+                }
             })
             .collect(),
     }
+}
+
+fn unsupported_part(path: &str, index: usize, kind: &str) -> Untranslatable {
+    Untranslatable::new(
+        format!("{path}.content[{index}]"),
+        format!("part type '{kind}'"),
+    )
 }
 
 /// Appends `parts` to the last message when it has the same role, else starts a new message:
@@ -140,17 +203,33 @@ fn decode_message(
     index: usize,
     request: &mut Request,
 ) -> Result<(), FormatError> {
+    let path = format!("messages[{index}]");
+    let lost = &mut request.untranslatable;
     match message {
         ChatMessage::System { content } | ChatMessage::Developer { content } => {
-            request.system.push(text_of(content))
+            let text = text_of(content, &path, lost);
+            request.system.push(text);
         }
-        ChatMessage::User { content } => push(request, Role::User, user_parts(content)),
+        ChatMessage::User { content } => {
+            let parts = user_parts(content, &path, lost);
+            push(request, Role::User, parts);
+        }
         ChatMessage::Assistant {
             content,
             reasoning_content,
             tool_calls,
             refusal,
+            function_call,
+            audio,
         } => {
+            if function_call.is_some() {
+                let what = "a deprecated `function_call` (send it in `tool_calls`)";
+                lost.push(Untranslatable::new(format!("{path}.function_call"), what));
+            }
+            if audio.is_some() {
+                let what = "an earlier audio answer kept by OpenAI";
+                lost.push(Untranslatable::new(format!("{path}.audio"), what));
+            }
             let mut parts = Vec::new();
             if let Some(text) = reasoning_content.filter(|t| !t.is_empty()) {
                 parts.push(Part::Thinking {
@@ -158,7 +237,10 @@ fn decode_message(
                     signature: None,
                 });
             }
-            if let Some(text) = content.map(text_of).filter(|t| !t.is_empty()) {
+            if let Some(text) = content
+                .map(|c| text_of(c, &path, lost))
+                .filter(|t| !t.is_empty())
+            {
                 parts.push(Part::Text(text));
             }
             if let Some(refusal) = refusal.filter(|t| !t.is_empty()) {
@@ -201,13 +283,17 @@ fn decode_message(
                 Content::Text(text) => vec![ToolResultContent::Text(text)],
                 Content::Parts(parts) => parts
                     .into_iter()
-                    .filter_map(|p| match p {
+                    .enumerate()
+                    .filter_map(|(j, p)| match p.value {
                         ContentPart::Text { text } => Some(ToolResultContent::Text(text)),
                         ContentPart::ImageUrl { image_url } => {
                             Some(ToolResultContent::Image(Image::from_url(&image_url.url)))
                         }
                         ContentPart::Refusal { refusal } => Some(ToolResultContent::Text(refusal)),
-                        ContentPart::Unsupported => None,
+                        ContentPart::Unsupported => {
+                            lost.push(unsupported_part(&path, j, &p.kind));
+                            None
+                        }
                     })
                     .collect(),
             };
@@ -220,7 +306,7 @@ fn decode_message(
             push(request, Role::User, vec![Part::ToolResult(result)]);
         }
         ChatMessage::Function { name, content } => {
-            let text = content.map(text_of).unwrap_or_default();
+            let text = content.map(|c| text_of(c, &path, lost)).unwrap_or_default();
             let result = ToolResult {
                 call_id: name.clone(),
                 name: Some(name),
@@ -295,19 +381,21 @@ pub fn encode_request(request: &Request) -> Vec<u8> {
             Role::Assistant => messages.push(encode_assistant(message)),
         }
     }
-    let tools: Vec<ChatTool> = request
+    let tools: Vec<Tagged<ChatTool>> = request
         .tools
         .iter()
-        .map(|t| ChatTool::Function {
-            function: wire::FunctionDef {
-                name: t.name.clone(),
-                description: t.description.clone(),
-                parameters: Some(match t.kind {
-                    ToolKind::Function => t.parameters.clone(),
-                    ToolKind::Custom => custom_parameters(),
-                }),
-                strict: t.strict,
-            },
+        .map(|t| {
+            Tagged::from(ChatTool::Function {
+                function: wire::FunctionDef {
+                    name: t.name.clone(),
+                    description: t.description.clone(),
+                    parameters: Some(match t.kind {
+                        ToolKind::Function => t.parameters.clone(),
+                        ToolKind::Custom => custom_parameters(),
+                    }),
+                    strict: t.strict,
+                },
+            })
         })
         .collect();
     let reasoning_effort = request.reasoning.map(|r| {
@@ -367,6 +455,7 @@ pub fn encode_request(request: &Request) -> Vec<u8> {
         presence_penalty: request.presence_penalty,
         frequency_penalty: request.frequency_penalty,
         user: request.user.clone(),
+        ..ChatRequest::default()
     };
     to_json(&wire)
 }
@@ -384,13 +473,13 @@ fn encode_tool_choice(choice: &ToolChoice) -> wire::ToolChoice {
     }
 }
 
-fn image_part(image: &Image) -> ContentPart {
-    ContentPart::ImageUrl {
+fn image_part(image: &Image) -> Tagged<ContentPart> {
+    Tagged::from(ContentPart::ImageUrl {
         image_url: wire::ImageUrl {
             url: image.to_url(),
             detail: None,
         },
-    }
+    })
 }
 
 /// A user turn: its tool results first (one `tool` message each, as the API requires them
@@ -411,7 +500,7 @@ fn encode_user(message: &Message, out: &mut Vec<ChatMessage>) {
                             .iter()
                             .map(|c| match c {
                                 ToolResultContent::Text(text) => {
-                                    ContentPart::Text { text: text.clone() }
+                                    Tagged::from(ContentPart::Text { text: text.clone() })
                                 }
                                 ToolResultContent::Image(image) => image_part(image),
                             })
@@ -425,7 +514,7 @@ fn encode_user(message: &Message, out: &mut Vec<ChatMessage>) {
                     content,
                 });
             }
-            Part::Text(text) => rest.push(ContentPart::Text { text: text.clone() }),
+            Part::Text(text) => rest.push(Tagged::from(ContentPart::Text { text: text.clone() })),
             Part::Image(image) => rest.push(image_part(image)),
             Part::Thinking { .. } | Part::RedactedThinking { .. } | Part::ToolCall(_) => {}
         }
@@ -434,7 +523,12 @@ fn encode_user(message: &Message, out: &mut Vec<ChatMessage>) {
         return;
     }
     let content = match rest.as_slice() {
-        [ContentPart::Text { text }] => Content::Text(text.clone()),
+        [
+            Tagged {
+                value: ContentPart::Text { text },
+                ..
+            },
+        ] => Content::Text(text.clone()),
         _ => Content::Parts(rest),
     };
     out.push(ChatMessage::User { content });
@@ -447,5 +541,7 @@ fn encode_assistant(message: &Message) -> ChatMessage {
         reasoning_content: (!reasoning.is_empty()).then_some(reasoning),
         tool_calls: (!calls.is_empty()).then_some(calls),
         refusal: None,
+        function_call: None,
+        audio: None,
     }
 }

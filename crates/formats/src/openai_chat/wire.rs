@@ -2,8 +2,13 @@
 //! Decoding is lenient (optional fields, unknown fields ignored); encoding writes exactly the
 //! fields the API and its SDKs expect.
 
+use std::collections::BTreeMap;
+
+use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+use crate::tagged::{Tagged, lenient};
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct ChatRequest {
@@ -12,7 +17,7 @@ pub struct ChatRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub messages: Option<Vec<ChatMessage>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tools: Option<Vec<ChatTool>>,
+    pub tools: Option<Vec<Tagged<ChatTool>>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool_choice: Option<ToolChoice>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -43,6 +48,25 @@ pub struct ChatRequest {
     pub frequency_penalty: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
+    /// Parameters read only to be refused when the request is translated: each changes what
+    /// the answer is, and no other format has it (see `untranslatable.rs`).
+    #[serde(default, skip_serializing, deserialize_with = "lenient")]
+    pub n: Option<u64>,
+    #[serde(default, skip_serializing, deserialize_with = "lenient")]
+    pub logprobs: Option<bool>,
+    #[serde(default, skip_serializing, deserialize_with = "lenient")]
+    pub top_logprobs: Option<u64>,
+    #[serde(default, skip_serializing, deserialize_with = "lenient")]
+    pub logit_bias: Option<BTreeMap<String, IgnoredAny>>,
+    #[serde(default, skip_serializing)]
+    pub audio: Option<IgnoredAny>,
+    #[serde(default, skip_serializing, deserialize_with = "lenient")]
+    pub modalities: Option<Vec<String>>,
+    #[serde(default, skip_serializing)]
+    pub web_search_options: Option<IgnoredAny>,
+    /// The deprecated spelling of `tools`.
+    #[serde(default, skip_serializing, deserialize_with = "lenient")]
+    pub functions: Option<Vec<IgnoredAny>>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -67,6 +91,12 @@ pub enum ChatMessage {
         tool_calls: Option<Vec<ToolCall>>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         refusal: Option<String>,
+        /// The deprecated single call, read only to be refused when translated.
+        #[serde(default, skip_serializing)]
+        function_call: Option<IgnoredAny>,
+        /// `{"id"}` of an earlier audio answer kept by OpenAI, read only to be refused.
+        #[serde(default, skip_serializing)]
+        audio: Option<IgnoredAny>,
     },
     Tool {
         tool_call_id: String,
@@ -84,7 +114,7 @@ pub enum ChatMessage {
 #[serde(untagged)]
 pub enum Content {
     Text(String),
-    Parts(Vec<ContentPart>),
+    Parts(Vec<Tagged<ContentPart>>),
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

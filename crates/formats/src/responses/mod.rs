@@ -3,6 +3,7 @@
 //! Custom (freeform) tools such as Codex's `apply_patch` map to `ToolKind::Custom`; reasoning
 //! items travel as thinking whose signature is the item's `encrypted_content`.
 
+mod conversation;
 mod request;
 mod response;
 mod stream;

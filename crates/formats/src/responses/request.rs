@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use super::conversation::Conversation;
 use super::wire::{
     CallOutputItem, Content, ContentPart, CreateRequest, CustomTool, CustomToolCallItem,
     FunctionCallItem, FunctionTool, Input, Item, LenientItem, MessageItem, NamedToolChoice,
@@ -11,13 +12,16 @@ use super::wire::{
     ToolOutput,
 };
 use crate::ir::{
-    Effort, Image, Message, Part, Reasoning, Request, ResponseFormat, Role, Tool, ToolCall,
-    ToolChoice as IrToolChoice, ToolKind, ToolResult, ToolResultContent,
+    Effort, Image, Part, Reasoning, Request, ResponseFormat, Role, Tool,
+    ToolChoice as IrToolChoice, ToolKind, ToolResult, ToolResultContent, Untranslatable,
 };
+use crate::tagged::Tagged;
 use crate::{FormatError, RequestHint, parse_json, to_json};
 
 pub fn decode_request(body: &[u8], hint: &RequestHint<'_>) -> Result<Request, FormatError> {
     let wire: CreateRequest = parse_json(body)?;
+    let mut parameters = Vec::new();
+    unsupported_parameters(&wire, &mut parameters);
     let model = wire
         .model
         .filter(|m| !m.is_empty())
@@ -27,36 +31,58 @@ pub fn decode_request(body: &[u8], hint: &RequestHint<'_>) -> Result<Request, Fo
         .input
         .ok_or_else(|| FormatError::field("input", "is required"))?;
 
-    let mut builder = Conversation::default();
+    let mut builder = Conversation {
+        lost: parameters,
+        ..Conversation::default()
+    };
     if let Some(instructions) = wire.instructions.filter(|s| !s.is_empty()) {
         builder.system.push(instructions);
     }
     match input {
         Input::Text(text) => builder.push(Role::User, Part::Text(text)),
         Input::Items(items) => {
-            for LenientItem(item) in items {
-                builder.item(item);
+            for (i, LenientItem { item, kind }) in items.into_iter().enumerate() {
+                builder.item(item, &kind, &format!("input[{i}]"));
             }
         }
     }
+    let mut lost = builder.lost;
 
-    let tools: Vec<Tool> = wire.tools.into_iter().filter_map(decode_tool).collect();
-    let tool_choice = wire.tool_choice.and_then(decode_tool_choice);
+    let mut tools = Vec::new();
+    for (i, tool) in wire.tools.into_iter().enumerate() {
+        match decode_tool(tool.value) {
+            Ok(tool) => tools.push(tool),
+            Err(what) => {
+                let what = what.unwrap_or_else(|| format!("built-in tool '{}'", tool.kind));
+                lost.push(Untranslatable::new(format!("tools[{i}]"), what));
+            }
+        }
+    }
+    let tool_choice = wire
+        .tool_choice
+        .and_then(|choice| decode_tool_choice(choice, &mut lost));
     let reasoning = wire.reasoning.and_then(decode_reasoning);
-    let response_format = wire.text.and_then(|t| t.format).and_then(|f| match f {
-        TextFormat::Text => Some(ResponseFormat::Text),
-        TextFormat::JsonObject => Some(ResponseFormat::JsonObject),
-        TextFormat::JsonSchema {
-            name,
-            schema,
-            strict,
-        } => Some(ResponseFormat::JsonSchema {
-            name,
-            schema,
-            strict,
-        }),
-        TextFormat::Other => None,
-    });
+    let response_format = wire
+        .text
+        .and_then(|t| t.format)
+        .and_then(|f| match f.value {
+            TextFormat::Text => Some(ResponseFormat::Text),
+            TextFormat::JsonObject => Some(ResponseFormat::JsonObject),
+            TextFormat::JsonSchema {
+                name,
+                schema,
+                strict,
+            } => Some(ResponseFormat::JsonSchema {
+                name,
+                schema,
+                strict,
+            }),
+            TextFormat::Other => {
+                let what = format!("text format type '{}'", f.kind);
+                lost.push(Untranslatable::new("text.format", what));
+                None
+            }
+        });
 
     Ok(Request {
         model,
@@ -72,163 +98,42 @@ pub fn decode_request(body: &[u8], hint: &RequestHint<'_>) -> Result<Request, Fo
         reasoning,
         response_format,
         user: wire.user.or(wire.safety_identifier),
+        untranslatable: lost,
         ..Request::default()
     })
 }
 
-/// Folds items into IR messages: consecutive items of one role share a message, so a
-/// `function_call` after an assistant message joins that assistant turn.
-#[derive(Default)]
-struct Conversation {
-    system: Vec<String>,
-    messages: Vec<Message>,
-    /// call_id → tool name, so results can name their tool (Gemini needs it).
-    call_names: HashMap<String, String>,
-}
-
-impl Conversation {
-    fn push(&mut self, role: Role, part: Part) {
-        match self.messages.last_mut() {
-            Some(last) if last.role == role => last.parts.push(part),
-            _ => self.messages.push(Message {
-                role,
-                parts: vec![part],
-            }),
-        }
+/// Parameters that refer to what only OpenAI keeps or that change what the answer is. The
+/// advisory ones (`store`, `include`, `metadata`, `service_tier`, `truncation`,
+/// `prompt_cache_key`, `max_tool_calls`, `text.verbosity`) are not read: a translated request
+/// goes without them (ARCHITECTURE.md, "Translation").
+fn unsupported_parameters(wire: &CreateRequest, lost: &mut Vec<Untranslatable>) {
+    let mut push = |path: &str, what: &str| lost.push(Untranslatable::new(path, what));
+    if wire
+        .previous_response_id
+        .as_ref()
+        .is_some_and(|id| !id.is_empty())
+    {
+        push("previous_response_id", "a previous response kept by OpenAI");
     }
-
-    fn item(&mut self, item: Item) {
-        match item {
-            Item::Message(message) => self.message(message),
-            Item::FunctionCall(call) => {
-                let arguments = if call.arguments.trim().is_empty() {
-                    "{}".to_owned()
-                } else {
-                    call.arguments
-                };
-                self.call(call.call_id, call.name, arguments, ToolKind::Function);
-            }
-            Item::CustomToolCall(call) => {
-                self.call(call.call_id, call.name, call.input, ToolKind::Custom)
-            }
-            Item::FunctionCallOutput(output) | Item::CustomToolCallOutput(output) => {
-                self.result(output)
-            }
-            Item::Reasoning(reasoning) => {
-                let mut texts: Vec<String> = reasoning
-                    .summary
-                    .into_iter()
-                    .map(|s| s.text)
-                    .filter(|t| !t.is_empty())
-                    .collect();
-                if texts.is_empty() {
-                    texts = reasoning
-                        .content
-                        .unwrap_or_default()
-                        .into_iter()
-                        .map(|c| c.text)
-                        .filter(|t| !t.is_empty())
-                        .collect();
-                }
-                let text = texts.join("\n\n");
-                let signature = reasoning.encrypted_content.filter(|s| !s.is_empty());
-                if !text.is_empty() || signature.is_some() {
-                    self.push(Role::Assistant, Part::Thinking { text, signature });
-                }
-            }
-            Item::Other => {}
-        }
+    if wire.conversation.is_some() {
+        push("conversation", "a conversation kept by OpenAI");
     }
-
-    fn message(&mut self, message: MessageItem) {
-        let role = match message.role.as_str() {
-            "assistant" => Role::Assistant,
-            "system" | "developer" => {
-                let text = match message.content {
-                    Content::Text(text) => text,
-                    Content::Parts(parts) => parts
-                        .into_iter()
-                        .filter_map(|p| match p {
-                            ContentPart::InputText { text }
-                            | ContentPart::OutputText { text, .. } => Some(text),
-                            _ => None,
-                        })
-                        .collect::<Vec<_>>()
-                        .join("\n"),
-                };
-                if !text.is_empty() {
-                    self.system.push(text);
-                }
-                return;
-            }
-            _ => Role::User,
-        };
-        let parts: Vec<Part> = match message.content {
-            Content::Text(text) => vec![Part::Text(text)],
-            Content::Parts(parts) => parts.into_iter().filter_map(decode_part).collect(),
-        };
-        for part in parts {
-            if matches!(&part, Part::Text(t) if t.is_empty()) {
-                continue;
-            }
-            self.push(role, part);
-        }
+    if wire.prompt.is_some() {
+        push("prompt", "a prompt template kept by OpenAI");
     }
-
-    fn call(&mut self, id: String, name: String, arguments: String, kind: ToolKind) {
-        self.call_names.insert(id.clone(), name.clone());
-        self.push(
-            Role::Assistant,
-            Part::ToolCall(ToolCall {
-                id,
-                name,
-                arguments,
-                kind,
-                signature: None,
-            }),
-        );
+    if wire.background == Some(true) {
+        push("background", "background mode");
     }
-
-    fn result(&mut self, output: CallOutputItem) {
-        let content = match output.output {
-            ToolOutput::Text(text) => vec![ToolResultContent::Text(text)],
-            ToolOutput::Parts(parts) => parts
-                .into_iter()
-                .filter_map(|p| match decode_part(p)? {
-                    Part::Text(t) => Some(ToolResultContent::Text(t)),
-                    Part::Image(i) => Some(ToolResultContent::Image(i)),
-                    _ => None,
-                })
-                .collect(),
-        };
-        let name = self.call_names.get(&output.call_id).cloned();
-        self.push(
-            Role::User,
-            Part::ToolResult(ToolResult {
-                call_id: output.call_id,
-                name,
-                content,
-                is_error: false,
-            }),
-        );
+    if wire.top_logprobs.is_some_and(|n| n > 0) {
+        push("top_logprobs", "log probabilities");
     }
 }
 
-fn decode_part(part: ContentPart) -> Option<Part> {
-    match part {
-        ContentPart::InputText { text } | ContentPart::OutputText { text, .. } => {
-            Some(Part::Text(text))
-        }
-        ContentPart::Refusal { refusal } => Some(Part::Text(refusal)),
-        // Images by `file_id` live in OpenAI's file store, which no other upstream can read.
-        ContentPart::InputImage { image_url, .. } => image_url
-            .filter(|u| !u.is_empty())
-            .map(|u| Part::Image(Image::from_url(&u))),
-        ContentPart::Other => None,
-    }
-}
-
-fn decode_tool(tool: ToolDef) -> Option<Tool> {
+/// A tool definition; `Err(None)` for a built-in tool (named by the caller from its type),
+/// `Err(Some(what))` for a tool that cannot be used for another reason.
+fn decode_tool(tool: ToolDef) -> Result<Tool, Option<String>> {
+    let nameless = || Err(Some("a tool without a name".to_owned()));
     match tool {
         ToolDef::Function(f) => {
             let nested = f.function.unwrap_or_default();
@@ -238,9 +143,9 @@ fn decode_tool(tool: ToolDef) -> Option<Tool> {
                 f.name
             };
             if name.is_empty() {
-                return None;
+                return nameless();
             }
-            Some(Tool {
+            Ok(Tool {
                 name,
                 description: f.description.or(nested.description),
                 parameters: f
@@ -252,7 +157,7 @@ fn decode_tool(tool: ToolDef) -> Option<Tool> {
                 custom_format: None,
             })
         }
-        ToolDef::Custom(c) if !c.name.is_empty() => Some(Tool {
+        ToolDef::Custom(c) if !c.name.is_empty() => Ok(Tool {
             name: c.name,
             description: c.description,
             parameters: custom_input_schema(),
@@ -260,7 +165,9 @@ fn decode_tool(tool: ToolDef) -> Option<Tool> {
             strict: None,
             custom_format: c.format,
         }),
-        ToolDef::Custom(_) | ToolDef::Other => None,
+        ToolDef::Custom(_) => nameless(),
+        // Web search, file search, code interpreter, MCP…: tools OpenAI runs itself.
+        ToolDef::Other => Err(None),
     }
 }
 
@@ -278,16 +185,37 @@ fn empty_object_schema() -> serde_json::Value {
     serde_json::json!({"type": "object", "properties": {}})
 }
 
-fn decode_tool_choice(choice: ToolChoice) -> Option<IrToolChoice> {
-    match choice {
-        ToolChoice::Mode(mode) => mode_choice(&mode),
-        ToolChoice::Named(NamedToolChoice { kind, name, mode }) => match kind.as_str() {
-            "function" | "custom" => name.filter(|n| !n.is_empty()).map(IrToolChoice::Tool),
-            "allowed_tools" => mode.as_deref().and_then(mode_choice),
-            // A hosted tool type (web_search …): that tool is dropped, so leave the choice free.
-            _ => None,
+fn decode_tool_choice(choice: ToolChoice, lost: &mut Vec<Untranslatable>) -> Option<IrToolChoice> {
+    let choice = match choice {
+        ToolChoice::Mode(mode) => mode_choice(&mode).ok_or(format!("tool choice '{mode}'")),
+        ToolChoice::Named(NamedToolChoice {
+            kind,
+            name,
+            mode,
+            tools,
+        }) => match kind.as_str() {
+            "function" | "custom" => name
+                .filter(|n| !n.is_empty())
+                .map(IrToolChoice::Tool)
+                .ok_or_else(|| "a named tool choice without a name".to_owned()),
+            // The IR has no list of allowed tools: only the mode is kept, and the model could
+            // call a tool the client ruled out.
+            "allowed_tools" => {
+                if tools.is_some_and(|t| !t.is_empty()) {
+                    let what = "a restriction to allowed_tools";
+                    lost.push(Untranslatable::new("tool_choice.tools", what));
+                }
+                mode.as_deref()
+                    .and_then(mode_choice)
+                    .ok_or_else(|| "an allowed_tools choice without a mode".to_owned())
+            }
+            // A hosted tool type (web_search …): the tool itself cannot be sent either.
+            other => Err(format!("a choice of built-in tool '{other}'")),
         },
-    }
+    };
+    choice
+        .inspect_err(|what| lost.push(Untranslatable::new("tool_choice", what.clone())))
+        .ok()
 }
 
 fn mode_choice(mode: &str) -> Option<IrToolChoice> {
@@ -347,10 +275,11 @@ pub fn encode_request(request: &Request) -> Vec<u8> {
             },
             name: Some(name.clone()),
             mode: None,
+            tools: None,
         }),
     });
     let text = request.response_format.as_ref().map(|f| TextConfig {
-        format: Some(match f {
+        format: Some(Tagged::from(match f {
             ResponseFormat::Text => TextFormat::Text,
             ResponseFormat::JsonObject => TextFormat::JsonObject,
             ResponseFormat::JsonSchema {
@@ -362,7 +291,7 @@ pub fn encode_request(request: &Request) -> Vec<u8> {
                 schema: schema.clone(),
                 strict: *strict,
             },
-        }),
+        })),
         verbosity: None,
     });
     let system = request.system.join("\n\n");
@@ -370,9 +299,16 @@ pub fn encode_request(request: &Request) -> Vec<u8> {
         model: Some(request.model.clone()),
         instructions: (!system.is_empty()).then_some(system),
         input: Some(Input::Items(
-            encode_items(request).into_iter().map(LenientItem).collect(),
+            encode_items(request)
+                .into_iter()
+                .map(LenientItem::from)
+                .collect(),
         )),
-        tools: request.tools.iter().map(encode_tool).collect(),
+        tools: request
+            .tools
+            .iter()
+            .map(|t| Tagged::from(encode_tool(t)))
+            .collect(),
         tool_choice,
         parallel_tool_calls: request.parallel_tool_calls,
         reasoning,
@@ -387,6 +323,7 @@ pub fn encode_request(request: &Request) -> Vec<u8> {
         store: Some(false),
         include,
         stream: Some(request.stream),
+        ..CreateRequest::default()
     };
     to_json(&wire)
 }
@@ -444,8 +381,8 @@ fn encode_items(request: &Request) -> Vec<Item> {
                 annotations: Vec::new(),
             }),
         };
-        let mut pending: Vec<ContentPart> = Vec::new();
-        let flush = |pending: &mut Vec<ContentPart>, items: &mut Vec<Item>| {
+        let mut pending: Vec<Tagged<ContentPart>> = Vec::new();
+        let flush = |pending: &mut Vec<Tagged<ContentPart>>, items: &mut Vec<Item>| {
             if !pending.is_empty() {
                 items.push(Item::Message(MessageItem {
                     id: None,
@@ -457,8 +394,10 @@ fn encode_items(request: &Request) -> Vec<Item> {
         };
         for part in &message.parts {
             match part {
-                Part::Text(text) => pending.push(text_part(text.clone())),
-                Part::Image(image) if message.role == Role::User => pending.push(image_part(image)),
+                Part::Text(text) => pending.push(text_part(text.clone()).into()),
+                Part::Image(image) if message.role == Role::User => {
+                    pending.push(image_part(image).into())
+                }
                 Part::Image(_) => {}
                 Part::Thinking {
                     text,
@@ -538,9 +477,11 @@ fn encode_output(result: &ToolResult) -> ToolOutput {
         result
             .content
             .iter()
-            .map(|c| match c {
-                ToolResultContent::Text(text) => ContentPart::InputText { text: text.clone() },
-                ToolResultContent::Image(image) => image_part(image),
+            .map(|c| {
+                Tagged::from(match c {
+                    ToolResultContent::Text(text) => ContentPart::InputText { text: text.clone() },
+                    ToolResultContent::Image(image) => image_part(image),
+                })
             })
             .collect(),
     )

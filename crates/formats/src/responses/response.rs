@@ -50,7 +50,7 @@ fn decode_output_item(item: Item, parts: &mut Vec<Part>) {
             Content::Text(text) => parts.push(Part::Text(text)),
             Content::Parts(content) => {
                 for part in content {
-                    match part {
+                    match part.value {
                         ContentPart::OutputText { text, .. } | ContentPart::InputText { text } => {
                             parts.push(Part::Text(text))
                         }
@@ -239,10 +239,13 @@ pub(super) fn message_item(id: String, text: &str, status: &str) -> Item {
         id: Some(id),
         status: Some(status.to_owned()),
         role: "assistant".into(),
-        content: Content::Parts(vec![ContentPart::OutputText {
-            text: text.to_owned(),
-            annotations: Vec::new(),
-        }]),
+        content: Content::Parts(vec![
+            ContentPart::OutputText {
+                text: text.to_owned(),
+                annotations: Vec::new(),
+            }
+            .into(),
+        ]),
     })
 }
 
@@ -300,7 +303,7 @@ pub(super) fn response_object(
         store: false,
         temperature: None,
         text: TextConfig {
-            format: Some(TextFormat::Text),
+            format: Some(TextFormat::Text.into()),
             verbosity: None,
         },
         tool_choice: ToolChoice::Mode("auto".into()),

@@ -278,7 +278,7 @@ impl Decoder {
                     Content::Text(t) => t,
                     Content::Parts(parts) => parts
                         .into_iter()
-                        .filter_map(|p| match p {
+                        .filter_map(|p| match p.value {
                             ContentPart::OutputText { text, .. } => Some(text),
                             ContentPart::Refusal { refusal } => Some(refusal),
                             _ => None,

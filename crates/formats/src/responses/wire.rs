@@ -3,9 +3,11 @@
 //! `#[serde(default)]` makes decoding lenient (fields missing from a client or upstream default),
 //! while serialization writes every field the SDKs and Codex CLI expect.
 
-use serde::de::{DeserializeOwned, Error as _};
+use serde::de::{DeserializeOwned, Error as _, IgnoredAny};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
+
+use crate::tagged::{Tagged, lenient};
 
 /// `POST /v1/responses` body.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -21,7 +23,7 @@ pub struct CreateRequest {
         skip_serializing_if = "Vec::is_empty",
         deserialize_with = "null_default"
     )]
-    pub tools: Vec<ToolDef>,
+    pub tools: Vec<Tagged<ToolDef>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tool_choice: Option<ToolChoice>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -49,6 +51,18 @@ pub struct CreateRequest {
     pub include: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stream: Option<bool>,
+    /// State kept by OpenAI and features only OpenAI has, read only to be refused when the
+    /// request is translated (see `untranslatable.rs`).
+    #[serde(skip_serializing, deserialize_with = "lenient")]
+    pub previous_response_id: Option<String>,
+    #[serde(skip_serializing)]
+    pub conversation: Option<IgnoredAny>,
+    #[serde(skip_serializing)]
+    pub prompt: Option<IgnoredAny>,
+    #[serde(skip_serializing, deserialize_with = "lenient")]
+    pub background: Option<bool>,
+    #[serde(skip_serializing, deserialize_with = "lenient")]
+    pub top_logprobs: Option<u64>,
 }
 
 /// `input`: a plain string (one user message) or a list of items.
@@ -62,7 +76,21 @@ pub enum Input {
 /// An input item that may omit `type` when it is an "easy" message (`{role, content}`).
 #[derive(Debug, Clone, Serialize)]
 #[serde(transparent)]
-pub struct LenientItem(pub Item);
+pub struct LenientItem {
+    pub item: Item,
+    /// The item's `type` as read, so an `Item::Other` can be named when it is refused.
+    #[serde(skip)]
+    pub kind: String,
+}
+
+impl From<Item> for LenientItem {
+    fn from(item: Item) -> Self {
+        Self {
+            item,
+            kind: String::new(),
+        }
+    }
+}
 
 impl<'de> Deserialize<'de> for LenientItem {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -72,9 +100,13 @@ impl<'de> Deserialize<'de> for LenientItem {
                 map.insert("type".into(), Value::String("message".into()));
             }
         }
-        Item::deserialize(value)
-            .map(LenientItem)
-            .map_err(D::Error::custom)
+        let kind = value
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        let item = Item::deserialize(value).map_err(D::Error::custom)?;
+        Ok(Self { item, kind })
     }
 }
 
@@ -111,7 +143,7 @@ pub struct MessageItem {
 #[serde(untagged)]
 pub enum Content {
     Text(String),
-    Parts(Vec<ContentPart>),
+    Parts(Vec<Tagged<ContentPart>>),
 }
 
 impl Default for Content {
@@ -187,7 +219,7 @@ pub struct CallOutputItem {
 #[serde(untagged)]
 pub enum ToolOutput {
     Text(String),
-    Parts(Vec<ContentPart>),
+    Parts(Vec<Tagged<ContentPart>>),
 }
 
 impl Default for ToolOutput {
@@ -310,6 +342,9 @@ pub struct NamedToolChoice {
     pub name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mode: Option<String>,
+    /// `allowed_tools`: the tools the model may call, read only to be refused when translated.
+    #[serde(skip_serializing, deserialize_with = "lenient")]
+    pub tools: Option<Vec<IgnoredAny>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -327,7 +362,7 @@ pub struct ReasoningConfig {
 #[serde(default)]
 pub struct TextConfig {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub format: Option<TextFormat>,
+    pub format: Option<Tagged<TextFormat>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verbosity: Option<String>,
 }
