@@ -37,6 +37,35 @@ fn now_secs() -> u64 {
         .unwrap_or(0)
 }
 
+/// Whether the client's body goes to an upstream of `upstream_format` as sent (unknown fields
+/// survive): the same format, except a Gemini client streaming without `alt=sse` (it wants a
+/// JSON array, which the upstream is not asked for) and a body that must go through the IR
+/// (`Inbound::relayable`).
+pub(super) fn relays(
+    inbound: &Inbound<'_>,
+    request: &omniroute_formats::ir::Request,
+    upstream_format: Format,
+) -> bool {
+    upstream_format == inbound.format
+        && !(inbound.format == Format::Gemini && request.stream && !inbound.gemini_sse)
+        && inbound.relayable
+}
+
+/// Why this request cannot go to a target of `upstream_format` through the IR (a part, tool or
+/// parameter the target cannot carry), checked before anything is sent.
+pub(super) fn uncarriable(
+    inbound: &Inbound<'_>,
+    request: &omniroute_formats::ir::Request,
+    upstream_format: Format,
+) -> Option<ProxyError> {
+    if relays(inbound, request, upstream_format) {
+        return None;
+    }
+    omniroute_formats::check_carriable(request, inbound.format, upstream_format)
+        .err()
+        .map(ProxyError::BadRequest)
+}
+
 /// One attempt at one target: send the request in the target's format and start the answer
 /// in the client's. For streams the answer is committed only after the first content arrived.
 pub(super) async fn attempt(
@@ -52,12 +81,7 @@ pub(super) async fn attempt(
             what: Operation::Chat.noun(),
         })
     })?;
-    // Same format: forward the client's body as sent (unknown fields survive). A Gemini client
-    // streaming without `alt=sse` wants a JSON array, which the upstream is not asked for; a
-    // history holding another family's reasoning state must lose it on the way.
-    let passthrough = upstream_format == format
-        && !(format == Format::Gemini && request.stream && !inbound.gemini_sse)
-        && inbound.relayable;
+    let passthrough = relays(inbound, request, upstream_format);
     // An OpenAI stream relayed as is still has to report its tokens; the usage chunk the client
     // did not ask for is taken out again on the way back.
     let hide_usage =

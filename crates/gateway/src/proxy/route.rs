@@ -27,6 +27,11 @@ pub(super) trait Attempt: Sync {
     fn operation(&self) -> Operation;
     /// A streamed answer: its latency is the time to the first token.
     fn stream(&self) -> bool;
+    /// Why this request cannot go to `target` at all (nothing is sent; the next target may do).
+    fn refusal(&self, target: &Target) -> Option<ProxyError> {
+        let _ = target;
+        None
+    }
     fn attempt<'a>(
         &'a self,
         target: &'a Target,
@@ -46,6 +51,10 @@ impl Attempt for Chat<'_> {
 
     fn stream(&self) -> bool {
         self.request.stream
+    }
+
+    fn refusal(&self, target: &Target) -> Option<ProxyError> {
+        super::forward::uncarriable(self.inbound, self.request, target.format()?)
     }
 
     fn attempt<'a>(
@@ -357,7 +366,10 @@ async fn try_account(
         .proxies
         .pick(&connection.row.id, plan.combo.as_deref(), provider)
         .cloned();
-    if let Err(e) = super::upstream(state, &target, attempt.operation()) {
+    if let Some(e) = super::upstream(state, &target, attempt.operation())
+        .err()
+        .or_else(|| attempt.refusal(&target))
+    {
         trace.skip(routed.to_owned(), e.to_string());
         misses.last_error = Some(e);
         return Account::NextModel;
@@ -468,9 +480,11 @@ fn conclude(plan: &Plan, requested: &str, trace: &Trace, misses: Misses) -> Prox
     if let (0, Some(retry_after_ms)) = (trace.attempts, misses.throttled) {
         return ProxyError::Throttled { retry_after_ms };
     }
-    // One target, one failure: the client gets that upstream's own error (status and message).
-    if plan.models.len() == 1
-        && trace.attempts <= 1
+    // One target, one failure: the client gets that upstream's own error (status and message);
+    // a request no target could carry gets the 400 naming what.
+    let uncarried =
+        trace.attempts == 0 && matches!(misses.last_error, Some(ProxyError::BadRequest(_)));
+    if (uncarried || plan.models.len() == 1 && trace.attempts <= 1)
         && let Some(error) = misses.last_error
     {
         return error;

@@ -61,7 +61,9 @@ pub fn shaped<'a>(
         headers: inbound.headers,
         body: client_body(inbound.format, &request),
         caller: inbound.caller.clone(),
-        relayable: inbound.relayable,
+        // The body is re-encoded from the IR: what the IR could not hold is not in it, so the
+        // request is checked like a translated one (`forward::uncarriable`).
+        relayable: inbound.relayable && request.untranslatable.is_empty(),
     };
     Some((inbound, request))
 }
