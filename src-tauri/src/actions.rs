@@ -1,9 +1,9 @@
 //! What the tray's entries do. Each calls the same gateway function as the management API
-//! (`admin::combos::activate` is `PUT /api/combos/active`, the updater is
+//! (`control::activate_combo` is `PUT /api/combos/active`, the updater is
 //! `/api/system/update`), so a switch in the tray is what the dashboard shows and vice versa.
 
 use omniroute_gateway::Updater;
-use omniroute_gateway::admin::combos;
+use omniroute_gateway::control;
 use tauri::{AppHandle, Manager};
 use tauri_plugin_autostart::ManagerExt as _;
 use tauri_plugin_clipboard_manager::ClipboardExt as _;
@@ -39,8 +39,8 @@ fn activate(app: &AppHandle, name: Option<String>) {
     };
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
-        match combos::activate(&running.state, name.as_deref()).await {
-            Ok(active) => tracing::info!(combo = ?active.name, "active combo switched"),
+        match control::activate_combo(&running.state, name.as_deref()).await {
+            Ok(active) => tracing::info!(combo = ?active, "active combo switched"),
             Err(e) => tracing::warn!(error = %e.message, "cannot switch the combo"),
         }
         tray::refresh(&app).await;

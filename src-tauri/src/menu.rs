@@ -3,7 +3,7 @@
 //! to the action it stands for. No Tauri here, so the menu's content is tested directly.
 
 use omniroute_gateway::UpdateState;
-use omniroute_gateway::admin::provider_health::{ProviderHealth, ProviderState};
+use omniroute_gateway::control::{ProviderHealth, ProviderState};
 
 /// Whether the in-process gateway serves.
 #[derive(Debug, Clone, PartialEq, Eq)]

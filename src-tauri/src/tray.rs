@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use omniroute_gateway::Updater;
-use omniroute_gateway::admin::provider_health;
+use omniroute_gateway::control;
 use omniroute_gateway::health::lock;
 use tauri::image::Image;
 use tauri::menu::{
@@ -113,8 +113,7 @@ async fn model(app: &AppHandle, tray: &Tray) -> TrayModel {
         update: app.state::<DesktopUpdater>().state(),
     };
     if let Some(running) = cell.running() {
-        let id = running.state.registry.generation();
-        let snapshot = running.state.registry.snapshot();
+        let id = control::generation(&running.state);
         let cached = lock(&tray.shown)
             .combos
             .as_ref()
@@ -122,20 +121,19 @@ async fn model(app: &AppHandle, tray: &Tray) -> TrayModel {
             .map(|(_, names)| names.clone());
         model.combos = match cached {
             Some(names) => names,
-            None => match running.state.store.combos().await {
-                Ok(list) => {
-                    let names: Vec<String> = list.into_iter().map(|c| c.name).collect();
+            None => match control::combo_names(&running.state).await {
+                Ok(names) => {
                     lock(&tray.shown).combos = Some((id, names.clone()));
                     names
                 }
                 Err(e) => {
-                    tracing::warn!(error = %e, "cannot list combos for the tray");
+                    tracing::warn!(error = %e.message, "cannot list combos for the tray");
                     Vec::new()
                 }
             },
         };
-        model.active = snapshot.active_combo.clone();
-        model.providers = provider_health::current(&running.state);
+        model.active = control::active_combo(&running.state);
+        model.providers = control::provider_health(&running.state);
     }
     model
 }

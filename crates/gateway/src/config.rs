@@ -76,7 +76,7 @@ pub struct Config {
     pub metrics_token: Option<SecretString>,
     /// Reverse proxies whose `X-Forwarded-For` / `X-Real-IP` name the client (`TRUSTED_PROXIES`,
     /// comma-separated addresses or CIDR blocks); from anyone else those headers are ignored.
-    pub trusted_proxies: Vec<crate::access::cidr::Cidr>,
+    pub trusted_proxies: Vec<crate::cidr::Cidr>,
     /// Connections open at once (`MAX_CONNECTIONS`, default 4096).
     pub max_connections: usize,
     /// Requests handled at once (`MAX_IN_FLIGHT`, default 2048).
@@ -248,7 +248,7 @@ impl Config {
             metrics_token: var("METRICS_TOKEN").map(SecretString::new),
             trusted_proxies: list(var("TRUSTED_PROXIES"))
                 .map(|raw| {
-                    crate::access::cidr::Cidr::parse(&raw).ok_or(ConfigError::Invalid {
+                    crate::cidr::Cidr::parse(&raw).ok_or(ConfigError::Invalid {
                         name: "TRUSTED_PROXIES",
                         value: raw,
                         reason: "expected addresses or CIDR blocks, comma-separated",

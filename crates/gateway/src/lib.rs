@@ -6,12 +6,15 @@ pub mod access;
 mod access_log;
 pub mod accounting;
 pub mod admin;
+pub mod cidr;
+pub mod client_api;
 pub mod config;
+pub mod control;
 mod dashboard;
 pub mod error;
-mod first_start;
 pub mod health;
 mod lifecycle;
+mod monitor;
 pub mod oauth_redirect;
 mod process;
 pub mod proxy;
@@ -21,10 +24,11 @@ pub mod replay;
 pub mod resolve;
 pub mod routes;
 mod serving;
+pub mod settings;
 mod state;
 pub mod telemetry;
+pub mod updater;
 
-pub use admin::updates::{UpdateState, Updater};
 pub use config::{Config, ConfigError, Overrides};
 pub use error::{ApiError, ErrorCode};
 pub use lifecycle::{
@@ -32,3 +36,4 @@ pub use lifecycle::{
 };
 pub use serving::{HEADER_READ_TIMEOUT, MAX_CONNECTIONS, MAX_IN_FLIGHT};
 pub use state::AppState;
+pub use updater::{UpdateState, Updater};

@@ -9,24 +9,25 @@ use omniroute_store::aliases::Alias;
 use omniroute_store::connections::Connection;
 use omniroute_store::nodes::ProviderNode;
 use omniroute_store::{SecretString, Secrets, Store, StoreError};
+use serde::Deserialize;
 
 use std::collections::HashMap;
 
+use omniroute_providers::{ProxyConfig, ProxySettings};
 use omniroute_routing::combo::{Strategy, Target};
 
-use crate::admin::settings::{AiSettings, RoutingSettings, SecuritySettings};
-use omniroute_providers::{ProxyConfig, ProxySettings};
+use crate::settings::{self, AiSettings, Profiles, RoutingSettings, SecuritySettings, Stored};
 
-/// The settings section holding the active combo's name.
-pub const ACTIVE_COMBO_SECTION: &str = "active_combo";
-
-/// A stored strategy name as the routing crate's strategy (unknown names: priority).
-pub fn strategy(name: &str) -> Strategy {
-    serde_json::from_value(serde_json::Value::String(name.to_owned())).unwrap_or_default()
+/// A stored strategy name as the routing crate's strategy; an unknown name is an error when the
+/// snapshot loads, never at request time.
+pub fn strategy(combo: &str, name: &str) -> Result<Strategy, StoreError> {
+    Strategy::deserialize(serde_json::Value::String(name.to_owned())).map_err(|source| {
+        StoreError::Corrupt {
+            what: format!("strategy of combo '{combo}'"),
+            source,
+        }
+    })
 }
-
-/// The settings section holding proxy configuration (passwords live in the secret store).
-pub const PROXY_SECTION: &str = "proxy";
 
 /// The secret name of the password of a proxy at `level` (`global`, `providers/openai`, …).
 pub fn proxy_secret_name(level: &str) -> String {
@@ -34,14 +35,8 @@ pub fn proxy_secret_name(level: &str) -> String {
 }
 
 /// The stored proxy settings with passwords filled in from the secret store.
-pub async fn load_proxies(store: &Store, secrets: &Secrets) -> Result<ProxySettings, StoreError> {
-    let mut settings: ProxySettings = match store.settings_section(PROXY_SECTION).await? {
-        Some(value) => serde_json::from_value(value).unwrap_or_else(|e| {
-            tracing::warn!(error = %e, "stored proxy settings unreadable; ignoring them");
-            ProxySettings::default()
-        }),
-        None => ProxySettings::default(),
-    };
+pub async fn load_proxies(stored: &Stored, secrets: &Secrets) -> Result<ProxySettings, StoreError> {
+    let mut settings: ProxySettings = stored.section(settings::PROXY);
     async fn fill(
         secrets: &Secrets,
         level: String,
@@ -92,7 +87,7 @@ pub struct Snapshot {
     pub ip_rules: crate::access::IpRules,
     /// System prompt injection and thinking budget rules.
     pub ai: AiSettings,
-    pub profiles: crate::admin::resilience::Profiles,
+    pub profiles: Profiles,
     pub lockouts: Vec<omniroute_store::lockouts::Lockout>,
     /// API keys, prices, budgets, cache and log settings.
     pub accounting: crate::accounting::Book,
@@ -134,6 +129,24 @@ impl Snapshot {
     }
 }
 
+/// Combos by name with their strategy and targets.
+async fn combos(store: &Store) -> Result<HashMap<String, (Strategy, Vec<Target>)>, StoreError> {
+    let mut out = HashMap::new();
+    for c in store.combos().await? {
+        let targets = c
+            .models
+            .into_iter()
+            .map(|t| Target {
+                model: t.model,
+                weight: t.weight,
+            })
+            .collect();
+        let strategy = strategy(&c.name, &c.strategy)?;
+        out.insert(c.name, (strategy, targets));
+    }
+    Ok(out)
+}
+
 #[derive(Debug, Default)]
 pub struct Registry {
     current: RwLock<Arc<Snapshot>>,
@@ -172,10 +185,8 @@ impl Registry {
             };
             connections.push(LiveConnection { row, api_key });
         }
-        let security: SecuritySettings = match store.settings_section("security").await? {
-            Some(value) => serde_json::from_value(value).unwrap_or_default(),
-            None => SecuritySettings::default(),
-        };
+        let stored = Stored::read(store).await?;
+        let security: SecuritySettings = stored.section(settings::SECURITY);
         let ip_rules = crate::access::IpRules::parse(&security.ip_allow, &security.ip_deny)
             .unwrap_or_else(|e| {
                 // PATCH validates the lists, so only a hand-edited database gets here; refusing
@@ -187,53 +198,26 @@ impl Registry {
             nodes: store.nodes().await?,
             connections,
             aliases: store.aliases().await?,
-            proxies: load_proxies(store, secrets).await?,
+            proxies: load_proxies(&stored, secrets).await?,
             custom_models: store
                 .custom_models(None)
                 .await?
                 .into_iter()
                 .map(|m| format!("{}/{}", m.provider, m.model_id))
                 .collect(),
-            combos: store
-                .combos()
-                .await?
-                .into_iter()
-                .map(|c| {
-                    let targets = c
-                        .models
-                        .into_iter()
-                        .map(|t| Target {
-                            model: t.model,
-                            weight: t.weight,
-                        })
-                        .collect();
-                    (c.name, (strategy(&c.strategy), targets))
-                })
-                .collect(),
+            combos: combos(store).await?,
             chains: store.fallback_chains().await?.into_iter().collect(),
-            active_combo: match store.settings_section(ACTIVE_COMBO_SECTION).await? {
-                Some(serde_json::Value::String(name)) => Some(name),
+            active_combo: match stored.raw(settings::ACTIVE_COMBO) {
+                Some(serde_json::Value::String(name)) => Some(name.clone()),
                 _ => None,
             },
             lockouts: store.lockouts().await?,
-            profiles: match store
-                .settings_section(crate::admin::resilience::SECTION)
-                .await?
-            {
-                Some(value) => serde_json::from_value(value).unwrap_or_default(),
-                None => crate::admin::resilience::Profiles::default(),
-            },
-            accounting: crate::accounting::Book::load(store).await?,
-            routing: match store.settings_section("routing").await? {
-                Some(value) => serde_json::from_value(value).unwrap_or_default(),
-                None => RoutingSettings::default(),
-            },
+            profiles: stored.section(settings::RESILIENCE),
+            accounting: crate::accounting::Book::load(store, &stored).await?,
+            routing: stored.section(settings::ROUTING),
             security,
             ip_rules,
-            ai: match store.settings_section("ai").await? {
-                Some(value) => serde_json::from_value(value).unwrap_or_default(),
-                None => AiSettings::default(),
-            },
+            ai: stored.section(settings::AI),
         });
         match self.current.write() {
             Ok(mut guard) => *guard = snapshot,

@@ -11,63 +11,45 @@ use crate::admin::{
     auth, backups, combos, health, keys, models, nodes, provider_health, providers,
     proxy as proxy_settings, resilience, settings, telemetry, translator, updates, usage,
 };
+use crate::client_api::{self, Endpoint};
 use crate::{AppState, ErrorCode, access, access_log, error::ApiError, proxy};
+use omniroute_formats::Format;
 
-pub fn app(state: AppState) -> Router {
-    // Clients differ on the base URL: with `/v1`, without it (Codex), or with it doubled
-    // (a base URL ending in /v1 that the client extends with /v1/messages).
-    let mut client_api = Router::new();
-    for prefix in ["/v1", "", "/v1/v1"] {
-        client_api = client_api
-            .route(
-                &format!("{prefix}/chat/completions"),
-                post(proxy::chat_completions),
-            )
-            .route(&format!("{prefix}/messages"), post(proxy::messages))
-            .route(
-                &format!("{prefix}/messages/count_tokens"),
-                post(proxy::count_tokens),
-            )
-            .route(&format!("{prefix}/responses"), post(proxy::responses))
-            .route(&format!("{prefix}/models"), get(proxy::openai_models))
-            .route(
-                &format!("{prefix}/embeddings"),
-                post(proxy::media::embeddings),
-            )
-            .route(
-                &format!("{prefix}/images/generations"),
-                post(proxy::media::images),
-            )
-            .route(
-                &format!("{prefix}/audio/transcriptions"),
-                post(proxy::media::transcriptions),
-            );
+/// The client API, built from `client_api::PATHS`.
+fn client_routes(state: &AppState) -> Router<AppState> {
+    let mut router = Router::new();
+    for entry in client_api::PATHS {
+        let handler = match (entry.endpoint, entry.format) {
+            (Endpoint::Chat, Format::OpenAiChat) => post(proxy::chat_completions),
+            (Endpoint::Chat, Format::Anthropic) => post(proxy::messages),
+            (Endpoint::Chat, _) => post(proxy::responses),
+            (Endpoint::CountTokens, _) => post(proxy::count_tokens),
+            (Endpoint::Models, _) => get(proxy::openai_models),
+            (Endpoint::Embeddings, _) => post(proxy::media::embeddings),
+            (Endpoint::Images, _) => post(proxy::media::images),
+            (Endpoint::Transcriptions, _) => post(proxy::media::transcriptions),
+            (Endpoint::ProviderChat, _) => post(proxy::provider_chat_completions),
+            (Endpoint::ProviderEmbeddings, _) => post(proxy::media::provider_embeddings),
+            (Endpoint::ProviderImages, _) => post(proxy::media::provider_images),
+            (Endpoint::GeminiModels, _) => get(proxy::gemini_models),
+            (Endpoint::GeminiAction, _) => post(proxy::gemini),
+        };
+        for path in client_api::variants(entry) {
+            router = router.route(&path, handler.clone());
+        }
     }
-    let client_api = client_api
-        .route(
-            "/v1/providers/{provider}/chat/completions",
-            post(proxy::provider_chat_completions),
-        )
-        .route(
-            "/v1/providers/{provider}/embeddings",
-            post(proxy::media::provider_embeddings),
-        )
-        .route(
-            "/v1/providers/{provider}/images/generations",
-            post(proxy::media::provider_images),
-        )
-        .route("/v1beta/models", get(proxy::gemini_models))
-        .route("/v1beta/models/{*rest}", post(proxy::gemini))
-        .route("/v1/models/{*rest}", post(proxy::gemini))
+    router
         // Bodies are read by the handlers with their own limit and a client-format error.
         .layer(DefaultBodyLimit::disable())
         .layer(middleware::from_fn_with_state(
             state.clone(),
             proxy::identify,
-        ));
+        ))
+}
 
+pub fn app(state: AppState) -> Router {
     Router::new()
-        .merge(client_api)
+        .merge(client_routes(&state))
         .route("/", get(crate::dashboard::index))
         .route("/assets/{*path}", get(crate::dashboard::asset))
         .route("/healthz", get(health::liveness))
@@ -177,10 +159,10 @@ pub fn app(state: AppState) -> Router {
 
 async fn not_found(uri: Uri) -> Response {
     let path = uri.path();
-    if !path.starts_with("/api") {
-        if let Some(format) = proxy::format_of_path(path) {
-            return proxy::not_found(format, path);
-        }
+    if !path.starts_with("/api")
+        && let Some(format) = client_api::format_of(path)
+    {
+        return proxy::not_found(format, path);
     }
     ApiError::not_found(format!("no route for {path}")).into_response()
 }

@@ -119,7 +119,15 @@ pub async fn admit(
     let Ok(_permit) = state.in_flight.try_acquire() else {
         let path = request.uri().path();
         let limit = state.config.max_in_flight;
-        if let Some(response) = crate::proxy::busy(path, limit) {
+        let message = format!(
+            "OmniRoute is serving its maximum of {limit} requests at once; retry in a second"
+        );
+        if let Some(response) = crate::client_api::refusal(
+            path,
+            omniroute_formats::ErrorKind::Unavailable,
+            &message,
+            Some(1),
+        ) {
             return response;
         }
         let mut response = crate::error::ApiError::new(

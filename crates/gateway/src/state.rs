@@ -27,6 +27,13 @@ impl std::ops::Deref for AppState {
     }
 }
 
+impl Shared {
+    /// Rebuilds the request path's snapshot after a management write.
+    pub async fn reload(&self) -> Result<(), omniroute_store::StoreError> {
+        self.registry.reload(&self.store, &self.secrets).await
+    }
+}
+
 pub struct Shared {
     pub config: Arc<Config>,
     pub store: Store,
@@ -54,7 +61,7 @@ pub struct Shared {
     /// Latency histograms and request counters per provider and model.
     pub telemetry: Arc<crate::telemetry::Telemetry>,
     /// The Translator's live monitor: client requests as they finish, while someone watches.
-    pub monitor: crate::admin::translator::Monitor,
+    pub monitor: crate::monitor::Monitor,
     /// The desktop app's signed updater; `None` when headless.
-    pub updater: crate::admin::updates::SharedUpdater,
+    pub updater: crate::updater::SharedUpdater,
 }

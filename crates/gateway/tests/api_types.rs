@@ -12,9 +12,9 @@
 use omniroute_gateway::accounting::budgets::BudgetState;
 use omniroute_gateway::accounting::calendar::Period;
 use omniroute_gateway::accounting::pricing::{Price, Source};
-use omniroute_gateway::accounting::{CacheSettings, LogSettings};
-use omniroute_gateway::admin::{auth, combos, health, keys, provider_health, updates, usage};
+use omniroute_gateway::admin::{auth, combos, health, keys, provider_health, usage};
 use omniroute_gateway::replay::cache::CacheStats;
+use omniroute_gateway::settings::{CacheSettings, LogSettings};
 use omniroute_gateway::telemetry::{LatencySummary, TelemetryReport};
 use omniroute_store::api_keys::ApiKey;
 use omniroute_store::lockouts::Lockout;
@@ -46,7 +46,7 @@ fn declarations() -> String {
         health::HealthReport::decl(&cfg),
         provider_health::ProviderState::decl(&cfg),
         provider_health::ProviderHealth::decl(&cfg),
-        updates::UpdateState::decl(&cfg),
+        omniroute_gateway::UpdateState::decl(&cfg),
         Lockout::decl(&cfg),
         auth::Session::decl(&cfg),
         auth::Status::decl(&cfg),
@@ -77,15 +77,15 @@ fn declarations() -> String {
         omniroute_gateway::health::CooldownView::decl(&cfg),
         omniroute_gateway::health::AccountView::decl(&cfg),
         omniroute_gateway::health::HealthReport::decl(&cfg),
-        omniroute_gateway::admin::resilience::Profiles::decl(&cfg),
+        omniroute_gateway::settings::Profiles::decl(&cfg),
         omniroute_gateway::admin::resilience::Resilience::decl(&cfg),
         omniroute_formats::shaping::EffortBudgets::decl(&cfg),
-        omniroute_gateway::admin::settings::ThinkingMode::decl(&cfg),
-        omniroute_gateway::admin::settings::ComboPrompt::decl(&cfg),
-        omniroute_gateway::admin::settings::RoutingSettings::decl(&cfg),
-        omniroute_gateway::admin::settings::AiSettings::decl(&cfg),
-        omniroute_gateway::admin::settings::SecuritySettings::decl(&cfg),
-        omniroute_gateway::admin::settings::Settings::decl(&cfg),
+        omniroute_gateway::settings::ThinkingMode::decl(&cfg),
+        omniroute_gateway::settings::ComboPrompt::decl(&cfg),
+        omniroute_gateway::settings::RoutingSettings::decl(&cfg),
+        omniroute_gateway::settings::AiSettings::decl(&cfg),
+        omniroute_gateway::settings::SecuritySettings::decl(&cfg),
+        omniroute_gateway::settings::Settings::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the Rust types of the management API by\n\

@@ -5,7 +5,6 @@
 //! `/metrics`. The client API (`/v1`, …) is governed by API keys, not sessions.
 //! The state behind it — login failures, revoked sessions, the password record — is `Access`.
 
-pub mod cidr;
 pub mod jwt;
 pub mod limiter;
 pub mod origin;
@@ -22,15 +21,18 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use omniroute_store::{Store, StoreError};
 
-pub use cidr::IpRules;
+use crate::cidr;
+pub use crate::cidr::IpRules;
 use jwt::{Claims, TokenError};
 use limiter::LoginLimiter;
 use origin::BrowserPolicy;
 use password::PasswordRecord;
 
+use crate::client_api;
 use crate::error::{ApiError, ErrorCode};
 use crate::health::lock;
 use crate::{AppState, Config};
+use omniroute_formats::ErrorKind;
 
 /// The session cookie's name.
 pub const COOKIE: &str = "omniroute_session";
@@ -178,27 +180,6 @@ pub fn session_token(headers: &HeaderMap) -> Option<&str> {
     })
 }
 
-/// Paths of the client API, which sessions and the `Origin` check leave alone.
-fn is_client_api(path: &str) -> bool {
-    const BARE: [&str; 8] = [
-        "/chat/completions",
-        "/messages",
-        "/messages/count_tokens",
-        "/responses",
-        "/models",
-        "/embeddings",
-        "/images/generations",
-        "/audio/transcriptions",
-    ];
-    path == "/v1"
-        || path.starts_with("/v1/")
-        || path == "/v1beta"
-        || path.starts_with("/v1beta/")
-        || path == "/healthz"
-        || path == "/metrics"
-        || BARE.contains(&path)
-}
-
 /// Management paths reachable without a session on a non-loopback bind. `/api/health` is not one
 /// of them (it shows the data directory, breakers and lockouts); load balancers use `/healthz`.
 fn is_public(path: &str) -> bool {
@@ -211,10 +192,8 @@ fn is_public(path: &str) -> bool {
 /// A 403 in the caller's language: the client API's format for its clients, else the
 /// management API's.
 fn forbidden(path: &str, message: String) -> Response {
-    if is_client_api(path) {
-        if let Some(response) = crate::proxy::forbidden(path, &message) {
-            return response;
-        }
+    if let Some(response) = client_api::refusal(path, ErrorKind::PermissionDenied, &message, None) {
+        return response;
     }
     ApiError::new(ErrorCode::Forbidden, message).into_response()
 }
@@ -331,7 +310,8 @@ pub async fn guard(State(state): State<AppState>, mut request: Request, next: Ne
     // A web page elsewhere must not make the user's browser spend their providers' money: a
     // form or `text/plain` POST needs no CORS preflight, so client-API writes from a foreign
     // origin are refused too (reads stay open; a browser cannot see their answers anyway).
-    let client_read = is_client_api(path) && request.method() == axum::http::Method::GET;
+    let client_read =
+        client_api::is_client_path(path) && request.method() == axum::http::Method::GET;
     if !client_read {
         let origin = headers
             .get(header::ORIGIN)
@@ -358,7 +338,7 @@ pub async fn guard(State(state): State<AppState>, mut request: Request, next: Ne
         .into_response();
     }
     let headers = request.headers();
-    if !is_client_api(path) {
+    if !client_api::is_client_path(path) {
         let needs_session = remote && path.starts_with("/api/") && !is_public(path);
         if needs_session
             && state
@@ -387,32 +367,6 @@ pub async fn guard(State(state): State<AppState>, mut request: Request, next: Ne
 mod tests {
     use super::*;
     use axum::http::HeaderValue;
-
-    #[test]
-    fn client_api_paths_are_told_apart() {
-        for client in [
-            "/v1/chat/completions",
-            "/v1/models",
-            "/v1/v1/messages",
-            "/v1beta/models/gemini:generateContent",
-            "/chat/completions",
-            "/responses",
-            "/models",
-            "/healthz",
-        ] {
-            assert!(is_client_api(client), "{client}");
-        }
-        for management in [
-            "/api/combos",
-            "/",
-            "/v1x",
-            "/api/auth/login",
-            "/modelsx",
-            "/dashboard",
-        ] {
-            assert!(!is_client_api(management), "{management}");
-        }
-    }
 
     #[test]
     fn only_a_trusted_proxy_names_the_client() {

@@ -3,14 +3,13 @@
 //! acknowledges a flush only after everything queued before it is on disk — shutdown flushes,
 //! so a graceful stop loses no row.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use omniroute_store::Store;
 use omniroute_store::usage::{BodyLog, UsageRow};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::registry::Registry;
+use crate::settings::LogSettings;
 
 /// Rows waiting for the writer before `record` falls back to a waiting send.
 const QUEUE: usize = 8192;
@@ -42,14 +41,15 @@ impl std::fmt::Debug for Message {
 }
 
 impl Recorder {
-    /// Starts the writer task on the current runtime.
-    pub fn start(store: Store, registry: Arc<Registry>) -> Self {
+    /// Starts the writer task on the current runtime; `logs` reads the retention settings of
+    /// the moment (they change while the gateway runs).
+    pub fn start(store: Store, logs: impl Fn() -> LogSettings + Send + Sync + 'static) -> Self {
         let (tx, rx) = mpsc::channel(QUEUE);
         #[allow(
             clippy::disallowed_methods,
             reason = "the writer lives as long as the gateway; flush() is its join point"
         )]
-        tokio::spawn(write(store, registry, rx));
+        tokio::spawn(write(store, Box::new(logs), rx));
         Self { tx }
     }
 
@@ -85,11 +85,13 @@ impl Recorder {
     }
 }
 
-async fn write(store: Store, registry: Arc<Registry>, mut rx: mpsc::Receiver<Message>) {
+type Logs = Box<dyn Fn() -> LogSettings + Send + Sync>;
+
+async fn write(store: Store, logs: Logs, mut rx: mpsc::Receiver<Message>) {
     let mut batch = Vec::with_capacity(BATCH);
     let mut acks = Vec::new();
     let mut pruned = Instant::now();
-    prune(&store, &registry).await;
+    prune(&store, &logs()).await;
     while let Some(first) = rx.recv().await {
         let deadline = tokio::time::Instant::now() + LINGER;
         let mut next = Some(first);
@@ -113,7 +115,7 @@ async fn write(store: Store, registry: Arc<Registry>, mut rx: mpsc::Receiver<Mes
         }
         if pruned.elapsed() >= PRUNE_EVERY {
             pruned = Instant::now();
-            prune(&store, &registry).await;
+            prune(&store, &logs()).await;
         }
     }
 }
@@ -138,8 +140,7 @@ async fn store_batch(store: &Store, batch: &mut Vec<(UsageRow, Option<BodyLog>)>
     batch.clear();
 }
 
-async fn prune(store: &Store, registry: &Registry) {
-    let logs = registry.snapshot().accounting.logs.clone();
+async fn prune(store: &Store, logs: &LogSettings) {
     let before = omniroute_store::now_ms() - i64::from(logs.max_age_days) * 86_400_000;
     let max_bytes =
         i64::try_from(logs.max_megabytes.saturating_mul(1024 * 1024)).unwrap_or(i64::MAX);

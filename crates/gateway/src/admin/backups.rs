@@ -21,7 +21,6 @@ use serde::Serialize;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::AppState;
-use crate::admin::providers::reload;
 use crate::error::{ApiError, ErrorCode};
 
 /// The import route's body limit: the file cap plus room for the multipart framing, so an
@@ -300,7 +299,7 @@ pub async fn import(
     let report = state.store.import_backup(upload.path()).await?;
     drop(upload);
     tracing::info!(backup = %report.backup.display(), "database imported");
-    if let Err(e) = reload(&state).await {
+    if let Err(e) = state.reload().await {
         // Typically credentials sealed with another installation's secret.key: put the
         // previous data back rather than run with data the request path cannot load.
         state.store.restore_backup(&report.backup).await.map_err(|undo| {
@@ -309,16 +308,16 @@ pub async fn import(
                 format!(
                     "the imported data could not be loaded ({}) and undoing the import failed ({undo}); \
                      the previous database is saved at {}",
-                    e.message,
+                    e,
                     report.backup.display()
                 ),
             )
         })?;
-        reload(&state).await?;
+        state.reload().await?;
         return Err(ApiError::invalid(format!(
             "the imported data could not be loaded ({}); the import was undone. A backup from \
              another installation also needs that installation's secret.key in DATA_DIR",
-            e.message
+            e
         )));
     }
     // The password stays this installation's: an imported database (another installation's,

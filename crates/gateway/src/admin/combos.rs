@@ -13,9 +13,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::AppState;
 use crate::admin::json::{ApiJson, ApiQuery};
-use crate::admin::providers::reload;
 use crate::error::{ApiError, ErrorCode};
-use crate::registry::ACTIVE_COMBO_SECTION;
+use crate::settings::ACTIVE_COMBO as ACTIVE_COMBO_SECTION;
 
 /// A target as clients send it: `"openai/gpt-4o"` or `{"model": …, "weight": …}`.
 #[derive(Debug, Deserialize)]
@@ -150,7 +149,7 @@ pub async fn create(
             &models,
         )
         .await?;
-    reload(&state).await?;
+    state.reload().await?;
     Ok((StatusCode::CREATED, Json(combo)))
 }
 
@@ -175,7 +174,7 @@ pub async fn update(
         .update_combo(&current.id, &name, &strategy, &models)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no combo '{id}'")))?;
-    reload(&state).await?;
+    state.reload().await?;
     Ok(Json(combo))
 }
 
@@ -209,7 +208,7 @@ pub async fn delete(
             .put_settings_sections(&[(ACTIVE_COMBO_SECTION, &serde_json::Value::Null)])
             .await?;
     }
-    reload(&state).await?;
+    state.reload().await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -265,7 +264,7 @@ pub async fn activate(state: &AppState, key: Option<&str>) -> Result<Active, Api
         .store
         .put_settings_sections(&[(ACTIVE_COMBO_SECTION, &value)])
         .await?;
-    reload(state).await?;
+    state.reload().await?;
     Ok(Active { name })
 }
 
@@ -322,7 +321,7 @@ pub async fn put_chain(
         ));
     }
     state.store.put_fallback_chain(&model, &targets).await?;
-    reload(&state).await?;
+    state.reload().await?;
     Ok((StatusCode::CREATED, Json(Chain { model, targets })))
 }
 
@@ -339,7 +338,7 @@ pub async fn delete_chain(
         .model
         .ok_or_else(|| ApiError::invalid("?model= is required"))?;
     if state.store.delete_fallback_chain(&model).await? {
-        reload(&state).await?;
+        state.reload().await?;
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::not_found(format!(

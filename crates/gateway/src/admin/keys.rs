@@ -45,7 +45,7 @@ pub async fn create(
         .store
         .create_api_key(name, &hash, &keys::hint(&key))
         .await?;
-    crate::admin::providers::reload(&state).await?;
+    state.reload().await?;
     Ok((
         StatusCode::CREATED,
         Json(Created {
@@ -68,6 +68,6 @@ pub async fn delete(
 ) -> Result<StatusCode, ApiError> {
     state.store.delete_api_key(&id).await?;
     state.spend.forget(&id);
-    crate::admin::providers::reload(&state).await?;
+    state.reload().await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -14,7 +14,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::AppState;
 use crate::admin::json::{ApiJson, ApiQuery};
-use crate::admin::providers::reload;
 use crate::error::ApiError;
 
 #[derive(Debug, Serialize)]
@@ -159,7 +158,7 @@ pub async fn add_custom(
         kind: kind.to_owned(),
     };
     state.store.put_custom_model(&model).await?;
-    reload(&state).await?;
+    state.reload().await?;
     Ok((StatusCode::CREATED, Json(model)))
 }
 
@@ -173,7 +172,7 @@ pub async fn delete_custom(
         ));
     };
     if state.store.delete_custom_model(&provider, &model).await? {
-        reload(&state).await?;
+        state.reload().await?;
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::not_found(format!(
@@ -207,7 +206,7 @@ pub async fn put_alias(
         ));
     }
     state.store.put_alias(pattern, target).await?;
-    reload(&state).await?;
+    state.reload().await?;
     Ok(Json(Alias {
         pattern: pattern.to_owned(),
         target: target.to_owned(),
@@ -227,7 +226,7 @@ pub async fn delete_alias(
         .pattern
         .ok_or_else(|| ApiError::invalid("?pattern= is required"))?;
     if state.store.delete_alias(&pattern).await? {
-        reload(&state).await?;
+        state.reload().await?;
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::not_found(format!("no alias '{pattern}'")))

@@ -58,7 +58,7 @@ pub async fn create(
             body.base_url.trim(),
         )
         .await?;
-    crate::admin::providers::reload(&state).await?;
+    state.reload().await?;
     Ok((StatusCode::CREATED, Json(node)))
 }
 
@@ -140,7 +140,7 @@ pub async fn update(
         .update_node(&id, &name, &api_type, &base_url)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no provider node '{id}'")))?;
-    crate::admin::providers::reload(&state).await?;
+    state.reload().await?;
     Ok(Json(node))
 }
 
@@ -153,7 +153,7 @@ pub async fn delete(
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     if state.store.delete_node(&id).await? {
-        crate::admin::providers::reload(&state).await?;
+        state.reload().await?;
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::not_found(format!("no provider node '{id}'")))

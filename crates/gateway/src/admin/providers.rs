@@ -145,19 +145,11 @@ pub async fn create(
         .connection(&connection.id)
         .await?
         .ok_or_else(|| ApiError::not_found("connection vanished while being created"))?;
-    reload(&state).await?;
+    state.reload().await?;
     Ok((StatusCode::CREATED, Json(view(&state, stored).await?)))
 }
 
 /// Makes a management write visible to the request path.
-pub(crate) async fn reload(state: &AppState) -> Result<(), ApiError> {
-    state
-        .registry
-        .reload(&state.store, &state.secrets)
-        .await
-        .map_err(ApiError::from)
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UpdateConnection {
@@ -232,7 +224,7 @@ pub async fn update(
             .map_err(store_error)?;
         state.store.link_connection_secret(&id, &name).await?;
     }
-    reload(&state).await?;
+    state.reload().await?;
     let current = state.store.connection(&id).await?.unwrap_or(updated);
     Ok(Json(view(&state, current).await?))
 }
@@ -389,7 +381,7 @@ pub async fn delete(
             .await
             .map_err(|e| ApiError::from(omniroute_store::StoreError::from(e)))?;
     }
-    reload(&state).await?;
+    state.reload().await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -12,9 +12,9 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::AppState;
 use crate::admin::json::ApiJson;
-use crate::admin::providers::reload;
 use crate::error::ApiError;
-use crate::registry::{PROXY_SECTION, proxy_secret_name};
+use crate::registry::proxy_secret_name;
+use crate::settings::PROXY as PROXY_SECTION;
 use omniroute_providers::{ProxyConfig, ProxySettings};
 
 #[derive(Debug, Default, Deserialize)]
@@ -141,7 +141,7 @@ pub async fn put(
         .store
         .put_settings_sections(&[(PROXY_SECTION, &value)])
         .await?;
-    reload(&state).await?;
+    state.reload().await?;
     Ok(Json(settings))
 }
 

@@ -3,67 +3,13 @@
 
 use axum::Json;
 use axum::extract::State;
-use omniroute_routing::breaker::BreakerProfile;
-use omniroute_routing::cooldown::BackoffProfile;
-use omniroute_routing::ratelimit::Limits;
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
 use crate::admin::json::ApiJson;
-use crate::admin::providers::reload;
 use crate::error::ApiError;
 use crate::health::HealthReport;
-
-/// The settings section holding the profiles.
-pub const SECTION: &str = "resilience";
-
-/// Breaker and backoff profiles; stored, editable, applied without restart.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
-pub struct Profiles {
-    pub oauth: BreakerProfile,
-    pub api_key: BreakerProfile,
-    pub backoff: BackoffProfile,
-    /// Limits of subscription and free-tier accounts without their own entry — the accounts a
-    /// provider may suspend for bursts (SPEC defaults: 60/min, 350 ms apart, 6 at once).
-    pub rate_limits: Limits,
-    /// Limits of pay-per-use API keys and custom endpoints without their own entry; unlimited
-    /// (`0`) by default, since their providers meter and limit use themselves.
-    pub api_key_rate_limits: Limits,
-    /// Limits of single connections, by connection id.
-    pub connection_limits: std::collections::BTreeMap<String, Limits>,
-}
-
-impl Profiles {
-    /// The limits of `connection`, a connection of a provider that uses API keys or not.
-    pub fn limits(&self, connection: &str, api_key: bool) -> Limits {
-        self.connection_limits
-            .get(connection)
-            .copied()
-            .unwrap_or(if api_key {
-                self.api_key_rate_limits
-            } else {
-                self.rate_limits
-            })
-    }
-}
-
-impl Default for Profiles {
-    fn default() -> Self {
-        Self {
-            oauth: BreakerProfile::OAUTH,
-            api_key: BreakerProfile::API_KEY,
-            backoff: BackoffProfile::default(),
-            rate_limits: Limits::default(),
-            api_key_rate_limits: Limits {
-                requests_per_minute: 0,
-                min_gap_ms: 0,
-                max_concurrent: 0,
-            },
-            connection_limits: std::collections::BTreeMap::new(),
-        }
-    }
-}
+use crate::settings::{Profiles, RESILIENCE, merge_patch};
 
 #[derive(Debug, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
@@ -95,7 +41,7 @@ pub async fn patch(
 ) -> Result<Json<Resilience>, ApiError> {
     let mut merged = serde_json::to_value(&state.registry.snapshot().profiles)
         .map_err(|e| ApiError::new(crate::ErrorCode::Internal, e.to_string()))?;
-    crate::admin::settings::merge_patch(&mut merged, &body.profiles);
+    merge_patch(&mut merged, &body.profiles);
     let profiles: Profiles = serde_json::from_value(merged.clone())
         .map_err(|e| ApiError::invalid(format!("profiles: {e}")))?;
     for (name, p) in [("oauth", &profiles.oauth), ("apiKey", &profiles.api_key)] {
@@ -112,9 +58,9 @@ pub async fn patch(
     }
     state
         .store
-        .put_settings_sections(&[(SECTION, &merged)])
+        .put_settings_sections(&[(RESILIENCE, &merged)])
         .await?;
-    reload(&state).await?;
+    state.reload().await?;
     Ok(get(State(state)).await)
 }
 
@@ -152,7 +98,7 @@ pub async fn lock(
         .store
         .lock(&body.scope, body.target.trim(), &reason, until)
         .await?;
-    reload(&state).await?;
+    state.reload().await?;
     Ok(get(State(state)).await)
 }
 
@@ -185,6 +131,6 @@ pub async fn unlock(
         }
     };
     state.store.unlock(body.id.as_deref(), target).await?;
-    reload(&state).await?;
+    state.reload().await?;
     Ok(get(State(state)).await)
 }

@@ -1,159 +1,52 @@
-//! `GET /api/settings` and `PATCH /api/settings`. Settings are typed sections stored one row
-//! each; a PATCH is a JSON merge patch (RFC 7396) per section, validated against the section's
-//! type before anything is written, and all touched sections are written in one transaction.
+//! `GET /api/settings` and `PATCH /api/settings`. A PATCH is a JSON merge patch (RFC 7396) per
+//! section, validated against the section's type before anything is written, and all touched
+//! sections are written in one transaction. The types and their loader are `crate::settings`.
 
 use axum::Json;
 use axum::extract::State;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::AppState;
 use crate::admin::json::ApiJson;
 use crate::error::ApiError;
+use crate::settings::{Settings, Stored, ThinkingMode, merge_patch};
 
-pub use omniroute_routing::accounts::AccountStrategy;
+const SECTIONS: [&str; 5] = [
+    crate::settings::ROUTING,
+    crate::settings::AI,
+    crate::settings::SECURITY,
+    crate::settings::CACHE,
+    crate::settings::LOGS,
+];
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
-pub struct RoutingSettings {
-    /// How accounts of a provider are chosen, unless the provider has its own entry below.
-    pub account_strategy: AccountStrategy,
-    /// Per-provider overrides of `account_strategy`.
-    pub provider_strategies: std::collections::BTreeMap<String, AccountStrategy>,
-    /// Calls an account serves in a row under round-robin before the next takes over.
-    pub sticky_limit: u32,
-    /// The strategy of a combo created without one.
-    pub combo_default_strategy: omniroute_routing::combo::Strategy,
+async fn load(state: &AppState) -> Result<Settings, ApiError> {
+    Ok(Settings::from_stored(&Stored::read(&state.store).await?))
 }
 
-impl Default for RoutingSettings {
-    fn default() -> Self {
-        Self {
-            account_strategy: AccountStrategy::FillFirst,
-            provider_strategies: std::collections::BTreeMap::new(),
-            sticky_limit: 3,
-            combo_default_strategy: omniroute_routing::combo::Strategy::Priority,
-        }
+fn validate(settings: &Settings) -> Result<(), ApiError> {
+    if settings.routing.sticky_limit == 0 {
+        return Err(ApiError::invalid("routing.stickyLimit must be at least 1"));
     }
-}
-
-impl RoutingSettings {
-    pub fn strategy_for(&self, provider: &str) -> AccountStrategy {
-        self.provider_strategies
-            .get(provider)
-            .copied()
-            .unwrap_or(self.account_strategy)
+    crate::access::IpRules::parse(&settings.security.ip_allow, &settings.security.ip_deny)
+        .map_err(|e| ApiError::invalid(e.to_string()))?;
+    if settings.ai.thinking_mode == ThinkingMode::Fixed && settings.ai.thinking_budget.is_none() {
+        return Err(ApiError::invalid(
+            "ai.thinkingBudget is required when ai.thinkingMode is fixed",
+        ));
     }
-}
-
-/// What happens to a request's thinking/reasoning budget on its way upstream.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, ts_rs::TS)]
-#[serde(rename_all = "kebab-case")]
-pub enum ThinkingMode {
-    #[default]
-    Passthrough,
-    Strip,
-    Fixed,
-    Effort,
-}
-
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, ts_rs::TS)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
-pub struct AiSettings {
-    pub system_prompt_prefix: String,
-    pub system_prompt_suffix: String,
-    /// Combos with their own prompts, used instead of the global prefix and suffix (empty
-    /// strings opt a combo out of injection).
-    pub combo_system_prompts: std::collections::BTreeMap<String, ComboPrompt>,
-    pub thinking_mode: ThinkingMode,
-    /// Tokens, for `thinkingMode: fixed` (0 turns thinking off).
-    pub thinking_budget: Option<u32>,
-    /// Tokens per reasoning effort, for `thinkingMode: effort`.
-    pub effort_budgets: omniroute_formats::shaping::EffortBudgets,
-}
-
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, ts_rs::TS)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
-pub struct ComboPrompt {
-    pub prefix: String,
-    pub suffix: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, ts_rs::TS)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
-pub struct SecuritySettings {
-    pub require_api_key_for_models: bool,
-    /// CIDR blocks or addresses allowed to call the gateway (empty: everyone).
-    pub ip_allow: Vec<String>,
-    pub ip_deny: Vec<String>,
-    pub blocked_providers: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, ts_rs::TS)]
-#[serde(rename_all = "camelCase")]
-pub struct Settings {
-    pub routing: RoutingSettings,
-    pub ai: AiSettings,
-    pub security: SecuritySettings,
-    /// The response cache.
-    pub cache: crate::accounting::CacheSettings,
-    /// Retention of request logs (`ENABLE_REQUEST_LOGS`).
-    pub logs: crate::accounting::LogSettings,
-}
-
-const SECTIONS: [&str; 5] = ["routing", "ai", "security", "cache", "logs"];
-
-impl Settings {
-    /// Loads every section; one that no longer parses (e.g. written by a newer version) falls
-    /// back to its defaults with a warning rather than failing the whole gateway.
-    pub async fn load(store: &omniroute_store::Store) -> Result<Self, ApiError> {
-        let stored = store.settings_sections().await?;
-        fn section<T: DeserializeOwned + Default>(
-            stored: &std::collections::BTreeMap<String, Value>,
-            name: &str,
-        ) -> T {
-            match stored.get(name) {
-                None => T::default(),
-                Some(v) => serde_json::from_value(v.clone()).unwrap_or_else(|e| {
-                    tracing::warn!(section = name, error = %e, "stored settings section unreadable; using defaults");
-                    T::default()
-                }),
-            }
-        }
-        Ok(Self {
-            routing: section(&stored, "routing"),
-            ai: section(&stored, "ai"),
-            security: section(&stored, "security"),
-            cache: section(&stored, "cache"),
-            logs: section(&stored, "logs"),
-        })
-    }
-
-    fn validate(&self) -> Result<(), ApiError> {
-        if self.routing.sticky_limit == 0 {
-            return Err(ApiError::invalid("routing.stickyLimit must be at least 1"));
-        }
-        crate::access::IpRules::parse(&self.security.ip_allow, &self.security.ip_deny)
-            .map_err(|e| ApiError::invalid(e.to_string()))?;
-        if self.ai.thinking_mode == ThinkingMode::Fixed && self.ai.thinking_budget.is_none() {
-            return Err(ApiError::invalid(
-                "ai.thinkingBudget is required when ai.thinkingMode is fixed",
-            ));
-        }
-        Ok(())
-    }
+    Ok(())
 }
 
 pub async fn get(State(state): State<AppState>) -> Result<Json<Settings>, ApiError> {
-    Ok(Json(Settings::load(&state.store).await?))
+    Ok(Json(load(&state).await?))
 }
 
 pub async fn patch(
     State(state): State<AppState>,
     ApiJson(patch): ApiJson<Map<String, Value>>,
 ) -> Result<Json<Settings>, ApiError> {
-    let current = Settings::load(&state.store).await?;
+    let current = load(&state).await?;
     let mut merged = serde_json::to_value(&current)
         .map_err(|e| ApiError::new(crate::ErrorCode::Internal, e.to_string()))?;
     for (name, section_patch) in &patch {
@@ -168,7 +61,7 @@ pub async fn patch(
         }
     }
     let updated: Settings = from_sections(merged)?;
-    updated.validate()?;
+    validate(&updated)?;
     let values: Vec<(&str, Value)> = patch
         .keys()
         .filter_map(|name| {
@@ -186,7 +79,7 @@ pub async fn patch(
         .map_err(|e| ApiError::new(crate::ErrorCode::Internal, e.to_string()))?;
     let refs: Vec<(&str, &Value)> = values.iter().map(|(k, v)| (*k, v)).collect();
     state.store.put_settings_sections(&refs).await?;
-    crate::admin::providers::reload(&state).await?;
+    state.reload().await?;
     Ok(Json(updated))
 }
 
@@ -205,37 +98,10 @@ fn from_sections(merged: Value) -> Result<Settings, ApiError> {
     })
 }
 
-/// RFC 7396: objects merge key by key, `null` removes a key, anything else replaces.
-pub(crate) fn merge_patch(target: &mut Value, patch: &Value) {
-    let Value::Object(patch) = patch else {
-        *target = patch.clone();
-        return;
-    };
-    if !target.is_object() {
-        *target = Value::Object(Map::new());
-    }
-    if let Value::Object(target) = target {
-        for (key, value) in patch {
-            if value.is_null() {
-                target.remove(key);
-            } else {
-                merge_patch(target.entry(key.clone()).or_insert(Value::Null), value);
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn merge_patch_follows_rfc_7396() {
-        let mut doc = json!({"a": 1, "b": {"c": 2, "d": 3}});
-        merge_patch(&mut doc, &json!({"b": {"c": null, "e": 4}, "f": [1]}));
-        assert_eq!(doc, json!({"a": 1, "b": {"d": 3, "e": 4}, "f": [1]}));
-    }
 
     #[test]
     fn section_errors_name_the_section_and_field() {

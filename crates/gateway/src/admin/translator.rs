@@ -2,12 +2,9 @@
 //! client format in another, through the same decoders and encoders the proxy uses) and
 //! `GET /api/translator/monitor` (one server-sent event per client request as it finishes).
 //!
-//! The monitor is a broadcast channel: the request path publishes only while somebody is
-//! watching (`receiver_count() > 0`), so an unwatched gateway pays one atomic load per request.
-//! A watcher that falls behind skips ahead; every stream ends when the gateway shuts down.
+//! The monitor itself is `crate::monitor`.
 
 use std::convert::Infallible;
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Json;
@@ -17,14 +14,11 @@ use futures_util::Stream;
 use omniroute_formats::{ClientContext, Format, FormatError, RequestHint};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use tokio::sync::{broadcast, watch};
 
 use crate::AppState;
 use crate::admin::json::ApiJson;
 use crate::error::{ApiError, ErrorCode};
 
-/// Events a slow watcher may fall behind by before it skips ahead.
-const MONITOR_CAPACITY: usize = 256;
 /// Comment lines keep idle connections (and proxies between) open.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
@@ -138,124 +132,9 @@ pub async fn translate(
     }
 }
 
-/// One client request as the live monitor shows it.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct MonitorEvent {
-    /// When the request arrived (Unix ms).
-    pub ts: i64,
-    pub client_format: String,
-    /// The format spoken to the upstream that served it (none for refusals, cache hits, replays).
-    pub upstream_format: Option<&'static str>,
-    pub model: String,
-    pub provider: Option<String>,
-    pub status: i64,
-    pub stream: bool,
-    pub latency_ms: i64,
-}
-
-/// The live monitor's channel, held in the shared state.
-pub struct Monitor {
-    sender: broadcast::Sender<Arc<str>>,
-    /// Becomes `true` at shutdown: open monitor streams end so draining does not wait on them.
-    stop: watch::Receiver<bool>,
-}
-
-impl Monitor {
-    pub fn new(stop: watch::Receiver<bool>) -> Self {
-        let (sender, _) = broadcast::channel(MONITOR_CAPACITY);
-        Self { sender, stop }
-    }
-
-    /// Sends the event `make` builds, but builds it only if somebody is watching.
-    pub fn publish(&self, make: impl FnOnce() -> MonitorEvent) {
-        if self.sender.receiver_count() == 0 {
-            return;
-        }
-        match serde_json::to_string(&make()) {
-            Ok(json) => {
-                // Nobody left between the check and the send: nothing to do.
-                let _ = self.sender.send(json.into());
-            }
-            Err(e) => tracing::debug!(error = %e, "monitor event not serializable"),
-        }
-    }
-}
-
-/// The events of `receiver` as SSE until the channel closes or the gateway stops.
-fn events(
-    receiver: broadcast::Receiver<Arc<str>>,
-    stop: watch::Receiver<bool>,
-) -> impl Stream<Item = Result<Event, Infallible>> {
-    let hello = Event::default().comment("monitoring");
-    futures_util::stream::unfold(
-        (Some(hello), receiver, stop),
-        |(hello, mut receiver, mut stop)| async move {
-            if let Some(hello) = hello {
-                return Some((Ok(hello), (None, receiver, stop)));
-            }
-            loop {
-                let next = tokio::select! {
-                    next = receiver.recv() => next,
-                    _ = stop.wait_for(|stopped| *stopped) => return None,
-                };
-                match next {
-                    Ok(json) => {
-                        let event = Event::default().data(&*json);
-                        return Some((Ok(event), (None, receiver, stop)));
-                    }
-                    // Fell behind: continue from the oldest event still held.
-                    Err(broadcast::error::RecvError::Lagged(_)) => {}
-                    Err(broadcast::error::RecvError::Closed) => return None,
-                }
-            }
-        },
-    )
-}
-
 pub async fn monitor(
     State(state): State<AppState>,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    let receiver = state.monitor.sender.subscribe();
-    Sse::new(events(receiver, state.monitor.stop.clone()))
+    Sse::new(state.monitor.watch())
         .keep_alive(KeepAlive::new().interval(KEEP_ALIVE).text("keep-alive"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn event(status: i64) -> MonitorEvent {
-        MonitorEvent {
-            ts: 1,
-            client_format: "openai".into(),
-            upstream_format: Some("anthropic"),
-            model: "m".into(),
-            provider: Some("p".into()),
-            status,
-            stream: false,
-            latency_ms: 3,
-        }
-    }
-
-    #[test]
-    fn nothing_is_built_without_a_watcher() {
-        let (_tx, rx) = watch::channel(false);
-        let monitor = Monitor::new(rx);
-        let mut built = false;
-        monitor.publish(|| {
-            built = true;
-            event(200)
-        });
-        assert!(!built);
-        let mut receiver = monitor.sender.subscribe();
-        monitor.publish(|| event(201));
-        let got = receiver.try_recv().ok().map(|j| j.to_string());
-        assert!(
-            got.as_deref()
-                .is_some_and(|j| j.contains("\"status\":201")
-                    && j.contains("\"upstreamFormat\":\"anthropic\"")),
-            "{got:?}"
-        );
-    }
 }

@@ -203,7 +203,7 @@ pub async fn set_budget(
         .store
         .put_budget(&body.key_id, body.period.as_str(), body.limit)
         .await?;
-    crate::admin::providers::reload(&state).await?;
+    state.reload().await?;
     Ok(Json(statuses(&state, Some(&body.key_id)).await?))
 }
 
@@ -215,7 +215,7 @@ pub async fn delete_budget(
         return Err(ApiError::invalid("keyId and period are required"));
     };
     state.store.delete_budget(&key_id, &period).await?;
-    crate::admin::providers::reload(&state).await?;
+    state.reload().await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -335,7 +335,7 @@ pub async fn put_pricing(
         }
     }
     state.store.put_prices(&changes).await?;
-    crate::admin::providers::reload(&state).await?;
+    state.reload().await?;
     Ok(Json(price_list(&state)))
 }
 

@@ -26,11 +26,7 @@ pub async fn identify(State(state): State<AppState>, mut request: Request, next:
             .cloned(),
         _ => None,
     };
-    let model_list = request.method() == axum::http::Method::GET
-        && matches!(
-            request.uri().path(),
-            "/v1/models" | "/models" | "/v1/v1/models" | "/v1beta/models"
-        );
+    let model_list = crate::client_api::is_model_list(request.method(), request.uri().path());
     let required = state.config.require_api_key
         || (model_list && snapshot.security.require_api_key_for_models);
     // The signed-in dashboard user (its chat tester) needs no key of its own.
@@ -45,7 +41,8 @@ pub async fn identify(State(state): State<AppState>, mut request: Request, next:
             )
             .is_none();
     if refused {
-        let format = super::format_of_path(request.uri().path()).unwrap_or(Format::OpenAiChat);
+        let format =
+            crate::client_api::format_of(request.uri().path()).unwrap_or(Format::OpenAiChat);
         let message = if presented.is_some() {
             "invalid API key: it is not one of this OmniRoute's keys, or it was revoked (create one with POST /api/keys)"
         } else {

@@ -1,7 +1,7 @@
 //! Errors of the client-facing API, rendered in the client's own format with the right status.
 
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderValue;
+use axum::response::Response;
 use omniroute_formats::{ErrorInfo, ErrorKind, Format, FormatError};
 
 #[derive(Debug, thiserror::Error)]
@@ -114,16 +114,7 @@ impl ProxyError {
     }
 }
 
-pub fn error_response(format: Format, error: &ErrorInfo) -> Response {
-    let status = StatusCode::from_u16(error.status).unwrap_or(StatusCode::BAD_GATEWAY);
-    let body = omniroute_formats::encode_error(format, error);
-    let mut response = (status, body).into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    response
-}
+pub use crate::client_api::error_response;
 
 impl From<omniroute_store::StoreError> for ProxyError {
     fn from(e: omniroute_store::StoreError) -> Self {

@@ -353,37 +353,6 @@ pub async fn gemini(
     }
 }
 
-/// Which format a path's client speaks, for 404s on the client-facing plane.
-pub fn format_of_path(path: &str) -> Option<Format> {
-    if path.contains("/messages") {
-        Some(Format::Anthropic)
-    } else if path.contains("/responses") {
-        Some(Format::Responses)
-    } else if path.starts_with("/v1beta")
-        || path.contains(":generateContent")
-        || path.contains(":streamGenerateContent")
-    {
-        Some(Format::Gemini)
-    } else if path.starts_with("/v1") || path.starts_with("/chat") {
-        Some(Format::OpenAiChat)
-    } else {
-        None
-    }
-}
-
-/// A 403 for a client route, in the format its client speaks (`None` for other paths).
-pub fn forbidden(path: &str, message: &str) -> Option<Response> {
-    let format = format_of_path(path)?;
-    Some(reject(format, ProxyError::Forbidden(message.to_owned())))
-}
-
-/// A 503 for a client route when the gateway is at its in-flight limit, in the client's format
-/// (`None` for other paths).
-pub fn busy(path: &str, limit: usize) -> Option<Response> {
-    let format = format_of_path(path)?;
-    Some(ProxyError::Busy(limit).into_response_for(format))
-}
-
 pub fn not_found(format: Format, path: &str) -> Response {
     reject(format, ProxyError::NoRoute(path.to_owned()))
 }

@@ -21,7 +21,7 @@ use super::stream::Tally;
 use super::trace::Trace;
 use crate::AppState;
 use crate::accounting::{budgets, pricing, redact};
-use crate::admin::translator::MonitorEvent;
+use crate::monitor::MonitorEvent;
 use crate::replay::idempotency::{Begin, Publisher};
 use crate::replay::{Captured, cache};
 

@@ -588,7 +588,7 @@ async fn auto_lock(state: &AppState, error: &ProxyError, routed: &str) {
         .lock("model", routed, &reason, Some(until))
         .await
         .is_ok()
-        && let Err(e) = state.registry.reload(&state.store, &state.secrets).await
+        && let Err(e) = state.reload().await
     {
         tracing::warn!(error = %e, "could not reload after a lockout");
     }

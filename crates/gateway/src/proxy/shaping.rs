@@ -14,7 +14,7 @@ use omniroute_formats::shaping::{self, Shaping, ThinkingPolicy};
 use serde_json::Value;
 
 use super::forward::Inbound;
-use crate::admin::settings::{AiSettings, ThinkingMode};
+use crate::settings::{AiSettings, ThinkingMode};
 
 /// The rules for a request to `combo` (or to a model directly, `None`).
 pub fn rules<'a>(ai: &'a AiSettings, combo: Option<&str>) -> Shaping<'a> {
@@ -87,7 +87,7 @@ fn client_body(format: Format, request: &Request) -> Bytes {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::admin::settings::ComboPrompt;
+    use crate::settings::ComboPrompt;
 
     #[test]
     fn a_listed_combo_uses_its_own_prompts_and_others_the_global_ones() {

@@ -2,6 +2,8 @@
 //! `StartError` so the binary can print one line and exit 2. Shutdown stops accepting, lets
 //! in-flight requests finish within the configured grace period, then flushes the store.
 
+mod first_start;
+
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
@@ -86,7 +88,7 @@ pub struct Gateway;
 /// uses the default, nothing.
 #[derive(Default)]
 pub struct Extras {
-    pub updater: crate::admin::updates::SharedUpdater,
+    pub updater: crate::updater::SharedUpdater,
 }
 
 impl Gateway {
@@ -108,7 +110,7 @@ impl Gateway {
         let mut config = config;
         let access = Arc::new(crate::access::Access::load(&store, &config).await?);
         let password_set = access.password().password_hash.is_some();
-        crate::first_start::settle(&mut config, &store, password_set).await?;
+        first_start::settle(&mut config, &store, password_set).await?;
         let local_addr = listener.local_addr().map_err(|e| StartError::Bind {
             addr: SocketAddr::new(config.host, config.port),
             reason: e.to_string(),
@@ -123,7 +125,10 @@ impl Gateway {
             .map_err(|e| StartError::Internal(e.to_string()))?;
         let clients = omniroute_providers::Clients::new(config.upstream_timeout);
         let registry = Arc::new(crate::registry::Registry::load(&store, &secrets).await?);
-        let recorder = crate::accounting::usage::Recorder::start(store.clone(), registry.clone());
+        let logs = registry.clone();
+        let recorder = crate::accounting::usage::Recorder::start(store.clone(), move || {
+            logs.snapshot().accounting.logs.clone()
+        });
         let (stop_tx, stop_rx) = watch::channel(false);
         let state = AppState::new(crate::state::Shared {
             recorder: recorder.clone(),
@@ -145,7 +150,7 @@ impl Gateway {
             started: Instant::now(),
             access,
             telemetry: Arc::default(),
-            monitor: crate::admin::translator::Monitor::new(stop_rx.clone()),
+            monitor: crate::monitor::Monitor::new(stop_rx.clone()),
             updater: extras.updater,
         });
         let app = routes::app(state.clone());

@@ -9,9 +9,9 @@ use std::path::Path;
 
 use omniroute_store::{SecretString, Store};
 
+use super::StartError;
 use crate::Config;
 use crate::config::{DEFAULT_API_KEY_SECRET, DEFAULT_INITIAL_PASSWORD, DEFAULT_JWT_SECRET};
-use crate::lifecycle::StartError;
 
 const JWT_FILE: &str = "jwt-secret";
 const API_KEY_FILE: &str = "api-key-secret";
