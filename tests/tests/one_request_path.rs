@@ -411,3 +411,59 @@ async fn what_a_translated_upstream_cannot_carry_is_refused_with_its_path() {
     println!("{}", table.join("\n"));
     rig.gw.shutdown().await;
 }
+
+#[tokio::test]
+async fn codex_tool_groups_are_carried_and_hosted_tools_reported() {
+    let rig = Rig::new().await;
+    // Codex's request shape: function tools, a `namespace` group (an MCP server's tools), a
+    // hosted web search; sent to an Anthropic upstream.
+    let body = json!({"model": "up-anthropic/m-1", "input": "run js", "tools": [
+        {"type": "function", "name": "shell", "parameters": {"type": "object"}},
+        {"type": "namespace", "name": "mcp__node_repl", "description": "A Node REPL", "tools": [
+            {"type": "function", "name": "js", "parameters": {"type": "object"}}]},
+        {"type": "web_search"}
+    ]});
+    rig.mock.push(Script {
+        reply: omniroute_e2e::mock::Reply {
+            text: String::new(),
+            tool_calls: vec![omniroute_e2e::mock::ToolCall {
+                id: "toolu_1".into(),
+                name: "mcp__node_repl__js".into(),
+                arguments: "{\"code\":\"1+1\"}".into(),
+            }],
+            ..omniroute_e2e::mock::Reply::default()
+        },
+        ..Script::default()
+    });
+    let r = rig
+        .http
+        .post(format!("{}/v1/responses", rig.gw.url))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let dropped = r.headers()["x-omniroute-dropped"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(dropped, "tools[2]: built-in tool 'web_search'");
+    let answer: Value = r.json().await.unwrap();
+    let call = answer["output"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["type"] == "function_call")
+        .unwrap_or_else(|| panic!("{answer}"));
+    assert_eq!(call["name"], "js", "{answer}");
+    assert_eq!(call["namespace"], "mcp__node_repl", "{answer}");
+    let sent = &rig.mock.received()[0].body;
+    let names: Vec<&str> = sent["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["shell", "mcp__node_repl__js"], "{sent}");
+    rig.gw.shutdown().await;
+}

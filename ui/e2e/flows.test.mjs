@@ -143,3 +143,17 @@ test('export everything from Settings → System & storage', async () => {
   await shot(page, 'flow-7-backups');
   assert.deepEqual(page.errors, []);
 });
+
+test('a blocked provider shows as blocked on the Providers page', async () => {
+  const blocked = await apiFromPage(page, 'PATCH', '/api/settings', { security: { blockedProviders: ['openai'] } });
+  assert.equal(blocked.status, 200);
+  await page.getByTestId('nav-home').click();
+  await page.getByTestId('nav-providers').click();
+  await page.getByTestId('provider-blocked-openai').waitFor();
+  const row = page.locator('[data-testid^="account-row-"]').first();
+  const id = (await row.getAttribute('data-testid')).replace('account-row-', '');
+  await page.getByTestId(`account-blocked-${id}`).waitFor();
+  await shot(page, 'flow-9-provider-blocked');
+  await apiFromPage(page, 'PATCH', '/api/settings', { security: { blockedProviders: [] } });
+  assert.deepEqual(page.errors, []);
+});

@@ -93,6 +93,10 @@ pub struct Untranslatable {
     pub path: String,
     /// What it is, for the client's error message (`part type 'document'`).
     pub what: String,
+    /// A tool the provider runs itself (web search, code execution…), offered to the model:
+    /// a target without it gets the request without the offer, and the client is told
+    /// (`X-OmniRoute-Dropped`) instead of refused. Forcing such a tool is never optional.
+    pub optional: bool,
 }
 
 impl Untranslatable {
@@ -100,6 +104,15 @@ impl Untranslatable {
         Self {
             path: path.into(),
             what: what.into(),
+            optional: false,
+        }
+    }
+
+    /// A hosted tool offered to the model (see `optional`).
+    pub fn offer(path: impl Into<String>, what: impl Into<String>) -> Self {
+        Self {
+            optional: true,
+            ..Self::new(path, what)
         }
     }
 }
@@ -226,6 +239,28 @@ pub struct Tool {
     pub strict: Option<bool>,
     /// For custom tools: the input format definition (e.g. a Lark grammar), kept for passthrough.
     pub custom_format: Option<Value>,
+    /// A member of a Responses `namespace` group (Codex puts each MCP server's tools in one):
+    /// `name` is then the flattened name other formats see (`namespaced_name`).
+    pub namespace: Option<ToolNamespace>,
+}
+
+/// The group a tool came in, to put it back for a Responses upstream or client.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToolNamespace {
+    pub name: String,
+    pub description: Option<String>,
+    /// The tool's own name inside the group.
+    pub member: String,
+}
+
+/// The one name a namespaced tool has where namespaces do not exist: `mcp__server` + `search`
+/// → `mcp__server__search` (a namespace already ending in `_` is not given another `__`).
+pub fn namespaced_name(namespace: &str, member: &str) -> String {
+    if namespace.ends_with('_') {
+        format!("{namespace}{member}")
+    } else {
+        format!("{namespace}__{member}")
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

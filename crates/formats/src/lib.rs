@@ -35,7 +35,7 @@ pub use ir::{ErrorInfo, ErrorKind, Format};
 pub use passthrough::PassthroughTail;
 pub use rewrite::{rewrite_for_upstream, rewrite_model};
 pub use sse::{SseEvent, SseParser};
-pub use untranslatable::check_carriable;
+pub use untranslatable::{check_carriable, dropped_offers};
 
 /// A request or response that cannot be understood. The message names the field at fault.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -118,6 +118,9 @@ pub struct ClientContext {
     /// Responses: names of the client's `custom` (freeform) tools, so their calls go back as
     /// `custom_tool_call` items.
     pub custom_tools: Vec<String>,
+    /// Responses: the client's namespaced tools as `(flattened name, namespace, own name)`, so
+    /// their calls go back under their own name and group.
+    pub namespaced: Vec<(String, String, String)>,
 }
 
 impl ClientContext {
@@ -133,6 +136,14 @@ impl ClientContext {
                 .iter()
                 .filter(|t| t.kind == ir::ToolKind::Custom)
                 .map(|t| t.name.clone())
+                .collect(),
+            namespaced: request
+                .tools
+                .iter()
+                .filter_map(|t| {
+                    let ns = t.namespace.as_ref()?;
+                    Some((t.name.clone(), ns.name.clone(), ns.member.clone()))
+                })
                 .collect(),
         }
     }

@@ -27,7 +27,7 @@ pub fn check_carriable(
             format!("{what} cannot be sent to {}", upstream(target)),
         ))
     };
-    if let Some(lost) = request.untranslatable.first() {
+    if let Some(lost) = request.untranslatable.iter().find(|l| !l.optional) {
         return refuse(&lost.path, &lost.what);
     }
     let messages = messages_field(source);
@@ -93,4 +93,15 @@ fn stop_field(source: Format) -> &'static str {
         // Responses clients have no stop sequences; the IR of one never holds any.
         Format::Responses => "stop",
     }
+}
+
+/// The hosted tools offered to the model that a request through the IR goes without, as
+/// `path: what` (reported to the client in `X-OmniRoute-Dropped`).
+pub fn dropped_offers(request: &Request) -> Vec<String> {
+    request
+        .untranslatable
+        .iter()
+        .filter(|l| l.optional)
+        .map(|l| format!("{}: {}", l.path, l.what))
+        .collect()
 }

@@ -34,6 +34,7 @@ fn ctx() -> ClientContext {
         include_usage: true,
         gemini_sse: true,
         custom_tools: Vec::new(),
+        namespaced: Vec::new(),
     }
 }
 

@@ -228,6 +228,7 @@ fn ctx() -> ClientContext {
         include_usage: true,
         gemini_sse: true,
         custom_tools: vec!["f".into()],
+        namespaced: Vec::new(),
     }
 }
 

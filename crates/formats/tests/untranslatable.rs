@@ -10,7 +10,9 @@
 )]
 
 use omniroute_formats::ir::Format;
-use omniroute_formats::{FormatError, RequestHint, check_carriable, decode_request};
+use omniroute_formats::{
+    FormatError, RequestHint, check_carriable, decode_request, dropped_offers,
+};
 use serde_json::{Value, json};
 
 // One file per pair of client formats, to keep each readable.
@@ -65,6 +67,24 @@ fn assert_refused_for(source: Format, body: Value, path: &str, what: &str, targe
         );
         assert_eq!(info.param.as_deref(), Some(path));
     }
+}
+
+/// A hosted tool offered to the model: no target refuses the request; it goes without the
+/// offer, which is reported (`X-OmniRoute-Dropped`).
+fn assert_dropped_offer(source: Format, body: Value, path: &str, what: &str) {
+    let request = decode(source, &body);
+    for target in TARGETS {
+        assert_eq!(
+            check_carriable(&request, source, target),
+            Ok(()),
+            "{source:?} → {target:?}: {body}"
+        );
+    }
+    assert_eq!(
+        dropped_offers(&request),
+        [format!("{path}: {what}")],
+        "{body}"
+    );
 }
 
 /// What the IR cannot hold is refused for every target: going through the IR loses it even

@@ -107,7 +107,7 @@ impl Snapshot {
     /// The lockout keeping `target` (of `scope`) out of routing now, if any.
     pub fn locked(
         &self,
-        scope: &str,
+        scope: omniroute_store::lockouts::LockScope,
         target: &str,
         now_unix_ms: i64,
     ) -> Option<&omniroute_store::lockouts::Lockout> {

@@ -6,6 +6,7 @@
 
 use omniroute_formats::Format;
 use omniroute_providers::{AuthStyle, Target, Wire};
+use omniroute_store::nodes::ApiType;
 
 use crate::AppState;
 use crate::registry::{LiveConnection, Snapshot};
@@ -27,8 +28,18 @@ pub fn dealias(snapshot: &Snapshot, model: &str) -> String {
     current
 }
 
+/// The client format a provider node speaks.
+pub fn node_format(api_type: ApiType) -> Format {
+    match api_type {
+        ApiType::Openai => Format::OpenAiChat,
+        ApiType::Anthropic => Format::Anthropic,
+        ApiType::Gemini => Format::Gemini,
+        ApiType::Responses => Format::Responses,
+    }
+}
+
 /// The target for `upstream_model` through one particular connection; `None` when the
-/// connection's provider no longer exists (or a node's stored API type is unknown).
+/// connection's provider no longer exists.
 pub fn target_for(
     state: &AppState,
     snapshot: &Snapshot,
@@ -45,7 +56,7 @@ pub fn target_for(
         (entry.wire, entry.base_url.clone(), entry.auth, headers)
     } else {
         let node = snapshot.node(prefix)?;
-        let format = Format::parse(&node.api_type)?;
+        let format = node_format(node.api_type);
         (
             Wire::from_format(format),
             node.base_url.clone(),

@@ -1,7 +1,7 @@
 //! The table of paths → handlers. Nothing else lives here.
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{Method, Uri};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
@@ -13,16 +13,15 @@ use crate::admin::{
 };
 use crate::client_api::{self, Endpoint};
 use crate::{AppState, ErrorCode, access, access_log, error::ApiError, proxy};
-use omniroute_formats::Format;
 
 /// The client API, built from `client_api::PATHS`.
 fn client_routes(state: &AppState) -> Router<AppState> {
     let mut router = Router::new();
     for entry in client_api::PATHS {
         let handler = match (entry.endpoint, entry.format) {
-            (Endpoint::Chat, Format::OpenAiChat) => post(proxy::chat_completions),
-            (Endpoint::Chat, Format::Anthropic) => post(proxy::messages),
-            (Endpoint::Chat, _) => post(proxy::responses),
+            (Endpoint::Chat, format) => post(move |State(state): State<AppState>, request| {
+                proxy::chat(state, format, request)
+            }),
             (Endpoint::CountTokens, _) => post(proxy::count_tokens),
             (Endpoint::Models, _) => get(proxy::openai_models),
             (Endpoint::Embeddings, _) => post(proxy::media::embeddings),

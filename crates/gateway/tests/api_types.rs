@@ -26,6 +26,7 @@ fn declarations() -> String {
     let decls = [
         ApiKey::decl(&cfg),
         keys::Created::decl(&cfg),
+        omniroute_store::usage::AnswerSource::decl(&cfg),
         UsageRow::decl(&cfg),
         UsageTotals::decl(&cfg),
         usage::RequestRow::decl(&cfg),
@@ -47,6 +48,7 @@ fn declarations() -> String {
         provider_health::ProviderState::decl(&cfg),
         provider_health::ProviderHealth::decl(&cfg),
         omniroute_gateway::UpdateState::decl(&cfg),
+        omniroute_store::lockouts::LockScope::decl(&cfg),
         Lockout::decl(&cfg),
         auth::Session::decl(&cfg),
         auth::Status::decl(&cfg),
@@ -61,6 +63,7 @@ fn declarations() -> String {
         omniroute_providers::AdapterRule::decl(&cfg),
         omniroute_providers::catalog::ProviderEntry::decl(&cfg),
         omniroute_providers::catalog::Catalog::decl(&cfg),
+        omniroute_store::nodes::ApiType::decl(&cfg),
         omniroute_store::nodes::ProviderNode::decl(&cfg),
         omniroute_store::provider_models::CustomModel::decl(&cfg),
         omniroute_store::combos::ComboTarget::decl(&cfg),

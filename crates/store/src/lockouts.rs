@@ -1,17 +1,30 @@
 //! The `lockouts` table: a model or a connection taken out of routing, until a time or until
 //! unlocked by hand.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sqlx::FromRow;
 
 use crate::{Store, StoreError, new_id, now_ms};
+
+/// What a lockout takes out of routing. Stored as text; a value this build does not know is an
+/// error when lockouts load, never a lockout silently ignored at request time.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::Type, ts_rs::TS,
+)]
+#[serde(rename_all = "lowercase")]
+#[sqlx(type_name = "TEXT", rename_all = "lowercase")]
+pub enum LockScope {
+    /// A `prefix/model` id.
+    Model,
+    /// A connection id.
+    Connection,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct Lockout {
     pub id: String,
-    /// `model` (a `prefix/model` id) or `connection` (a connection id).
-    pub scope: String,
+    pub scope: LockScope,
     pub target: String,
     pub reason: String,
     /// Unix ms; `None`: until unlocked.
@@ -22,7 +35,7 @@ pub struct Lockout {
 impl Store {
     pub async fn lock(
         &self,
-        scope: &str,
+        scope: LockScope,
         target: &str,
         reason: &str,
         until: Option<i64>,
@@ -39,7 +52,7 @@ impl Store {
             .await?;
         Ok(Lockout {
             id,
-            scope: scope.into(),
+            scope,
             target: target.into(),
             reason: reason.into(),
             until,
@@ -64,7 +77,7 @@ impl Store {
     pub async fn unlock(
         &self,
         id: Option<&str>,
-        target: Option<(&str, &str)>,
+        target: Option<(LockScope, &str)>,
     ) -> Result<u64, StoreError> {
         let done = match (id, target) {
             (Some(id), _) => {

@@ -1,10 +1,28 @@
 //! The `provider_nodes` table: user-defined OpenAI-, Anthropic-, Gemini- or Responses-compatible
 //! endpoints, each with its own model prefix.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sqlx::FromRow;
 
 use crate::{Store, StoreError, new_id, now_ms};
+
+/// The API a node speaks. Stored as text; a value this build does not know is an error when
+/// nodes load, never a node silently skipped at request time.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::Type, ts_rs::TS,
+)]
+#[serde(rename_all = "lowercase")]
+#[sqlx(type_name = "TEXT", rename_all = "lowercase")]
+pub enum ApiType {
+    /// OpenAI Chat Completions.
+    Openai,
+    /// Anthropic Messages.
+    Anthropic,
+    /// Gemini `generateContent`.
+    Gemini,
+    /// OpenAI Responses.
+    Responses,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
@@ -12,7 +30,7 @@ pub struct ProviderNode {
     pub id: String,
     pub name: String,
     pub prefix: String,
-    pub api_type: String,
+    pub api_type: ApiType,
     pub base_url: String,
     pub created_at: i64,
     pub updated_at: i64,
@@ -26,7 +44,7 @@ impl Store {
         &self,
         name: &str,
         prefix: &str,
-        api_type: &str,
+        api_type: ApiType,
         base_url: &str,
     ) -> Result<ProviderNode, StoreError> {
         let id = new_id();
@@ -82,7 +100,7 @@ impl Store {
         &self,
         id: &str,
         name: &str,
-        api_type: &str,
+        api_type: ApiType,
         base_url: &str,
     ) -> Result<Option<ProviderNode>, StoreError> {
         sqlx::query("UPDATE provider_nodes SET name = ?, api_type = ?, base_url = ?, updated_at = ? WHERE id = ?")
@@ -106,12 +124,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).await.unwrap();
         let node = store
-            .insert_node("Local", "local", "openai", "http://127.0.0.1:1/v1")
+            .insert_node(
+                "Local",
+                "local",
+                super::ApiType::Openai,
+                "http://127.0.0.1:1/v1",
+            )
             .await
             .unwrap();
         assert_eq!(store.nodes().await.unwrap(), vec![node.clone()]);
         let dup = store
-            .insert_node("Other", "local", "anthropic", "http://x")
+            .insert_node("Other", "local", super::ApiType::Anthropic, "http://x")
             .await
             .unwrap_err();
         assert!(matches!(dup, crate::StoreError::Conflict(_)), "{dup}");

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sqlx::{FromRow, QueryBuilder, Sqlite};
 
 use crate::{Store, StoreError};
@@ -37,8 +37,24 @@ pub struct UsageRow {
     pub attempts: i64,
     /// JSON `[{target, reason}]` of the targets skipped or failed before the answer.
     pub fallback_reasons: Option<String>,
-    /// `upstream`, `cache` or `replay`.
-    pub source: String,
+    pub source: AnswerSource,
+}
+
+/// Where an answer came from. Stored as text; a value this build does not know is an error
+/// when rows are read.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, sqlx::Type, ts_rs::TS,
+)]
+#[serde(rename_all = "lowercase")]
+#[sqlx(type_name = "TEXT", rename_all = "lowercase")]
+pub enum AnswerSource {
+    /// An upstream answered (or the request failed on its way there).
+    #[default]
+    Upstream,
+    /// The response cache answered.
+    Cache,
+    /// An idempotent retry got the first answer again.
+    Replay,
 }
 
 /// Bodies kept for a request when request logging is on (already redacted).
@@ -141,11 +157,7 @@ fn usage_insert<'a>(rows: &[&'a UsageRow], tail: &str) -> QueryBuilder<'a, Sqlit
             .push_bind(row.status)
             .push_bind(row.attempts)
             .push_bind(&row.fallback_reasons)
-            .push_bind(if row.source.is_empty() {
-                "upstream"
-            } else {
-                row.source.as_str()
-            })
+            .push_bind(row.source)
             .push_bind(row.cache_write_tokens);
     });
     query.push(tail);

@@ -12,6 +12,7 @@ export type Created = { id: string, name: string,
  * The key itself: shown this once.
  */
 key: string, keyHint: string, createdAt: number, };
+export type AnswerSource = "upstream" | "cache" | "replay";
 export type UsageRow = { id: number | null, 
 /**
  * Unix ms when the request arrived.
@@ -28,11 +29,7 @@ cacheWriteTokens: number, reasoningTokens: number, costUsd: number, latencyMs: n
 /**
  * JSON `[{target, reason}]` of the targets skipped or failed before the answer.
  */
-fallbackReasons: string | null, 
-/**
- * `upstream`, `cache` or `replay`.
- */
-source: string, };
+fallbackReasons: string | null, source: AnswerSource, };
 export type UsageTotals = { 
 /**
  * The group's value (absent for the overall totals).
@@ -54,11 +51,7 @@ cacheWriteTokens: number, reasoningTokens: number, costUsd: number, latencyMs: n
 /**
  * JSON `[{target, reason}]` of the targets skipped or failed before the answer.
  */
-fallbackReasons: string | null, 
-/**
- * `upstream`, `cache` or `replay`.
- */
-source: string, };
+fallbackReasons: string | null, source: AnswerSource, };
 export type UsageReport = { totals: UsageTotals, groupBy: string | null, groups: Array<UsageTotals>, requests: Array<RequestRow>, };
 export type RequestLog = { id: number, usageId: number | null, ts: number, requestBody: string | null, responseBody: string | null, };
 export type Period = "daily" | "weekly" | "monthly";
@@ -134,11 +127,8 @@ accounts: number,
  */
 resting: number, };
 export type UpdateState = { "state": "unsupported" } | { "state": "idle" } | { "state": "checking" } | { "state": "upToDate", current: string, } | { "state": "downloading", version: string, received: number, total: number | null, } | { "state": "ready", version: string, notes: string | null, } | { "state": "failed", message: string, };
-export type Lockout = { id: string, 
-/**
- * `model` (a `prefix/model` id) or `connection` (a connection id).
- */
-scope: string, target: string, reason: string, 
+export type LockScope = "model" | "connection";
+export type Lockout = { id: string, scope: LockScope, target: string, reason: string, 
 /**
  * Unix ms; `None`: until unlocked.
  */
@@ -197,7 +187,8 @@ tier: string, wire: Wire, base_url: string, auth: AuthStyle, login: Login, heade
  */
 adapters?: Array<AdapterRule>, };
 export type Catalog = { providers: Array<ProviderEntry>, };
-export type ProviderNode = { id: string, name: string, prefix: string, apiType: string, baseUrl: string, createdAt: number, updatedAt: number, };
+export type ApiType = "openai" | "anthropic" | "gemini" | "responses";
+export type ProviderNode = { id: string, name: string, prefix: string, apiType: ApiType, baseUrl: string, createdAt: number, updatedAt: number, };
 export type CustomModel = { provider: string, modelId: string, modelName: string, kind: string, };
 export type ComboTarget = { model: string, weight: number, };
 export type Combo = { id: string, name: string, strategy: string, models: Array<ComboTarget>, position: number, createdAt: number, updatedAt: number, };

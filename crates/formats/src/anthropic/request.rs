@@ -63,7 +63,7 @@ pub fn decode_request(body: &[u8], hint: &RequestHint<'_>) -> Result<Request, Fo
         if let Some(kind) = tool.kind.as_deref()
             && kind != "custom"
         {
-            lost.push(Untranslatable::new(
+            lost.push(Untranslatable::offer(
                 format!("tools[{i}]"),
                 format!("built-in tool '{kind}'"),
             ));
@@ -82,6 +82,7 @@ pub fn decode_request(body: &[u8], hint: &RequestHint<'_>) -> Result<Request, Fo
             kind: ToolKind::Function,
             strict: None,
             custom_format: None,
+            namespace: None,
         });
     }
     if wire.container.is_some() {

@@ -284,6 +284,7 @@ fn ir_request() -> Request {
                 kind: ToolKind::Function,
                 strict: None,
                 custom_format: None,
+                namespace: None,
             },
             Tool {
                 name: "apply_patch".into(),
@@ -292,6 +293,7 @@ fn ir_request() -> Request {
                 kind: ToolKind::Custom,
                 strict: None,
                 custom_format: None,
+                namespace: None,
             },
         ],
         tool_choice: None,

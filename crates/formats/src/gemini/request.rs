@@ -61,7 +61,7 @@ pub fn decode_request(body: &[u8], hint: &RequestHint<'_>) -> Result<Request, Fo
     request.messages = decode_contents(contents, &mut lost);
     for (i, tool) in wire.tools.into_iter().enumerate() {
         for name in built_in_tools(&tool) {
-            lost.push(Untranslatable::new(
+            lost.push(Untranslatable::offer(
                 format!("tools[{i}]"),
                 format!("built-in tool '{name}'"),
             ));
@@ -252,6 +252,7 @@ fn decode_tool(declaration: wire::FunctionDeclaration) -> Tool {
         kind: ToolKind::Function,
         strict: None,
         custom_format: None,
+        namespace: None,
     }
 }
 

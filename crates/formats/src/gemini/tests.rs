@@ -284,6 +284,7 @@ fn full_request() -> Request {
                 kind: ToolKind::Function,
                 strict: Some(true),
                 custom_format: None,
+                namespace: None,
             },
             Tool {
                 name: "ping".into(),
@@ -292,6 +293,7 @@ fn full_request() -> Request {
                 kind: ToolKind::Function,
                 strict: None,
                 custom_format: None,
+                namespace: None,
             },
         ],
         tool_choice: Some(ToolChoice::Tool("weather".into())),
@@ -394,6 +396,7 @@ fn encodes_errors_custom_tools_and_disabled_thinking() {
             kind: ToolKind::Custom,
             strict: None,
             custom_format: None,
+            namespace: None,
         }],
         tool_choice: Some(ToolChoice::None),
         reasoning: Some(Reasoning {

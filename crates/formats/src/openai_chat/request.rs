@@ -52,7 +52,7 @@ pub fn decode_request(body: &[u8], _hint: &RequestHint<'_>) -> Result<Request, F
     for (i, tool) in wire.tools.unwrap_or_default().into_iter().enumerate() {
         match decode_tool(tool.value) {
             Some(tool) => request.tools.push(tool),
-            None => request.untranslatable.push(Untranslatable::new(
+            None => request.untranslatable.push(Untranslatable::offer(
                 format!("tools[{i}]"),
                 format!("tool type '{}'", tool.kind),
             )),
@@ -330,6 +330,7 @@ fn decode_tool(tool: ChatTool) -> Option<Tool> {
             kind: ToolKind::Function,
             strict: function.strict,
             custom_format: None,
+            namespace: None,
         }),
         ChatTool::Custom { custom } => Some(Tool {
             name: custom.name,
@@ -338,6 +339,7 @@ fn decode_tool(tool: ChatTool) -> Option<Tool> {
             kind: ToolKind::Custom,
             strict: None,
             custom_format: custom.format,
+            namespace: None,
         }),
         ChatTool::Unsupported => None,
     }

@@ -37,15 +37,17 @@ impl Conversation {
         match item {
             Item::Message(message) => self.message(message, path),
             Item::FunctionCall(call) => {
+                let name = call.full_name();
                 let arguments = if call.arguments.trim().is_empty() {
                     "{}".to_owned()
                 } else {
                     call.arguments
                 };
-                self.call(call.call_id, call.name, arguments, ToolKind::Function);
+                self.call(call.call_id, name, arguments, ToolKind::Function);
             }
             Item::CustomToolCall(call) => {
-                self.call(call.call_id, call.name, call.input, ToolKind::Custom)
+                let name = call.full_name();
+                self.call(call.call_id, name, call.input, ToolKind::Custom)
             }
             Item::FunctionCallOutput(output) | Item::CustomToolCallOutput(output) => {
                 self.result(output, path)

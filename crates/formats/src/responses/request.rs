@@ -8,12 +8,13 @@ use super::conversation::Conversation;
 use super::wire::{
     CallOutputItem, Content, ContentPart, CreateRequest, CustomTool, CustomToolCallItem,
     FunctionCallItem, FunctionTool, Input, Item, LenientItem, MessageItem, NamedToolChoice,
-    ReasoningConfig, ReasoningItem, SummaryPart, TextConfig, TextFormat, ToolChoice, ToolDef,
-    ToolOutput,
+    NamespaceTool, ReasoningConfig, ReasoningItem, SummaryPart, TextConfig, TextFormat, ToolChoice,
+    ToolDef, ToolOutput,
 };
 use crate::ir::{
     Effort, Image, Part, Reasoning, Request, ResponseFormat, Role, Tool,
-    ToolChoice as IrToolChoice, ToolKind, ToolResult, ToolResultContent, Untranslatable,
+    ToolChoice as IrToolChoice, ToolKind, ToolNamespace, ToolResult, ToolResultContent,
+    Untranslatable, namespaced_name,
 };
 use crate::tagged::Tagged;
 use crate::{FormatError, RequestHint, parse_json, to_json};
@@ -50,12 +51,17 @@ pub fn decode_request(body: &[u8], hint: &RequestHint<'_>) -> Result<Request, Fo
 
     let mut tools = Vec::new();
     for (i, tool) in wire.tools.into_iter().enumerate() {
+        if let ToolDef::Namespace(group) = tool.value {
+            namespace_members(group, &format!("tools[{i}]"), &mut tools, &mut lost);
+            continue;
+        }
         match decode_tool(tool.value) {
             Ok(tool) => tools.push(tool),
-            Err(what) => {
-                let what = what.unwrap_or_else(|| format!("built-in tool '{}'", tool.kind));
-                lost.push(Untranslatable::new(format!("tools[{i}]"), what));
-            }
+            Err(Some(what)) => lost.push(Untranslatable::new(format!("tools[{i}]"), what)),
+            Err(None) => lost.push(Untranslatable::offer(
+                format!("tools[{i}]"),
+                format!("built-in tool '{}'", tool.kind),
+            )),
         }
     }
     let tool_choice = wire
@@ -155,6 +161,7 @@ fn decode_tool(tool: ToolDef) -> Result<Tool, Option<String>> {
                 kind: ToolKind::Function,
                 strict: f.strict.or(nested.strict),
                 custom_format: None,
+                namespace: None,
             })
         }
         ToolDef::Custom(c) if !c.name.is_empty() => Ok(Tool {
@@ -164,10 +171,55 @@ fn decode_tool(tool: ToolDef) -> Result<Tool, Option<String>> {
             kind: ToolKind::Custom,
             strict: None,
             custom_format: c.format,
+            namespace: None,
         }),
         ToolDef::Custom(_) => nameless(),
+        // Groups are expanded by the caller (`namespace_members`).
+        ToolDef::Namespace(_) => Err(Some("a namespace inside a namespace".to_owned())),
         // Web search, file search, code interpreter, MCP…: tools OpenAI runs itself.
         ToolDef::Other => Err(None),
+    }
+}
+
+/// The members of a `namespace` group as tools of their own, named `namespace__member` where
+/// namespaces do not exist (`ir::namespaced_name`), remembering the group.
+fn namespace_members(
+    group: NamespaceTool,
+    path: &str,
+    tools: &mut Vec<Tool>,
+    lost: &mut Vec<Untranslatable>,
+) {
+    if group.name.is_empty() {
+        lost.push(Untranslatable::new(path, "a tool namespace without a name"));
+        return;
+    }
+    for (j, member) in group.tools.into_iter().enumerate() {
+        let kind = match &member {
+            ToolDef::Function(_) => "function",
+            ToolDef::Custom(_) => "custom",
+            ToolDef::Namespace(_) => "namespace",
+            ToolDef::Other => "built-in",
+        };
+        let decoded = match member {
+            ToolDef::Namespace(_) => Err(Some("a namespace inside a namespace".to_owned())),
+            other => decode_tool(other),
+        };
+        match decoded {
+            Ok(mut tool) => {
+                tool.namespace = Some(ToolNamespace {
+                    name: group.name.clone(),
+                    description: group.description.clone(),
+                    member: tool.name.clone(),
+                });
+                tool.name = namespaced_name(&group.name, &tool.name);
+                tools.push(tool);
+            }
+            Err(Some(what)) => lost.push(Untranslatable::new(format!("{path}.tools[{j}]"), what)),
+            Err(None) => lost.push(Untranslatable::offer(
+                format!("{path}.tools[{j}]"),
+                format!("a {kind} tool in namespace '{}'", group.name),
+            )),
+        }
     }
 }
 
@@ -304,10 +356,9 @@ pub fn encode_request(request: &Request) -> Vec<u8> {
                 .map(LenientItem::from)
                 .collect(),
         )),
-        tools: request
-            .tools
-            .iter()
-            .map(|t| Tagged::from(encode_tool(t)))
+        tools: encode_tools(&request.tools)
+            .into_iter()
+            .map(Tagged::from)
             .collect(),
         tool_choice,
         parallel_tool_calls: request.parallel_tool_calls,
@@ -338,10 +389,35 @@ fn effort_name(effort: Effort) -> &'static str {
     }
 }
 
-fn encode_tool(tool: &Tool) -> ToolDef {
+/// The tools, namespace members back in their groups (each group where its first member was).
+fn encode_tools(tools: &[Tool]) -> Vec<ToolDef> {
+    let mut out: Vec<ToolDef> = Vec::new();
+    for tool in tools {
+        let Some(ns) = &tool.namespace else {
+            out.push(encode_tool(tool, &tool.name));
+            continue;
+        };
+        let member = encode_tool(tool, &ns.member);
+        let group = out.iter_mut().find_map(|t| match t {
+            ToolDef::Namespace(group) if group.name == ns.name => Some(group),
+            _ => None,
+        });
+        match group {
+            Some(group) => group.tools.push(member),
+            None => out.push(ToolDef::Namespace(NamespaceTool {
+                name: ns.name.clone(),
+                description: ns.description.clone(),
+                tools: vec![member],
+            })),
+        }
+    }
+    out
+}
+
+fn encode_tool(tool: &Tool, name: &str) -> ToolDef {
     match tool.kind {
         ToolKind::Function => ToolDef::Function(FunctionTool {
-            name: tool.name.clone(),
+            name: name.to_owned(),
             description: tool.description.clone(),
             parameters: Some(if tool.parameters.is_object() {
                 tool.parameters.clone()
@@ -353,7 +429,7 @@ fn encode_tool(tool: &Tool) -> ToolDef {
             function: None,
         }),
         ToolKind::Custom => ToolDef::Custom(CustomTool {
-            name: tool.name.clone(),
+            name: name.to_owned(),
             description: tool.description.clone(),
             format: tool.custom_format.clone(),
         }),
@@ -372,6 +448,16 @@ fn encode_items(request: &Request) -> Vec<Item> {
             _ => None,
         })
         .collect();
+    // Calls of namespace members go back under their own name and group.
+    let namespaced: HashMap<&str, &ToolNamespace> = request
+        .tools
+        .iter()
+        .filter_map(|t| Some((t.name.as_str(), t.namespace.as_ref()?)))
+        .collect();
+    let named = |name: &str| match namespaced.get(name) {
+        Some(ns) => (ns.member.clone(), Some(ns.name.clone())),
+        None => (name.to_owned(), None),
+    };
     let mut items = Vec::new();
     for message in &request.messages {
         let (role, text_part): (&str, fn(String) -> ContentPart) = match message.role {
@@ -420,18 +506,21 @@ fn encode_items(request: &Request) -> Vec<Item> {
                 Part::Thinking { .. } | Part::RedactedThinking { .. } => {}
                 Part::ToolCall(call) => {
                     flush(&mut pending, &mut items);
+                    let (name, namespace) = named(&call.name);
                     items.push(match call.kind {
                         ToolKind::Function => Item::FunctionCall(FunctionCallItem {
                             id: None,
                             call_id: call.id.clone(),
-                            name: call.name.clone(),
+                            name,
+                            namespace,
                             arguments: call.arguments.clone(),
                             status: None,
                         }),
                         ToolKind::Custom => Item::CustomToolCall(CustomToolCallItem {
                             id: None,
                             call_id: call.id.clone(),
-                            name: call.name.clone(),
+                            name,
+                            namespace,
                             input: call.arguments.clone(),
                             status: None,
                         }),

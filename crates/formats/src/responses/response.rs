@@ -61,15 +61,15 @@ fn decode_output_item(item: Item, parts: &mut Vec<Part>) {
             }
         },
         Item::FunctionCall(call) => parts.push(Part::ToolCall(ToolCall {
+            name: call.full_name(),
             id: call.call_id,
-            name: call.name,
             arguments: call.arguments,
             kind: ToolKind::Function,
             signature: None,
         })),
         Item::CustomToolCall(call) => parts.push(Part::ToolCall(ToolCall {
+            name: call.full_name(),
             id: call.call_id,
-            name: call.name,
             arguments: call.input,
             kind: ToolKind::Custom,
             signature: None,
@@ -215,11 +215,17 @@ pub(super) fn call_item(
     kind: ToolKind,
     status: &str,
 ) -> Item {
+    // A namespace member goes back under its own name, with its group.
+    let (name, namespace) = match ctx.namespaced.iter().find(|(flat, _, _)| flat == name) {
+        Some((_, ns, member)) => (member.as_str(), Some(ns.clone())),
+        None => (name, None),
+    };
     if is_custom(ctx, name, kind) {
         Item::CustomToolCall(CustomToolCallItem {
             id: Some(item_id),
             call_id: call_id.to_owned(),
             name: name.to_owned(),
+            namespace,
             input: custom_input(arguments, kind),
             status: Some(status.to_owned()),
         })
@@ -228,6 +234,7 @@ pub(super) fn call_item(
             id: Some(item_id),
             call_id: call_id.to_owned(),
             name: name.to_owned(),
+            namespace,
             arguments: arguments.to_owned(),
             status: Some(status.to_owned()),
         })

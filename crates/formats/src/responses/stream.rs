@@ -222,12 +222,13 @@ impl Decoder {
                 },
             ),
             Item::FunctionCall(c) => {
-                let tracked =
-                    self.open_call(c.call_id, c.name, ToolKind::Function, c.arguments, out);
+                let name = c.full_name();
+                let tracked = self.open_call(c.call_id, name, ToolKind::Function, c.arguments, out);
                 (c.id, tracked)
             }
             Item::CustomToolCall(c) => {
-                let tracked = self.open_call(c.call_id, c.name, ToolKind::Custom, c.input, out);
+                let name = c.full_name();
+                let tracked = self.open_call(c.call_id, name, ToolKind::Custom, c.input, out);
                 (c.id, tracked)
             }
             _ => (None, Tracked::Other),
@@ -306,16 +307,20 @@ impl Decoder {
                     out.push(StreamEvent::ThinkingSignature(signature));
                 }
             }
-            (Item::FunctionCall(c), tracked) => self.close_call(
-                c.call_id,
-                c.name,
-                ToolKind::Function,
-                c.arguments,
-                tracked,
-                out,
-            ),
+            (Item::FunctionCall(c), tracked) => {
+                let name = c.full_name();
+                self.close_call(
+                    c.call_id,
+                    name,
+                    ToolKind::Function,
+                    c.arguments,
+                    tracked,
+                    out,
+                )
+            }
             (Item::CustomToolCall(c), tracked) => {
-                self.close_call(c.call_id, c.name, ToolKind::Custom, c.input, tracked, out)
+                let name = c.full_name();
+                self.close_call(c.call_id, name, ToolKind::Custom, c.input, tracked, out)
             }
             _ => {}
         }

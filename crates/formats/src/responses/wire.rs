@@ -189,10 +189,34 @@ pub struct FunctionCallItem {
     pub id: Option<String>,
     pub call_id: String,
     pub name: String,
+    /// The `namespace` tool group the called tool is in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
     #[serde(default, deserialize_with = "null_default")]
     pub arguments: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
+}
+
+impl FunctionCallItem {
+    /// The called tool's name as other formats know it (a namespace member's is flattened).
+    pub fn full_name(&self) -> String {
+        full_name(self.namespace.as_deref(), &self.name)
+    }
+}
+
+impl CustomToolCallItem {
+    /// The called tool's name as other formats know it (a namespace member's is flattened).
+    pub fn full_name(&self) -> String {
+        full_name(self.namespace.as_deref(), &self.name)
+    }
+}
+
+fn full_name(namespace: Option<&str>, name: &str) -> String {
+    match namespace {
+        Some(ns) if !ns.is_empty() => crate::ir::namespaced_name(ns, name),
+        _ => name.to_owned(),
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -201,6 +225,9 @@ pub struct CustomToolCallItem {
     pub id: Option<String>,
     pub call_id: String,
     pub name: String,
+    /// The `namespace` tool group the called tool is in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
     #[serde(default, deserialize_with = "null_default")]
     pub input: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -282,8 +309,20 @@ pub struct ReasoningText {
 pub enum ToolDef {
     Function(FunctionTool),
     Custom(CustomTool),
+    /// A group of tools under one name (Codex sends each MCP server's tools as one); calls of
+    /// its members carry `namespace` next to `name`.
+    Namespace(NamespaceTool),
     #[serde(other)]
     Other,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct NamespaceTool {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub tools: Vec<ToolDef>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -3,7 +3,7 @@
 use omniroute_formats::ir::Format;
 use serde_json::json;
 
-use super::{anthropic, assert_refused, openai, user};
+use super::{anthropic, assert_dropped_offer, assert_refused, openai, user};
 
 #[test]
 fn anthropic_clients() {
@@ -84,7 +84,7 @@ fn anthropic_clients() {
         "messages[0].content[1]",
         "part type 'image' in a system message",
     );
-    assert_refused(
+    assert_dropped_offer(
         a,
         anthropic(
             json!([user("hi")]),
@@ -193,7 +193,7 @@ fn openai_chat_clients() {
         "messages[1].audio",
         "an earlier audio answer kept by OpenAI",
     );
-    assert_refused(
+    assert_dropped_offer(
         o,
         openai(
             json!([user("hi")]),

@@ -3,7 +3,7 @@
 use omniroute_formats::ir::Format;
 use serde_json::json;
 
-use super::{assert_refused, gemini, responses};
+use super::{assert_dropped_offer, assert_refused, gemini, responses};
 
 #[test]
 fn gemini_clients() {
@@ -39,13 +39,13 @@ fn gemini_clients() {
         "systemInstruction.parts[1]",
         "part 'inlineData' in the system instruction",
     );
-    assert_refused(
+    assert_dropped_offer(
         g,
         gemini(json!([hi]), json!({"tools": [{"googleSearch": {}}]})),
         "tools[0]",
         "built-in tool 'googleSearch'",
     );
-    assert_refused(
+    assert_dropped_offer(
         g,
         gemini(
             json!([hi]),
@@ -195,7 +195,7 @@ fn responses_clients() {
         "input[2].output[1]",
         "part type 'input_file'",
     );
-    assert_refused(
+    assert_dropped_offer(
         r,
         responses(
             json!("hi"),

@@ -4,8 +4,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use omniroute_formats::Format;
-use omniroute_store::nodes::ProviderNode;
+use omniroute_store::nodes::{ApiType, ProviderNode};
 use serde::Deserialize;
 
 use crate::AppState;
@@ -18,7 +17,7 @@ use crate::error::ApiError;
 pub struct CreateNode {
     pub name: String,
     pub prefix: String,
-    pub api_type: String,
+    pub api_type: ApiType,
     pub base_url: String,
 }
 
@@ -42,19 +41,13 @@ pub async fn create(
             format!("prefix '{prefix}' is a built-in provider; choose another"),
         ));
     }
-    let format = Format::parse(&body.api_type).ok_or_else(|| {
-        ApiError::invalid(format!(
-            "apiType '{}' must be one of openai, anthropic, gemini, responses",
-            body.api_type
-        ))
-    })?;
     validate_base_url("baseUrl", &body.base_url)?;
     let node = state
         .store
         .insert_node(
             body.name.trim(),
             prefix,
-            format.as_str(),
+            body.api_type,
             body.base_url.trim(),
         )
         .await?;
@@ -66,7 +59,7 @@ pub async fn create(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UpdateNode {
     pub name: Option<String>,
-    pub api_type: Option<String>,
+    pub api_type: Option<ApiType>,
     pub base_url: Option<String>,
     /// Moving the node to another server forgets the keys of its connections that follow the
     /// node's URL (they must be entered again); without this the move is refused.
@@ -86,17 +79,7 @@ pub async fn update(
         .node(&id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no provider node '{id}'")))?;
-    let api_type = match &body.api_type {
-        Some(t) => Format::parse(t)
-            .ok_or_else(|| {
-                ApiError::invalid(format!(
-                    "apiType '{t}' must be one of openai, anthropic, gemini, responses"
-                ))
-            })?
-            .as_str()
-            .to_owned(),
-        None => current.api_type.clone(),
-    };
+    let api_type = body.api_type.unwrap_or(current.api_type);
     let base_url = body
         .base_url
         .map(|u| u.trim().to_owned())
@@ -137,7 +120,7 @@ pub async fn update(
         .unwrap_or(current.name);
     let node = state
         .store
-        .update_node(&id, &name, &api_type, &base_url)
+        .update_node(&id, &name, api_type, &base_url)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no provider node '{id}'")))?;
     state.reload().await?;

@@ -10,6 +10,7 @@ use crate::admin::json::ApiJson;
 use crate::error::ApiError;
 use crate::health::HealthReport;
 use crate::settings::{Profiles, RESILIENCE, merge_patch};
+use omniroute_store::lockouts::LockScope;
 
 #[derive(Debug, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
@@ -72,8 +73,7 @@ pub async fn reset(State(state): State<AppState>) -> Json<Resilience> {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LockBody {
-    /// `model` or `connection`.
-    pub scope: String,
+    pub scope: LockScope,
     pub target: String,
     #[serde(default)]
     pub reason: Option<String>,
@@ -87,16 +87,13 @@ pub async fn lock(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<LockBody>,
 ) -> Result<Json<Resilience>, ApiError> {
-    if body.scope != "model" && body.scope != "connection" {
-        return Err(ApiError::invalid("scope must be 'model' or 'connection'"));
-    }
     let until = body.minutes.map(|m| {
         omniroute_store::now_ms() + i64::try_from(m.saturating_mul(60_000)).unwrap_or(i64::MAX / 2)
     });
     let reason = body.reason.unwrap_or_else(|| "locked by hand".into());
     state
         .store
-        .lock(&body.scope, body.target.trim(), &reason, until)
+        .lock(body.scope, body.target.trim(), &reason, until)
         .await?;
     state.reload().await?;
     Ok(get(State(state)).await)
@@ -106,7 +103,7 @@ pub async fn lock(
 #[serde(default, deny_unknown_fields)]
 pub struct UnlockBody {
     pub id: Option<String>,
-    pub scope: Option<String>,
+    pub scope: Option<LockScope>,
     pub target: Option<String>,
 }
 
@@ -121,7 +118,7 @@ pub async fn unlock(
         serde_json::from_slice(&body)
             .map_err(|e| ApiError::invalid(format!("invalid body: {e}")))?
     };
-    let target = match (body.scope.as_deref(), body.target.as_deref()) {
+    let target = match (body.scope, body.target.as_deref()) {
         (Some(scope), Some(target)) => Some((scope, target)),
         (None, None) => None,
         _ => {

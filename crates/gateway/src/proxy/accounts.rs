@@ -2,6 +2,7 @@
 //! enabled, not locked out, not resting after failures.
 
 use omniroute_routing::accounts::{self, Candidate};
+use omniroute_store::lockouts::LockScope;
 
 use crate::AppState;
 use crate::registry::{LiveConnection, Snapshot};
@@ -16,7 +17,11 @@ pub(super) fn in_order<'a>(
     let wall = omniroute_store::now_ms();
     let available: Vec<&LiveConnection> = snapshot
         .connections_of(provider)
-        .filter(|c| snapshot.locked("connection", &c.row.id, wall).is_none())
+        .filter(|c| {
+            snapshot
+                .locked(LockScope::Connection, &c.row.id, wall)
+                .is_none()
+        })
         .filter(|c| {
             state
                 .health

@@ -121,7 +121,7 @@ pub(super) async fn attempt(
         request,
     );
     if request.stream {
-        return stream::start(
+        let response = stream::start(
             format,
             upstream_format,
             passthrough.then_some(hide_usage),
@@ -134,7 +134,8 @@ pub(super) async fn attempt(
         .map_err(|reason| ProxyError::Unreachable {
             provider: target.provider.clone(),
             reason,
-        });
+        })?;
+        return Ok(report_dropped(response, request, passthrough));
     }
     let bytes = upstream.read_answer(response).await?;
     let decoded = omniroute_formats::decode_response(upstream_format, &bytes)
@@ -151,7 +152,28 @@ pub(super) async fn attempt(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
-    Ok(response)
+    Ok(report_dropped(response, request, passthrough))
+}
+
+/// Hosted tools the client offered that a request through the IR went without (a web search
+/// only OpenAI runs, sent to Claude), named in `X-OmniRoute-Dropped` so nothing goes silently.
+fn report_dropped(
+    mut response: Response,
+    request: &omniroute_formats::ir::Request,
+    passthrough: bool,
+) -> Response {
+    if passthrough {
+        return response;
+    }
+    let dropped = omniroute_formats::dropped_offers(request).join("; ");
+    if !dropped.is_empty()
+        && let Ok(value) = HeaderValue::from_str(
+            &dropped.replace(|c: char| !c.is_ascii() || c.is_ascii_control(), "?"),
+        )
+    {
+        response.headers_mut().insert("x-omniroute-dropped", value);
+    }
+    response
 }
 
 /// Headers a client of the same format sends that the upstream must see (Claude Code's beta

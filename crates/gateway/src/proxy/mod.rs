@@ -106,26 +106,10 @@ async fn serve(
     }
 }
 
-pub async fn chat_completions(State(state): State<AppState>, request: Request) -> Response {
-    serve(
-        &state,
-        Format::OpenAiChat,
-        request,
-        RequestHint::default(),
-        false,
-    )
-    .await
-}
-
-pub async fn messages(State(state): State<AppState>, request: Request) -> Response {
-    serve(
-        &state,
-        Format::Anthropic,
-        request,
-        RequestHint::default(),
-        false,
-    )
-    .await
+/// A conversation turn on a path whose clients speak `format` (`client_api::PATHS`): the
+/// one handler of every chat path, so a new client format is a row there, not a handler here.
+pub async fn chat(state: AppState, format: Format, request: Request) -> Response {
+    serve(&state, format, request, RequestHint::default(), false).await
 }
 
 /// `POST /v1/providers/{provider}/chat/completions`: the provider prefix is added to the model
@@ -218,17 +202,6 @@ pub fn pin_provider(state: &AppState, provider: &str, body: &[u8]) -> Result<Byt
         serde_json::Value::String(format!("{provider}/{model_id}")),
     );
     Ok(Bytes::from(serde_json::Value::Object(map).to_string()))
-}
-
-pub async fn responses(State(state): State<AppState>, request: Request) -> Response {
-    serve(
-        &state,
-        Format::Responses,
-        request,
-        RequestHint::default(),
-        false,
-    )
-    .await
 }
 
 /// `POST /v1/messages/count_tokens`: an estimate from the request's text (about four

@@ -11,7 +11,7 @@ use axum::response::Response;
 use omniroute_formats::ir::Usage;
 use omniroute_formats::{Format, FormatError};
 use omniroute_providers::MediaCall;
-use omniroute_store::usage::{BodyLog, UsageRow};
+use omniroute_store::usage::{AnswerSource, BodyLog, UsageRow};
 
 use super::error::ProxyError;
 use super::forward::Inbound;
@@ -72,7 +72,7 @@ impl Ticket {
             self.row.cached_tokens = to_i64(usage.cached_tokens);
             self.row.cache_write_tokens = to_i64(usage.cache_write_tokens);
             self.row.reasoning_tokens = to_i64(usage.reasoning_tokens);
-            if self.row.source == "upstream" {
+            if self.row.source == AnswerSource::Upstream {
                 let (price, _) =
                     pricing::price_of(&state.catalog, &snapshot.accounting.prices, &self.row.model);
                 self.row.cost_usd = pricing::cost(price, usage);
@@ -148,7 +148,6 @@ pub async fn handle(state: &AppState, inbound: Inbound<'_>) -> Response {
             api_key_id: key.as_ref().map(|k| k.id.clone()),
             model: inbound.hint.model.unwrap_or_default().to_owned(),
             client_format: format.as_str().to_owned(),
-            source: "upstream".into(),
             ..UsageRow::default()
         },
         started,
@@ -195,7 +194,7 @@ pub async fn handle(state: &AppState, inbound: Inbound<'_>) -> Response {
     let publisher = match idempotency_key(inbound.headers, scope, &inbound.body) {
         Some(k) => match state.idempotency.begin(k).await {
             Begin::Replay(answer) => {
-                ticket.row.source = "replay".into();
+                ticket.row.source = AnswerSource::Replay;
                 let response = answer.response(&[("x-omniroute-idempotent-replay", "true")]);
                 ticket.finish(
                     state,
@@ -217,7 +216,7 @@ pub async fn handle(state: &AppState, inbound: Inbound<'_>) -> Response {
         .then(|| cache::key(Some(scope), format, inbound.hint.model, &inbound.body));
     let ttl = Duration::from_secs(book.cache.ttl_seconds);
     if let Some(hit) = cache_key.and_then(|k| state.cache.get(k, ttl, Instant::now())) {
-        ticket.row.source = "cache".into();
+        ticket.row.source = AnswerSource::Cache;
         let response = hit.response(&[("x-omniroute-cache", "hit")]);
         let mut replay = (*hit).clone();
         replay
@@ -336,7 +335,6 @@ pub async fn media(
             ts: omniroute_store::now_ms(),
             api_key_id: caller.key.as_ref().map(|k| k.id.clone()),
             client_format: FORMAT.as_str().to_owned(),
-            source: "upstream".into(),
             ..UsageRow::default()
         },
         started,

@@ -13,6 +13,7 @@ use axum::response::Response;
 use omniroute_providers::{MediaCall, Operation, Target};
 use omniroute_routing::breaker::BreakerProfile;
 use omniroute_routing::cooldown::Reason;
+use omniroute_store::lockouts::LockScope;
 
 use super::error::ProxyError;
 use super::forward::Inbound;
@@ -250,7 +251,7 @@ fn routable<'r>(
         misses.last_error = Some(ProxyError::Invalid(reason));
         return None;
     }
-    if let Some(lock) = snapshot.locked("model", routed, omniroute_store::now_ms()) {
+    if let Some(lock) = snapshot.locked(LockScope::Model, routed, omniroute_store::now_ms()) {
         trace.skip(routed, format!("locked out: {}", lock.reason));
         return None;
     }
@@ -585,7 +586,7 @@ async fn auto_lock(state: &AppState, error: &ProxyError, routed: &str) {
     let reason = format!("the upstream does not know it ({})", error.message);
     if state
         .store
-        .lock("model", routed, &reason, Some(until))
+        .lock(LockScope::Model, routed, &reason, Some(until))
         .await
         .is_ok()
         && let Err(e) = state.reload().await

@@ -110,7 +110,7 @@ async fn import_restores_and_refusals_change_nothing() {
     let copy = store.export_copy().await.unwrap();
     store.delete_connection(&id).await.unwrap();
     store
-        .insert_node("N", "n", "openai", "http://x")
+        .insert_node("N", "n", crate::nodes::ApiType::Openai, "http://x")
         .await
         .unwrap();
 

@@ -14,6 +14,7 @@ fn ctx() -> ClientContext {
         model: "client-model".into(),
         created: 42,
         custom_tools: vec!["apply_patch".into()],
+        namespaced: Vec::new(),
         ..ClientContext::default()
     }
 }

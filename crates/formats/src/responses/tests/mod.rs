@@ -2,6 +2,7 @@
 //! garbage input.
 
 mod encode;
+mod namespace;
 mod request;
 mod response;
 mod stream;

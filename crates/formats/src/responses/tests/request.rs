@@ -365,6 +365,7 @@ fn full_ir() -> Request {
                 kind: ToolKind::Function,
                 strict: Some(false),
                 custom_format: None,
+                namespace: None,
             },
             Tool {
                 name: "apply_patch".into(),
@@ -378,6 +379,7 @@ fn full_ir() -> Request {
                 kind: ToolKind::Custom,
                 strict: None,
                 custom_format: Some(json!({"type": "text"})),
+                namespace: None,
             },
         ],
         tool_choice: Some(ToolChoice::Tool("apply_patch".into())),
@@ -475,6 +477,7 @@ fn encoding_drops_what_a_responses_upstream_cannot_take() {
             kind: ToolKind::Function,
             strict: None,
             custom_format: None,
+            namespace: None,
         }],
         ..Request::default()
     };

@@ -105,6 +105,7 @@ fn ctx() -> ClientContext {
         model: "client-model".into(),
         created: 1_700_000_123,
         custom_tools: vec!["apply_patch".into()],
+        namespaced: Vec::new(),
         ..ClientContext::default()
     }
 }
