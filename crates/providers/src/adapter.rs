@@ -82,10 +82,7 @@ pub trait Adapter: Sync {
     /// The HTTP request carrying a chat body to the target: URL, headers, envelope.
     fn prepare_chat(&self, target: &Target, chat: ChatBody<'_>) -> Result<Prepared, UpstreamError> {
         let _ = chat;
-        Err(UpstreamError::Unsupported {
-            provider: target.provider.clone(),
-            what: Operation::Chat.noun(),
-        })
+        Err(unsupported(target, Operation::Chat))
     }
 
     /// An error answer of this upstream as the client's error, keeping the status.
@@ -97,11 +94,62 @@ pub trait Adapter: Sync {
         upstream: Upstream<'a>,
         call: &'a MediaCall,
     ) -> BoxFuture<'a, Result<MediaAnswer, UpstreamError>> {
-        let error = UpstreamError::Unsupported {
-            provider: upstream.target.provider.clone(),
-            what: call.operation().noun(),
-        };
+        let error = unsupported(upstream.target, call.operation());
         Box::pin(async move { Err(error) })
+    }
+}
+
+/// "This provider does not serve that operation."
+pub(crate) fn unsupported(target: &Target, operation: Operation) -> UpstreamError {
+    UpstreamError::Unsupported {
+        provider: target.provider.clone(),
+        what: operation.noun(),
+    }
+}
+
+/// A vendor API that serves one media operation (Deepgram, AssemblyAI, Fireworks workflows,
+/// Gemini embeddings). An `Adapter` follows from it: the name, the one operation it serves,
+/// its error bodies; only the exchange is its own.
+pub trait MediaProtocol: Sync {
+    const NAME: &'static str;
+    const OPERATION: Operation;
+
+    /// The whole exchange for a call of `OPERATION`.
+    fn exchange<'a>(
+        &'a self,
+        upstream: Upstream<'a>,
+        call: &'a MediaCall,
+    ) -> BoxFuture<'a, Result<MediaAnswer, UpstreamError>>;
+
+    /// Its error bodies as the client's error (the vendors' usual shapes by default).
+    fn error_of(&self, status: u16, body: &[u8]) -> ErrorInfo {
+        adapters::vendor_error::decode(status, body)
+    }
+}
+
+impl<P: MediaProtocol> Adapter for P {
+    fn name(&self) -> &'static str {
+        P::NAME
+    }
+
+    fn serves(&self, operation: Operation, _: &Target) -> bool {
+        operation == P::OPERATION
+    }
+
+    fn decode_error(&self, _: &Target, status: u16, body: &[u8]) -> ErrorInfo {
+        self.error_of(status, body)
+    }
+
+    fn media<'a>(
+        &'a self,
+        upstream: Upstream<'a>,
+        call: &'a MediaCall,
+    ) -> BoxFuture<'a, Result<MediaAnswer, UpstreamError>> {
+        if call.operation() != P::OPERATION {
+            let error = unsupported(upstream.target, call.operation());
+            return Box::pin(async move { Err(error) });
+        }
+        self.exchange(upstream, call)
     }
 }
 

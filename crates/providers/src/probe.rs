@@ -3,7 +3,7 @@
 
 use omniroute_formats::ir::{Message, Part, Request, Role};
 
-use crate::adapter::{ChatBody, adapter_for};
+use crate::adapter::{ChatBody, adapter_for, unsupported};
 use crate::error::UpstreamError;
 use crate::http::Upstream;
 use crate::outbound::Clients;
@@ -37,13 +37,7 @@ pub async fn probe(clients: &Clients, target: &Target) -> ProbeResult {
 }
 
 async fn attempt(clients: &Clients, target: &Target) -> Result<u16, (Option<u16>, String)> {
-    let unsupported = || {
-        let e = UpstreamError::Unsupported {
-            provider: target.provider.clone(),
-            what: Operation::Chat.noun(),
-        };
-        (None, e.to_string())
-    };
+    let unsupported = || (None, unsupported(target, Operation::Chat).to_string());
     let format = target.format().ok_or_else(unsupported)?;
     let adapter = adapter_for(None, target, Operation::Chat).ok_or_else(unsupported)?;
     let request = Request {

@@ -11,10 +11,10 @@ use reqwest::Method;
 use serde::{Deserialize, Serialize};
 
 use super::{encode_query, root, transcript_answer};
-use crate::adapter::{Adapter, MediaAnswer, MediaCall};
+use crate::adapter::{MediaAnswer, MediaCall, MediaProtocol};
 use crate::error::UpstreamError;
 use crate::http::{Prepared, Upstream};
-use crate::target::{Operation, Target};
+use crate::target::Operation;
 
 /// Longest wait for a transcript, polling included.
 const MAX_WAIT: Duration = Duration::from_secs(300);
@@ -25,20 +25,11 @@ pub struct AssemblyAi;
 
 pub static ADAPTER: AssemblyAi = AssemblyAi;
 
-impl Adapter for AssemblyAi {
-    fn name(&self) -> &'static str {
-        "assemblyai"
-    }
+impl MediaProtocol for AssemblyAi {
+    const NAME: &'static str = "assemblyai";
+    const OPERATION: Operation = Operation::Transcription;
 
-    fn serves(&self, operation: Operation, _: &Target) -> bool {
-        operation == Operation::Transcription
-    }
-
-    fn decode_error(&self, _: &Target, status: u16, body: &[u8]) -> ErrorInfo {
-        super::vendor_error::decode(status, body)
-    }
-
-    fn media<'a>(
+    fn exchange<'a>(
         &'a self,
         upstream: Upstream<'a>,
         call: &'a MediaCall,

@@ -4,34 +4,25 @@
 
 use futures_util::future::BoxFuture;
 use omniroute_formats::media::transcription::{Transcript, TranscriptionRequest, Word};
-use omniroute_formats::{ErrorInfo, FormatError, parse_json};
+use omniroute_formats::{FormatError, parse_json};
 use reqwest::Method;
 use serde::Deserialize;
 
 use super::{encode_query, root, transcript_answer};
-use crate::adapter::{Adapter, MediaAnswer, MediaCall};
+use crate::adapter::{MediaAnswer, MediaCall, MediaProtocol};
 use crate::error::UpstreamError;
 use crate::http::{Prepared, Upstream};
-use crate::target::{Operation, Target};
+use crate::target::Operation;
 
 pub struct Deepgram;
 
 pub static ADAPTER: Deepgram = Deepgram;
 
-impl Adapter for Deepgram {
-    fn name(&self) -> &'static str {
-        "deepgram"
-    }
+impl MediaProtocol for Deepgram {
+    const NAME: &'static str = "deepgram";
+    const OPERATION: Operation = Operation::Transcription;
 
-    fn serves(&self, operation: Operation, _: &Target) -> bool {
-        operation == Operation::Transcription
-    }
-
-    fn decode_error(&self, _: &Target, status: u16, body: &[u8]) -> ErrorInfo {
-        super::vendor_error::decode(status, body)
-    }
-
-    fn media<'a>(
+    fn exchange<'a>(
         &'a self,
         upstream: Upstream<'a>,
         call: &'a MediaCall,

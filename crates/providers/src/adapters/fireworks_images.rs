@@ -14,29 +14,20 @@ use omniroute_formats::{ErrorInfo, FormatError, parse_json, to_json};
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
 
-use crate::adapter::{Adapter, MediaAnswer, MediaCall};
+use crate::adapter::{MediaAnswer, MediaCall, MediaProtocol};
 use crate::error::UpstreamError;
 use crate::http::{Prepared, Upstream};
-use crate::target::{Operation, Target};
+use crate::target::Operation;
 
 pub struct FireworksWorkflow;
 
 pub static ADAPTER: FireworksWorkflow = FireworksWorkflow;
 
-impl Adapter for FireworksWorkflow {
-    fn name(&self) -> &'static str {
-        "fireworks-workflow"
-    }
+impl MediaProtocol for FireworksWorkflow {
+    const NAME: &'static str = "fireworks-workflow";
+    const OPERATION: Operation = Operation::Images;
 
-    fn serves(&self, operation: Operation, _: &Target) -> bool {
-        operation == Operation::Images
-    }
-
-    fn decode_error(&self, _: &Target, status: u16, body: &[u8]) -> ErrorInfo {
-        super::vendor_error::decode(status, body)
-    }
-
-    fn media<'a>(
+    fn exchange<'a>(
         &'a self,
         upstream: Upstream<'a>,
         call: &'a MediaCall,

@@ -11,29 +11,24 @@ use omniroute_formats::{ErrorInfo, Format, FormatError, parse_json, to_json};
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
 
-use crate::adapter::{Adapter, MediaAnswer, MediaCall};
+use crate::adapter::{MediaAnswer, MediaCall, MediaProtocol};
 use crate::error::UpstreamError;
 use crate::http::{Prepared, Upstream};
-use crate::target::{Operation, Target};
+use crate::target::Operation;
 
 pub struct GeminiEmbeddings;
 
 pub static ADAPTER: GeminiEmbeddings = GeminiEmbeddings;
 
-impl Adapter for GeminiEmbeddings {
-    fn name(&self) -> &'static str {
-        "gemini-embeddings"
-    }
+impl MediaProtocol for GeminiEmbeddings {
+    const NAME: &'static str = "gemini-embeddings";
+    const OPERATION: Operation = Operation::Embeddings;
 
-    fn serves(&self, operation: Operation, _: &Target) -> bool {
-        operation == Operation::Embeddings
-    }
-
-    fn decode_error(&self, _: &Target, status: u16, body: &[u8]) -> ErrorInfo {
+    fn error_of(&self, status: u16, body: &[u8]) -> ErrorInfo {
         omniroute_formats::decode_error(Format::Gemini, status, body)
     }
 
-    fn media<'a>(
+    fn exchange<'a>(
         &'a self,
         upstream: Upstream<'a>,
         call: &'a MediaCall,

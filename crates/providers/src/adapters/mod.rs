@@ -17,10 +17,7 @@ use crate::error::UpstreamError;
 use crate::target::Target;
 
 fn unsupported(target: &Target, call: &MediaCall) -> UpstreamError {
-    UpstreamError::Unsupported {
-        provider: target.provider.clone(),
-        what: call.operation().noun(),
-    }
+    crate::adapter::unsupported(target, call.operation())
 }
 
 /// `{root}` of an API whose paths carry their own version (`/v1beta/…`, `/v1/listen`, `/v2/…`).

@@ -40,10 +40,9 @@ impl Adapter for Standard {
     }
 
     fn prepare_chat(&self, target: &Target, chat: ChatBody<'_>) -> Result<Prepared, UpstreamError> {
-        let format = target.format().ok_or_else(|| UpstreamError::Unsupported {
-            provider: target.provider.clone(),
-            what: Operation::Chat.noun(),
-        })?;
+        let format = target
+            .format()
+            .ok_or_else(|| crate::adapter::unsupported(target, Operation::Chat))?;
         if let Some(reason) = model_unsendable(format, &target.upstream_model) {
             return Err(UpstreamError::Request(FormatError::field("model", reason)));
         }
