@@ -17,6 +17,7 @@ mod route;
 mod shaping;
 mod stream;
 mod trace;
+mod verdict;
 
 use std::collections::HashMap;
 

@@ -11,14 +11,13 @@ use std::future::Future;
 use axum::http::HeaderValue;
 use axum::response::Response;
 use omniroute_providers::{MediaCall, Operation, Target};
-use omniroute_routing::breaker::BreakerProfile;
-use omniroute_routing::cooldown::Reason;
 use omniroute_store::lockouts::LockScope;
 
 use super::error::ProxyError;
 use super::forward::Inbound;
 use super::plan::{Plan, plan};
 use super::trace::{Progress, Served, Trace};
+use super::verdict::{Verdict, auto_lock, is_subscription, judge, profile, with_provider};
 use crate::AppState;
 use crate::registry::{LiveConnection, Snapshot};
 use crate::resolve::{dealias, target_for};
@@ -503,109 +502,4 @@ fn conclude(plan: &Plan, requested: &str, trace: &Trace, misses: Misses) -> Prox
         .map(|s| format!("{}: {}", s.target, s.reason))
         .collect();
     ProxyError::AllFailed(format!("{subject}: {}", reasons.join("; ")))
-}
-
-enum Verdict {
-    /// The request itself is wrong; no other target would do better.
-    Client(ProxyError),
-    /// This target failed; try the next.
-    Next {
-        reason: Reason,
-        hint_ms: Option<u64>,
-    },
-}
-
-fn judge(error: &ProxyError) -> Verdict {
-    match error {
-        ProxyError::Upstream {
-            error,
-            retry_after_ms,
-            ..
-        } => match error.status {
-            400 | 422 => Verdict::Client(ProxyError::Upstream {
-                provider: String::new(),
-                error: error.clone(),
-                retry_after_ms: None,
-            }),
-            429 => {
-                let quota = error.message.to_ascii_lowercase().contains("quota");
-                Verdict::Next {
-                    reason: if quota {
-                        Reason::Quota
-                    } else {
-                        Reason::RateLimited
-                    },
-                    hint_ms: *retry_after_ms,
-                }
-            }
-            _ => Verdict::Next {
-                reason: Reason::Failure,
-                hint_ms: *retry_after_ms,
-            },
-        },
-        ProxyError::BadRequest(e) => Verdict::Client(ProxyError::BadRequest(e.clone())),
-        _ => Verdict::Next {
-            reason: Reason::Failure,
-            hint_ms: None,
-        },
-    }
-}
-
-fn is_subscription(state: &AppState, provider: &str) -> bool {
-    matches!(
-        state.catalog.get(provider).map(|p| p.login),
-        Some(
-            omniroute_providers::Login::OauthPkce
-                | omniroute_providers::Login::DeviceCode
-                | omniroute_providers::Login::Oauth
-        )
-    )
-}
-
-fn profile(state: &AppState, snapshot: &Snapshot, provider: &str) -> BreakerProfile {
-    if is_subscription(state, provider) {
-        snapshot.profiles.oauth
-    } else {
-        snapshot.profiles.api_key
-    }
-}
-
-/// How long a model the upstream says does not exist stays out of routing.
-const MISSING_MODEL_LOCK_MS: i64 = 10 * 60 * 1000;
-
-/// An upstream that answers "no such model" will say it again: the model is locked out for a
-/// while so combos stop spending an attempt on it (force-unlock clears it).
-async fn auto_lock(state: &AppState, error: &ProxyError, routed: &str) {
-    let ProxyError::Upstream { error, .. } = error else {
-        return;
-    };
-    if error.status != 404 {
-        return;
-    }
-    let until = omniroute_store::now_ms() + MISSING_MODEL_LOCK_MS;
-    let reason = format!("the upstream does not know it ({})", error.message);
-    if state
-        .store
-        .lock(LockScope::Model, routed, &reason, Some(until))
-        .await
-        .is_ok()
-        && let Err(e) = state.reload().await
-    {
-        tracing::warn!(error = %e, "could not reload after a lockout");
-    }
-}
-
-fn with_provider(error: ProxyError, provider: &str) -> ProxyError {
-    match error {
-        ProxyError::Upstream {
-            error,
-            retry_after_ms,
-            ..
-        } => ProxyError::Upstream {
-            provider: provider.to_owned(),
-            error,
-            retry_after_ms,
-        },
-        other => other,
-    }
 }

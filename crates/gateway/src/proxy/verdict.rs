@@ -1,0 +1,116 @@
+//! What a failed attempt means: the client's fault (a 400 goes back at once) or the
+//! upstream's (the account cools down, the provider's breaker counts it, the next target is
+//! tried); a model the upstream does not know is locked out for a while.
+
+use omniroute_routing::breaker::BreakerProfile;
+use omniroute_routing::cooldown::Reason;
+use omniroute_store::lockouts::LockScope;
+
+use super::error::ProxyError;
+use crate::AppState;
+use crate::registry::Snapshot;
+
+pub(super) enum Verdict {
+    /// The request itself is wrong; no other target would do better.
+    Client(ProxyError),
+    /// This target failed; try the next.
+    Next {
+        reason: Reason,
+        hint_ms: Option<u64>,
+    },
+}
+
+pub(super) fn judge(error: &ProxyError) -> Verdict {
+    match error {
+        ProxyError::Upstream {
+            error,
+            retry_after_ms,
+            ..
+        } => match error.status {
+            400 | 422 => Verdict::Client(ProxyError::Upstream {
+                provider: String::new(),
+                error: error.clone(),
+                retry_after_ms: None,
+            }),
+            429 => {
+                let quota = error.message.to_ascii_lowercase().contains("quota");
+                Verdict::Next {
+                    reason: if quota {
+                        Reason::Quota
+                    } else {
+                        Reason::RateLimited
+                    },
+                    hint_ms: *retry_after_ms,
+                }
+            }
+            _ => Verdict::Next {
+                reason: Reason::Failure,
+                hint_ms: *retry_after_ms,
+            },
+        },
+        ProxyError::BadRequest(e) => Verdict::Client(ProxyError::BadRequest(e.clone())),
+        _ => Verdict::Next {
+            reason: Reason::Failure,
+            hint_ms: None,
+        },
+    }
+}
+
+pub(super) fn is_subscription(state: &AppState, provider: &str) -> bool {
+    matches!(
+        state.catalog.get(provider).map(|p| p.login),
+        Some(
+            omniroute_providers::Login::OauthPkce
+                | omniroute_providers::Login::DeviceCode
+                | omniroute_providers::Login::Oauth
+        )
+    )
+}
+
+pub(super) fn profile(state: &AppState, snapshot: &Snapshot, provider: &str) -> BreakerProfile {
+    if is_subscription(state, provider) {
+        snapshot.profiles.oauth
+    } else {
+        snapshot.profiles.api_key
+    }
+}
+
+/// How long a model the upstream says does not exist stays out of routing.
+const MISSING_MODEL_LOCK_MS: i64 = 10 * 60 * 1000;
+
+/// An upstream that answers "no such model" will say it again: the model is locked out for a
+/// while so combos stop spending an attempt on it (force-unlock clears it).
+pub(super) async fn auto_lock(state: &AppState, error: &ProxyError, routed: &str) {
+    let ProxyError::Upstream { error, .. } = error else {
+        return;
+    };
+    if error.status != 404 {
+        return;
+    }
+    let until = omniroute_store::now_ms() + MISSING_MODEL_LOCK_MS;
+    let reason = format!("the upstream does not know it ({})", error.message);
+    if state
+        .store
+        .lock(LockScope::Model, routed, &reason, Some(until))
+        .await
+        .is_ok()
+        && let Err(e) = state.reload().await
+    {
+        tracing::warn!(error = %e, "could not reload after a lockout");
+    }
+}
+
+pub(super) fn with_provider(error: ProxyError, provider: &str) -> ProxyError {
+    match error {
+        ProxyError::Upstream {
+            error,
+            retry_after_ms,
+            ..
+        } => ProxyError::Upstream {
+            provider: provider.to_owned(),
+            error,
+            retry_after_ms,
+        },
+        other => other,
+    }
+}
