@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use omniroute_routing::accounts::Rotation;
 use omniroute_routing::breaker::{Breaker, BreakerProfile};
-use omniroute_routing::cooldown::{BackoffProfile, Cooldown, Reason};
+use omniroute_routing::cooldown::{BackoffProfile, Cooldown, Reason, Scope};
 use omniroute_routing::ratelimit::Limiter;
 use omniroute_routing::rng::XorShift;
 use serde::Serialize;
@@ -57,6 +57,8 @@ pub struct Health {
     epoch: Instant,
     breakers: RwLock<HashMap<String, Shared<Breaker>>>,
     connections: RwLock<HashMap<String, Shared<ConnectionHealth>>>,
+    /// Cooldowns of one model on one account (connection id, `provider/model`).
+    model_cooldowns: RwLock<HashMap<(String, String), Shared<Cooldown>>>,
     combo_turns: RwLock<HashMap<String, Arc<AtomicU64>>>,
     rotations: RwLock<HashMap<String, Shared<Rotation>>>,
     model_requests: RwLock<HashMap<String, Arc<AtomicU64>>>,
@@ -72,6 +74,7 @@ impl Default for Health {
             epoch: Instant::now(),
             breakers: RwLock::default(),
             connections: RwLock::default(),
+            model_cooldowns: RwLock::default(),
             combo_turns: RwLock::default(),
             rotations: RwLock::default(),
             model_requests: RwLock::default(),
@@ -143,22 +146,41 @@ impl Health {
         counter.fetch_add(1, Ordering::Relaxed);
     }
 
-    pub fn on_success(&self, provider: &str, connection: &str, model: &str) {
-        lock(&self.breaker(provider)).on_success();
-        let c = self.connection(connection);
-        let mut c = lock(&c);
-        c.cooldown.on_success();
-        c.health = c.health * 0.8 + 0.2;
-        c.requests += 1;
-        self.count_model(model);
+    fn model_cooldown(&self, connection: &str, routed: &str) -> Option<Shared<Cooldown>> {
+        self.model_cooldowns
+            .read()
+            .ok()?
+            .get(&(connection.to_owned(), routed.to_owned()))
+            .cloned()
     }
 
+    /// `plan_model` as the plan named it (for least-used), `routed` as `provider/model`.
+    pub fn on_success(&self, provider: &str, connection: &str, plan_model: &str, routed: &str) {
+        lock(&self.breaker(provider)).on_success();
+        {
+            let c = self.connection(connection);
+            let mut c = lock(&c);
+            c.cooldown.on_success();
+            c.health = c.health * 0.8 + 0.2;
+            c.requests += 1;
+        }
+        if let Some(cooldown) = self.model_cooldown(connection, routed) {
+            lock(&cooldown).on_success();
+        }
+        self.count_model(plan_model);
+    }
+
+    /// A failed attempt: the provider's breaker counts it, and the account, or only this model
+    /// on it (`scope`), rests.
+    #[allow(clippy::too_many_arguments, reason = "one failure's whole context")]
     pub fn on_failure(
         &self,
         provider: &str,
         profile: &BreakerProfile,
         backoff: &BackoffProfile,
         connection: &str,
+        routed: &str,
+        scope: Scope,
         reason: Reason,
         hint_ms: Option<u64>,
     ) {
@@ -166,10 +188,27 @@ impl Health {
         lock(&self.breaker(provider)).on_failure(now, profile);
         let c = self.connection(connection);
         let mut c = lock(&c);
-        c.cooldown.on_failure(now, reason, hint_ms, backoff);
+        match scope {
+            Scope::Account => c.cooldown.on_failure(now, reason, hint_ms, backoff),
+            Scope::Model => {
+                let key = (connection.to_owned(), routed.to_owned());
+                let cooldown = entry(&self.model_cooldowns, &key);
+                lock(&cooldown).on_failure(now, reason, hint_ms, backoff);
+            }
+        }
         c.health *= 0.8;
         c.requests += 1;
         c.failures += 1;
+    }
+
+    /// How long `connection` stays out of routing for `routed` (the account resting, or this
+    /// model on it); 0 when it may serve.
+    pub fn resting_ms(&self, connection: &str, routed: &str, now: u64) -> u64 {
+        let account = lock(&self.connection(connection)).cooldown.remaining(now);
+        let model = self
+            .model_cooldown(connection, routed)
+            .map_or(0, |c| lock(&c).remaining(now));
+        account.max(model)
     }
 
     /// Clears every breaker and cooldown ("Reset all").
@@ -179,6 +218,9 @@ impl Health {
         }
         for c in self.connections.read().iter().flat_map(|m| m.values()) {
             lock(c).cooldown.on_success();
+        }
+        if let Ok(mut m) = self.model_cooldowns.write() {
+            m.clear();
         }
     }
 
@@ -199,14 +241,32 @@ impl Health {
                         let c = lock(c);
                         c.cooldown.is_resting(now).then(|| CooldownView {
                             connection: k.clone(),
+                            scope: Scope::Account,
+                            model: None,
                             remaining_ms: c.cooldown.remaining(now),
                             reason: c.cooldown.reason,
                             strikes: c.cooldown.strikes,
                         })
                     })
-                    .collect()
+                    .collect::<Vec<_>>()
             })
             .unwrap_or_default();
+        let mut cooldowns = cooldowns;
+        if let Ok(m) = self.model_cooldowns.read() {
+            for ((connection, model), c) in m.iter() {
+                let c = lock(c);
+                if c.is_resting(now) {
+                    cooldowns.push(CooldownView {
+                        connection: connection.clone(),
+                        scope: Scope::Model,
+                        model: Some(model.clone()),
+                        remaining_ms: c.remaining(now),
+                        reason: c.reason,
+                        strikes: c.strikes,
+                    });
+                }
+            }
+        }
         let accounts = self
             .connections
             .read()
@@ -239,6 +299,9 @@ impl Health {
 #[derive(Debug, Serialize, ts_rs::TS)]
 pub struct CooldownView {
     pub connection: String,
+    /// The whole account rests, or only `model` on it.
+    pub scope: Scope,
+    pub model: Option<String>,
     pub remaining_ms: u64,
     pub reason: Option<Reason>,
     pub strikes: u32,

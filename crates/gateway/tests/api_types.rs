@@ -74,6 +74,7 @@ fn declarations() -> String {
         omniroute_routing::breaker::Breaker::decl(&cfg),
         omniroute_routing::cooldown::BackoffProfile::decl(&cfg),
         omniroute_routing::cooldown::Reason::decl(&cfg),
+        omniroute_routing::cooldown::Scope::decl(&cfg),
         omniroute_routing::ratelimit::Limits::decl(&cfg),
         omniroute_routing::accounts::AccountStrategy::decl(&cfg),
         omniroute_routing::combo::Strategy::decl(&cfg),

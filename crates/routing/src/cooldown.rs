@@ -31,6 +31,40 @@ pub enum Reason {
     Quota,
 }
 
+/// What a failure takes out of routing for a while: the whole account, or only the model it
+/// happened on (the same account keeps serving its other models).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(rename = "CooldownScope")]
+pub enum Scope {
+    Account,
+    Model,
+}
+
+/// How an attempt failed, as far as its scope goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// The upstream answered with this status.
+    Status(u16),
+    /// No answer in time (the model was slow or overloaded).
+    Timeout,
+    /// No answer at all: connection refused or reset, TLS, a redirect, an unreadable body — the
+    /// account's endpoint, whatever the model.
+    Unreachable,
+}
+
+/// The scope of a failure: the account's credential (401/403), an exhausted account-wide quota
+/// or a broken endpoint take the whole account out; an overloaded or failing model (5xx,
+/// timeouts) and a rate limit (per model at OpenAI, Anthropic and Google) only that model.
+pub fn scope_of(failure: Failure, reason: Reason) -> Scope {
+    match (failure, reason) {
+        (Failure::Unreachable, _)
+        | (Failure::Status(401 | 403), _)
+        | (Failure::Status(429), Reason::Quota) => Scope::Account,
+        (Failure::Status(_) | Failure::Timeout, _) => Scope::Model,
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Cooldown {
@@ -101,6 +135,24 @@ pub fn hint_ms(value: &str, now_unix_ms: u64) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_scope_follows_the_failure() {
+        use Failure::*;
+        for (failure, reason, scope) in [
+            (Status(500), Reason::Failure, Scope::Model),
+            (Status(502), Reason::Failure, Scope::Model),
+            (Status(503), Reason::Failure, Scope::Model),
+            (Timeout, Reason::Failure, Scope::Model),
+            (Status(429), Reason::RateLimited, Scope::Model),
+            (Status(429), Reason::Quota, Scope::Account),
+            (Status(401), Reason::Failure, Scope::Account),
+            (Status(403), Reason::Failure, Scope::Account),
+            (Unreachable, Reason::Failure, Scope::Account),
+        ] {
+            assert_eq!(scope_of(failure, reason), scope, "{failure:?} {reason:?}");
+        }
+    }
 
     const P: BackoffProfile = BackoffProfile {
         base_ms: 4_000,

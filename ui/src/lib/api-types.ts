@@ -210,10 +210,15 @@ cooldownMs: number, };
 export type Breaker = { "state": "CLOSED", failures: number, } | { "state": "OPEN", until: number, } | { "state": "HALF_OPEN", probing: boolean, };
 export type BackoffProfile = { baseMs: number, maxMs: number, };
 export type Reason = "failure" | "rate_limited" | "quota";
+export type CooldownScope = "account" | "model";
 export type Limits = { requestsPerMinute: number, minGapMs: number, maxConcurrent: number, };
 export type AccountStrategy = "fill-first" | "round-robin" | "power-of-two-choices" | "random" | "least-recently-used" | "cost-optimized";
 export type Strategy = "priority" | "round-robin" | "random" | "weighted" | "least-used" | "cost-optimized";
-export type CooldownView = { connection: string, remaining_ms: number, reason: Reason | null, strikes: number, };
+export type CooldownView = { connection: string, 
+/**
+ * The whole account rests, or only `model` on it.
+ */
+scope: CooldownScope, model: string | null, remaining_ms: number, reason: Reason | null, strikes: number, };
 export type AccountView = { connection: string, requests: number, failures: number, in_flight: number, waiting: number, };
 export type ResilienceHealth = { breakers: { [key in string]: Breaker }, cooldowns: Array<CooldownView>, accounts: Array<AccountView>, };
 export type Profiles = { oauth: BreakerProfile, apiKey: BreakerProfile, backoff: BackoffProfile, 

@@ -9,7 +9,7 @@ export type { CacheStats, HealthReport, LatencySummary, Lockout };
 /** A provider's breaker: `until` (open) is on the gateway's clock, ms since it started. */
 export type Breaker = { state: string; failures?: number; until?: number; probing?: boolean };
 
-export type Cooldown = { connection: string; remaining_ms: number; reason: string | null; strikes: number };
+export type Cooldown = { connection: string; scope: 'account' | 'model'; model: string | null; remaining_ms: number; reason: string | null; strikes: number };
 export type Account = { connection: string; requests: number; failures: number; in_flight: number; waiting: number };
 
 export type Limits = { requestsPerMinute: number; minGapMs: number; maxConcurrent: number };

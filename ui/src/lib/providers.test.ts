@@ -48,7 +48,7 @@ describe('account status', () => {
   it('reports disabled, locked, open circuit, cooldown and recovering in that precedence', () => {
     const r: Resilience = {
       breakers: { openai: { state: 'OPEN', until: 5 } },
-      cooldowns: [{ connection: 'c1', remaining_ms: 4200, reason: 'rate_limited', strikes: 1 }],
+      cooldowns: [{ connection: 'c1', scope: 'account', model: null, remaining_ms: 4200, reason: 'rate_limited', strikes: 1 }],
       accounts: [],
       lockouts: [{ id: 'l', scope: 'connection', target: 'c1', reason: 'by hand', until: null, createdAt: 0 }],
     };
@@ -59,6 +59,8 @@ describe('account status', () => {
     expect(accountState(c, closed)).toEqual({ kind: 'cooling', remainingMs: 4200, reason: 'rate_limited' });
     expect(accountState(c, { ...empty, breakers: { openai: { state: 'HALF_OPEN', probing: false } } })).toEqual({ kind: 'recovering' });
     expect(accountState({ ...c, id: 'other' }, closed)).toEqual({ kind: 'healthy' });
+    const modelOnly = { ...closed, cooldowns: [{ ...closed.cooldowns[0], scope: 'model' as const, model: 'openai/gpt-4o' }] };
+    expect(accountState(c, modelOnly)).toEqual({ kind: 'healthy' });
   });
 
   it('formats the time left, rounding up', () => {

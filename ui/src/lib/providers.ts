@@ -90,7 +90,8 @@ export function accountState(c: Pick<Connection, 'id' | 'provider' | 'enabled'>,
   if (lock) return { kind: 'locked', reason: lock.reason };
   const breaker = (r?.breakers?.[c.provider]?.state ?? 'CLOSED').toUpperCase();
   if (breaker === 'OPEN') return { kind: 'open' };
-  const cooldown = r?.cooldowns?.find((x) => x.connection === c.id);
+  // A model resting on the account leaves the account serving its other models.
+  const cooldown = r?.cooldowns?.find((x) => x.connection === c.id && x.scope === 'account');
   if (cooldown && cooldown.remaining_ms > 0) {
     return { kind: 'cooling', remainingMs: cooldown.remaining_ms, reason: cooldown.reason };
   }

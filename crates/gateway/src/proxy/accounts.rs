@@ -1,5 +1,6 @@
-//! The accounts of a provider a request may use now, in the configured strategy's order:
-//! enabled, not locked out, not resting after failures.
+//! The accounts of a provider a request may use now for one model, in the configured
+//! strategy's order: enabled, not locked out, neither the account nor this model on it resting
+//! after failures.
 
 use omniroute_routing::accounts::{self, Candidate};
 use omniroute_store::lockouts::LockScope;
@@ -7,11 +8,13 @@ use omniroute_store::lockouts::LockScope;
 use crate::AppState;
 use crate::registry::{LiveConnection, Snapshot};
 
-/// Enabled accounts of `provider` that are not cooling down, in the configured strategy's order.
+/// Enabled accounts of `provider` that may serve `routed` now, in the configured strategy's
+/// order.
 pub(super) fn in_order<'a>(
     state: &AppState,
     snapshot: &'a Snapshot,
     provider: &'a str,
+    routed: &str,
     now: u64,
 ) -> Vec<&'a LiveConnection> {
     let wall = omniroute_store::now_ms();
@@ -22,14 +25,7 @@ pub(super) fn in_order<'a>(
                 .locked(LockScope::Connection, &c.row.id, wall)
                 .is_none()
         })
-        .filter(|c| {
-            state
-                .health
-                .connection(&c.row.id)
-                .lock()
-                .map(|h| !h.cooldown.is_resting(now))
-                .unwrap_or(true)
-        })
+        .filter(|c| state.health.resting_ms(&c.row.id, routed, now) == 0)
         .collect();
     if available.len() <= 1 {
         return available;

@@ -11,6 +11,7 @@ use std::future::Future;
 use axum::http::HeaderValue;
 use axum::response::Response;
 use omniroute_providers::{MediaCall, Operation, Target};
+use omniroute_routing::cooldown::Scope as CooldownScope;
 use omniroute_store::lockouts::LockScope;
 
 use super::error::ProxyError;
@@ -169,7 +170,8 @@ async fn run(
             provider,
             upstream_model: &routed[provider.len() + 1..],
         };
-        let ordered = super::accounts::in_order(state, snapshot, provider, state.health.now());
+        let ordered =
+            super::accounts::in_order(state, snapshot, provider, &routed, state.health.now());
         if ordered.is_empty() {
             none_available(state, snapshot, provider, &routed, trace, &mut misses);
             continue;
@@ -285,20 +287,13 @@ fn none_available(
     let now = state.health.now();
     let next = snapshot
         .connections_of(provider)
-        .filter_map(|c| {
-            state
-                .health
-                .connection(&c.row.id)
-                .lock()
-                .ok()
-                .map(|h| h.cooldown.remaining(now))
-        })
+        .map(|c| state.health.resting_ms(&c.row.id, routed, now))
         .min()
         .unwrap_or(0);
     trace.skip(
         routed,
         format!(
-            "every account is cooling down (next ready in {} s)",
+            "every account is cooling down for this model (next ready in {} s)",
             next.div_ceil(1000)
         ),
     );
@@ -412,24 +407,35 @@ async fn try_account(
     match outcome {
         Ok(response) => {
             let response = super::admission::hold(response, slot);
-            state.health.on_success(provider, &account, model);
+            state.health.on_success(provider, &account, model, routed);
             Account::Served(served(response, &target, connection, routed, trace))
         }
         Err(error) => match judge(&error) {
             Verdict::Client(e) => Account::Fatal(with_provider(e, provider)),
-            Verdict::Next { reason, hint_ms } => {
+            Verdict::Next {
+                reason,
+                scope,
+                hint_ms,
+            } => {
                 auto_lock(state, &error, routed).await;
                 state.health.on_failure(
                     provider,
                     &profile(state, snapshot, provider),
                     &snapshot.profiles.backoff,
                     &account,
+                    routed,
+                    scope,
                     reason,
                     hint_ms,
                 );
+                // The reason says what rests: the account, or this model on it.
+                let rests = match scope {
+                    CooldownScope::Account => "the account rests",
+                    CooldownScope::Model => "this model rests on the account",
+                };
                 trace.skip(
                     format!("{routed} ({})", connection.row.name),
-                    error.to_string(),
+                    format!("{error} ({rests})"),
                 );
                 misses.last_error = Some(error);
                 Account::Next

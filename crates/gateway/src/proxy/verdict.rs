@@ -3,7 +3,7 @@
 //! tried); a model the upstream does not know is locked out for a while.
 
 use omniroute_routing::breaker::BreakerProfile;
-use omniroute_routing::cooldown::Reason;
+use omniroute_routing::cooldown::{Failure, Reason, Scope, scope_of};
 use omniroute_store::lockouts::LockScope;
 
 use super::error::ProxyError;
@@ -13,14 +13,26 @@ use crate::registry::Snapshot;
 pub(super) enum Verdict {
     /// The request itself is wrong; no other target would do better.
     Client(ProxyError),
-    /// This target failed; try the next.
+    /// This target failed; try the next. The account, or only this model on it, rests.
     Next {
         reason: Reason,
+        scope: Scope,
         hint_ms: Option<u64>,
     },
 }
 
 pub(super) fn judge(error: &ProxyError) -> Verdict {
+    let failure = match error {
+        ProxyError::Upstream { error, .. } => Failure::Status(error.status),
+        ProxyError::Timeout { .. } => Failure::Timeout,
+        ProxyError::Unreachable { .. } => Failure::Unreachable,
+        _ => Failure::Status(500),
+    };
+    let next = |reason: Reason, hint_ms: Option<u64>| Verdict::Next {
+        reason,
+        scope: scope_of(failure, reason),
+        hint_ms,
+    };
     match error {
         ProxyError::Upstream {
             error,
@@ -33,26 +45,22 @@ pub(super) fn judge(error: &ProxyError) -> Verdict {
                 retry_after_ms: None,
             }),
             429 => {
-                let quota = error.message.to_ascii_lowercase().contains("quota");
-                Verdict::Next {
-                    reason: if quota {
-                        Reason::Quota
-                    } else {
-                        Reason::RateLimited
-                    },
-                    hint_ms: *retry_after_ms,
-                }
+                let message = error.message.to_ascii_lowercase();
+                // An exhausted plan or balance, not a burst: the account is out until it resets.
+                let quota = ["quota", "usage limit", "usage_limit"]
+                    .iter()
+                    .any(|w| message.contains(w));
+                let reason = if quota {
+                    Reason::Quota
+                } else {
+                    Reason::RateLimited
+                };
+                next(reason, *retry_after_ms)
             }
-            _ => Verdict::Next {
-                reason: Reason::Failure,
-                hint_ms: *retry_after_ms,
-            },
+            _ => next(Reason::Failure, *retry_after_ms),
         },
         ProxyError::BadRequest(e) => Verdict::Client(ProxyError::BadRequest(e.clone())),
-        _ => Verdict::Next {
-            reason: Reason::Failure,
-            hint_ms: None,
-        },
+        _ => next(Reason::Failure, None),
     }
 }
 
