@@ -18,6 +18,7 @@ mod monitor;
 pub mod oauth_redirect;
 mod process;
 pub mod proxy;
+pub mod quota;
 pub mod reasoning_state;
 mod registry;
 pub mod replay;

@@ -66,6 +66,7 @@ pub fn target_for(
     };
     Some(Target {
         provider: prefix.to_owned(),
+        account: connection.row.id.clone(),
         wire,
         base_url: connection.row.base_url.clone().unwrap_or(default_base),
         auth: if connection.api_key.is_some() {

@@ -9,7 +9,7 @@ use axum::routing::{get, post, put};
 
 use crate::admin::{
     auth, backups, combos, health, keys, models, nodes, provider_health, providers,
-    proxy as proxy_settings, resilience, settings, telemetry, translator, updates, usage,
+    proxy as proxy_settings, quota, resilience, settings, telemetry, translator, updates, usage,
 };
 use crate::client_api::{self, Endpoint};
 use crate::{AppState, ErrorCode, access, access_log, error::ApiError, proxy};
@@ -104,6 +104,8 @@ pub fn app(state: AppState) -> Router {
                 .delete(providers::delete),
         )
         .route("/api/providers/{id}/test", post(providers::test))
+        .route("/api/providers/{id}/quota", get(quota::get))
+        .route("/api/quota", get(quota::list))
         .route("/api/provider-nodes", get(nodes::list).post(nodes::create))
         .route(
             "/api/provider-nodes/{id}",

@@ -66,6 +66,9 @@ pub struct RoutingSettings {
     pub sticky_limit: u32,
     /// The strategy of a combo created without one.
     pub combo_default_strategy: omniroute_routing::combo::Strategy,
+    /// An account with a quota window used this far (0–1) goes behind accounts with headroom;
+    /// an exhausted one is skipped until its window resets.
+    pub headroom_threshold: f64,
 }
 
 impl Default for RoutingSettings {
@@ -75,6 +78,7 @@ impl Default for RoutingSettings {
             provider_strategies: std::collections::BTreeMap::new(),
             sticky_limit: 3,
             combo_default_strategy: omniroute_routing::combo::Strategy::Priority,
+            headroom_threshold: 0.95,
         }
     }
 }

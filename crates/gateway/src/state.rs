@@ -43,6 +43,8 @@ pub struct Shared {
     pub registry: Arc<crate::registry::Registry>,
     /// Live breakers, cooldowns, rate limiters and usage counters.
     pub health: Arc<crate::health::Health>,
+    /// Each account's quota windows, from the answers' headers.
+    pub quota: crate::quota::QuotaBook,
     /// Pooled upstream clients: direct, and one per proxy in use.
     pub clients: Arc<omniroute_providers::Clients>,
     pub started: Instant,

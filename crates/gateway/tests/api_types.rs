@@ -70,6 +70,8 @@ fn declarations() -> String {
         omniroute_store::combos::Combo::decl(&cfg),
         omniroute_gateway::admin::providers::ConnectionView::decl(&cfg),
         omniroute_providers::ProbeResult::decl(&cfg),
+        omniroute_providers::quota::Window::decl(&cfg),
+        omniroute_gateway::admin::quota::AccountQuota::decl(&cfg),
         omniroute_routing::breaker::BreakerProfile::decl(&cfg),
         omniroute_routing::breaker::Breaker::decl(&cfg),
         omniroute_routing::cooldown::BackoffProfile::decl(&cfg),

@@ -52,12 +52,18 @@ impl Prepared {
     }
 }
 
+/// Who hears of the quota headers of every answer (the gateway's quota book).
+pub trait QuotaSink: Sync {
+    fn observe(&self, account: &str, windows: Vec<crate::quota::Window>);
+}
+
 /// One target reached through one adapter: what every adapter sends through.
 #[derive(Clone, Copy)]
 pub struct Upstream<'a> {
     pub clients: &'a Clients,
     pub target: &'a Target,
     pub adapter: &'a dyn Adapter,
+    pub quota: Option<&'a dyn QuotaSink>,
 }
 
 impl Upstream<'_> {
@@ -92,6 +98,16 @@ impl Upstream<'_> {
             .send()
             .await
             .map_err(|e| transport_error(self.provider(), &e))?;
+        if let Some(sink) = self.quota {
+            let headers = response
+                .headers()
+                .iter()
+                .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)));
+            let windows = crate::quota::from_headers(headers, now_unix_ms_i64());
+            if !windows.is_empty() {
+                sink.observe(&self.target.account, windows);
+            }
+        }
         let status = response.status();
         if status.is_success() {
             return Ok(response);
@@ -215,6 +231,10 @@ pub fn retry_hint(headers: &reqwest::header::HeaderMap) -> Option<u64> {
     .max()
 }
 
+fn now_unix_ms_i64() -> i64 {
+    i64::try_from(now_unix_ms()).unwrap_or(i64::MAX)
+}
+
 fn now_unix_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -222,7 +242,7 @@ fn now_unix_ms() -> u64 {
 }
 
 /// `6m0s`, `1.5s`, `250ms` → milliseconds.
-fn go_duration_ms(text: &str) -> Option<u64> {
+pub(crate) fn go_duration_ms(text: &str) -> Option<u64> {
     let mut total = 0.0;
     let mut number = String::new();
     let mut chars = text.trim().chars().peekable();

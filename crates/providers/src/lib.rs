@@ -10,6 +10,7 @@ pub mod error;
 pub mod http;
 pub mod outbound;
 pub mod probe;
+pub mod quota;
 pub mod target;
 pub mod upstream;
 
@@ -19,7 +20,7 @@ pub use catalog::{
     ProviderEntry, Wire,
 };
 pub use error::UpstreamError;
-pub use http::{Prepared, Upstream};
+pub use http::{Prepared, QuotaSink, Upstream};
 pub use outbound::{Clients, ProxyConfig, ProxyKind, ProxySettings};
 pub use probe::{ProbeResult, probe};
 pub use target::{Operation, Target};

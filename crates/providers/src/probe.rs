@@ -58,6 +58,7 @@ async fn attempt(clients: &Clients, target: &Target) -> Result<u16, (Option<u16>
         clients,
         target,
         adapter,
+        quota: None,
     };
     let failed = |e: UpstreamError| match e {
         UpstreamError::Status { error, .. } => (Some(error.status), error.message),

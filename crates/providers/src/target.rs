@@ -47,6 +47,8 @@ impl Operation {
 pub struct Target {
     /// The provider id (catalog id or provider node prefix), also the model prefix.
     pub provider: String,
+    /// The account (connection id) whose credential this is.
+    pub account: String,
     pub wire: Wire,
     pub base_url: String,
     pub auth: AuthStyle,

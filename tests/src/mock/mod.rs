@@ -342,11 +342,12 @@ async fn handle(
         return (StatusCode::BAD_REQUEST, axum::Json(error)).into_response();
     }
     let script = shared.take_script(&model);
+    let extra = script.headers.clone();
     shared.with(|s| {
         s.in_flight += 1;
         s.max_in_flight = s.max_in_flight.max(s.in_flight);
     });
-    let response = answer(
+    let mut response = answer(
         &shared,
         format,
         &model,
@@ -357,6 +358,14 @@ async fn handle(
     )
     .await;
     shared.with(|s| s.in_flight -= 1);
+    for (name, value) in extra {
+        if let (Ok(name), Ok(value)) = (
+            axum::http::HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(&value),
+        ) {
+            response.headers_mut().insert(name, value);
+        }
+    }
     response
 }
 

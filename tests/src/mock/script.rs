@@ -11,6 +11,8 @@ pub struct Script {
     pub model: Option<String>,
     pub reply: Reply,
     pub fault: Fault,
+    /// Extra response headers (rate-limit and quota headers), on answers and errors alike.
+    pub headers: std::collections::BTreeMap<String, String>,
 }
 
 /// The assistant turn the mock produces, rendered in whatever format was asked.

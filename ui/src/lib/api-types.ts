@@ -198,6 +198,24 @@ export type ConnectionView = { id: string, provider: string, name: string, authK
  */
 apiKey: string | null, baseUrl: string | null, priority: number, enabled: boolean, createdAt: number, updatedAt: number, };
 export type ProbeResult = { ok: boolean, model: string, latency_ms: number, status: number | null, error: string | null, };
+export type Window = { 
+/**
+ * `5h`, `weekly`, `requests`, `tokens`, `input-tokens`, …
+ */
+window: string, used: number | null, limit: number | null, 
+/**
+ * 0 (unused) to 1 (exhausted).
+ */
+usedFraction: number, 
+/**
+ * Unix ms.
+ */
+resetsAt: number | null, 
+/**
+ * Where the figures came from: `headers` (an answer's), `usage-endpoint`, `observed` (a 429).
+ */
+source: string, };
+export type AccountQuota = { connection: string, provider: string, name: string, windows: Array<Window>, };
 export type BreakerProfile = { 
 /**
  * Consecutive failures that open the breaker.
@@ -260,7 +278,12 @@ stickyLimit: number,
 /**
  * The strategy of a combo created without one.
  */
-comboDefaultStrategy: Strategy, };
+comboDefaultStrategy: Strategy, 
+/**
+ * An account with a quota window used this far (0–1) goes behind accounts with headroom;
+ * an exhausted one is skipped until its window resets.
+ */
+headroomThreshold: number, };
 export type AiSettings = { systemPromptPrefix: string, systemPromptSuffix: string, 
 /**
  * Combos with their own prompts, used instead of the global prefix and suffix (empty

@@ -73,7 +73,7 @@ describe('settings patch', () => {
   it('holds only the sections and fields that changed', async () => {
     const { settingsPatch } = await import('./settings');
     const before: Settings = {
-      routing: { accountStrategy: 'fill-first', providerStrategies: {}, stickyLimit: 3, comboDefaultStrategy: 'priority' },
+      routing: { accountStrategy: 'fill-first', providerStrategies: {}, stickyLimit: 3, comboDefaultStrategy: 'priority', headroomThreshold: 0.95 },
       ai: { systemPromptPrefix: '', systemPromptSuffix: '', comboSystemPrompts: {}, thinkingMode: 'passthrough', thinkingBudget: null, effortBudgets: { low: 1, medium: 2, high: 3 } },
       security: { requireApiKeyForModels: false, ipAllow: [], ipDeny: [], blockedProviders: [] },
       cache: { enabled: true, ttlSeconds: 3600, maxEntries: 1000, maxMegabytes: 64 },

@@ -11,6 +11,7 @@ pub mod nodes;
 pub mod provider_health;
 pub mod providers;
 pub mod proxy;
+pub mod quota;
 pub mod resilience;
 pub mod settings;
 pub mod telemetry;

@@ -28,6 +28,11 @@ fn validate(settings: &Settings) -> Result<(), ApiError> {
     if settings.routing.sticky_limit == 0 {
         return Err(ApiError::invalid("routing.stickyLimit must be at least 1"));
     }
+    if !(0.0..=1.0).contains(&settings.routing.headroom_threshold) {
+        return Err(ApiError::invalid(
+            "routing.headroomThreshold must be between 0 and 1",
+        ));
+    }
     crate::access::IpRules::parse(&settings.security.ip_allow, &settings.security.ip_deny)
         .map_err(|e| ApiError::invalid(e.to_string()))?;
     if settings.ai.thinking_mode == ThinkingMode::Fixed && settings.ai.thinking_budget.is_none() {

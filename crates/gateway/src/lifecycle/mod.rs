@@ -147,6 +147,7 @@ impl Gateway {
             catalog: Arc::new(catalog),
             clients: Arc::new(clients),
             health: Arc::default(),
+            quota: crate::quota::QuotaBook::default(),
             started: Instant::now(),
             access,
             telemetry: Arc::default(),

@@ -26,6 +26,9 @@ pub(super) fn in_order<'a>(
                 .is_none()
         })
         .filter(|c| state.health.resting_ms(&c.row.id, routed, now) == 0)
+        // An exhausted quota window keeps the account out until it resets (then one request
+        // finds out whether it is back).
+        .filter(|c| !state.quota.pressure(&c.row.id, wall).1)
         .collect();
     if available.len() <= 1 {
         return available;
@@ -58,8 +61,25 @@ pub(super) fn in_order<'a>(
             &mut *rng,
         )
     };
-    order
+    let ordered: Vec<&LiveConnection> = order
         .into_iter()
         .filter_map(|i| available.get(i).copied())
-        .collect()
+        .collect();
+    behind_headroom(state, ordered, snapshot.routing.headroom_threshold, wall)
+}
+
+/// Accounts whose tightest quota window is past `threshold` go behind those with headroom
+/// (keeping the strategy's order within each group), so traffic moves off an account before
+/// its provider answers 429.
+fn behind_headroom<'a>(
+    state: &AppState,
+    ordered: Vec<&'a LiveConnection>,
+    threshold: f64,
+    now_unix_ms: i64,
+) -> Vec<&'a LiveConnection> {
+    let (mut roomy, tight): (Vec<_>, Vec<_>) = ordered
+        .into_iter()
+        .partition(|c| state.quota.pressure(&c.row.id, now_unix_ms).0 < threshold);
+    roomy.extend(tight);
+    roomy
 }

@@ -54,6 +54,7 @@ pub(crate) fn upstream<'a>(
         clients: &state.clients,
         target,
         adapter,
+        quota: Some(&state.quota),
     })
 }
 

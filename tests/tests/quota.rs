@@ -1,0 +1,132 @@
+//! Quota windows from the answers' headers, and routing by headroom: an account close to a
+//! limit goes behind accounts with room before its provider answers 429, an exhausted one is
+//! skipped and comes back by itself when its window resets; `GET /api/quota` shows the windows.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::disallowed_methods,
+    reason = "tests"
+)]
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use omniroute_e2e::mock::{Format, Script};
+use omniroute_e2e::{MockUpstream, TestGateway, clients};
+use serde_json::{Value, json};
+
+async fn rig() -> (TestGateway, MockUpstream, reqwest::Client, String) {
+    let gw = TestGateway::start().await.unwrap();
+    let mock = MockUpstream::start().await.unwrap();
+    gw.add_node("p", "openai", &format!("{}/v1", mock.url()))
+        .await;
+    let a = gw.add_connection("p", "acct-a", "sk-a-0123456789").await;
+    let b = gw.add_connection("p", "acct-b", "sk-b-0123456789").await;
+    let http = reqwest::Client::new();
+    for (id, priority) in [(&a, 1), (&b, 2)] {
+        let r = http
+            .put(format!("{}/api/providers/{id}", gw.url))
+            .json(&json!({"priority": priority}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    }
+    (gw, mock, http, a)
+}
+
+fn with_headers(headers: &[(&str, &str)]) -> Script {
+    Script {
+        headers: headers
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect::<BTreeMap<_, _>>(),
+        ..Script::default()
+    }
+}
+
+async fn route(http: &reqwest::Client, gw: &TestGateway) -> String {
+    let (path, body) = clients::request(Format::OpenAiChat, "p/m", "hi", false, false);
+    let r = http
+        .post(format!("{}{path}", gw.url))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    r.headers()["x-omniroute-route"]
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn traffic_moves_off_an_account_before_its_limit() {
+    let (gw, mock, http, a) = rig().await;
+    // A answers and reports 98 of 100 requests used in this minute.
+    mock.push(with_headers(&[
+        ("x-ratelimit-limit-requests", "100"),
+        ("x-ratelimit-remaining-requests", "2"),
+        ("x-ratelimit-reset-requests", "30s"),
+    ]));
+    assert!(route(&http, &gw).await.contains("account=acct-a"));
+    // Past the 95 % threshold: B takes the next request, before any 429.
+    let next = route(&http, &gw).await;
+    assert!(
+        next.contains("account=acct-b") && next.ends_with("attempts=1"),
+        "{next}"
+    );
+    let quota: Value = http
+        .get(format!("{}/api/providers/{a}/quota", gw.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let window = &quota["windows"][0];
+    assert_eq!(window["window"], "requests", "{quota}");
+    assert_eq!(window["source"], "headers");
+    assert!(
+        (window["usedFraction"].as_f64().unwrap() - 0.98).abs() < 1e-9,
+        "{quota}"
+    );
+    assert!(window["resetsAt"].as_i64().unwrap() > 0);
+    let all: Value = http
+        .get(format!("{}/api/quota", gw.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(all.as_array().unwrap().len(), 2, "{all}");
+    gw.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_exhausted_account_is_skipped_until_its_window_resets() {
+    let (gw, mock, http, _) = rig().await;
+    // A's 5-hour window is used up and resets in two seconds (Claude's subscription headers).
+    let reset = (std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 2)
+    .to_string();
+    mock.push(with_headers(&[
+        ("anthropic-ratelimit-unified-5h-utilization", "1.0"),
+        ("anthropic-ratelimit-unified-5h-reset", &reset),
+    ]));
+    assert!(route(&http, &gw).await.contains("account=acct-a"));
+    for _ in 0..3 {
+        let next = route(&http, &gw).await;
+        assert!(next.contains("account=acct-b"), "{next}");
+    }
+    tokio::time::sleep(Duration::from_millis(2_600)).await;
+    // Back by itself, without "Reset all".
+    let back = route(&http, &gw).await;
+    assert!(back.contains("account=acct-a"), "{back}");
+    gw.shutdown().await;
+}
