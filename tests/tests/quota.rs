@@ -130,3 +130,35 @@ async fn an_exhausted_account_is_skipped_until_its_window_resets() {
     assert!(back.contains("account=acct-a"), "{back}");
     gw.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_quota_429_with_its_reset_shows_as_an_observed_window() {
+    let (gw, mock, http, a) = rig().await;
+    mock.push(Script {
+        fault: omniroute_e2e::mock::Fault {
+            status: Some(429),
+            retry_after: Some("30".into()),
+            error_message: Some("You exceeded your current quota".into()),
+            ..Default::default()
+        },
+        ..Script::default()
+    });
+    let next = route(&http, &gw).await;
+    assert!(next.contains("account=acct-b"), "{next}");
+    let quota: Value = http
+        .get(format!("{}/api/providers/{a}/quota", gw.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let window = &quota["windows"][0];
+    assert_eq!(
+        (window["window"].as_str(), window["source"].as_str()),
+        (Some("observed"), Some("observed")),
+        "{quota}"
+    );
+    assert_eq!(window["usedFraction"], 1.0);
+    gw.shutdown().await;
+}

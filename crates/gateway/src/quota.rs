@@ -35,6 +35,24 @@ impl QuotaBook {
     }
 }
 
+impl QuotaBook {
+    /// A 429 that said the account's quota is used up, and when it comes back.
+    pub fn observe_exhausted(&self, account: &str, resets_in_ms: u64) {
+        let now = omniroute_store::now_ms();
+        let window = Window {
+            window: "observed".into(),
+            used: None,
+            limit: None,
+            used_fraction: 1.0,
+            resets_at: Some(
+                now.saturating_add(i64::try_from(resets_in_ms).unwrap_or(i64::MAX / 2)),
+            ),
+            source: "observed",
+        };
+        self.observe(account, vec![window]);
+    }
+}
+
 impl QuotaSink for QuotaBook {
     fn observe(&self, account: &str, windows: Vec<Window>) {
         let Ok(mut m) = self.accounts.write() else {

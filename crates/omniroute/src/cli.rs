@@ -7,10 +7,12 @@ use omniroute_gateway::Overrides;
 
 pub const USAGE: &str = "\
 Usage: omniroute [serve] [--port PORT] [--host ADDRESS] [--data-dir DIR]
+       omniroute quota [--port PORT] [--host ADDRESS]
        omniroute --version | --help
 
 Commands:
   serve        run the gateway and dashboard (the default)
+  quota        print each account's quota windows, from the running gateway
 
 Flags override the environment variables PORT, HOSTNAME and DATA_DIR.
 Other settings come from the environment: JWT_SECRET, INITIAL_PASSWORD, BASE_URL, CLOUD_URL,
@@ -20,13 +22,16 @@ SHUTDOWN_TIMEOUT, RUST_LOG.";
 #[derive(Debug)]
 pub enum Command {
     Serve(Overrides),
+    /// Print the quota windows of the gateway on these host/port overrides.
+    Quota(Overrides),
     Help,
     Version,
 }
 
 pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> {
     let mut args = args.into_iter().peekable();
-    if args.peek().is_some_and(|a| a == "serve") {
+    let quota = args.peek().is_some_and(|a| a == "quota");
+    if args.peek().is_some_and(|a| a == "serve" || a == "quota") {
         args.next();
     }
     let mut overrides = Overrides::default();
@@ -50,7 +55,11 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
             other => return Err(format!("unknown argument '{other}'")),
         }
     }
-    Ok(Command::Serve(overrides))
+    Ok(if quota {
+        Command::Quota(overrides)
+    } else {
+        Command::Serve(overrides)
+    })
 }
 
 #[cfg(test)]

@@ -30,6 +30,7 @@ fn main() -> ExitCode {
             println!("omniroute {}", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS
         }
+        cli::Command::Quota(overrides) => quota::print(&overrides),
         cli::Command::Serve(overrides) => {
             init_logging();
             let config = match Config::from_env(|name| std::env::var(name).ok(), &overrides) {
@@ -47,6 +48,8 @@ fn main() -> ExitCode {
         }
     }
 }
+
+mod quota;
 
 fn startup_failure(e: &dyn std::fmt::Display) -> ExitCode {
     eprintln!("omniroute: {e}");

@@ -428,6 +428,12 @@ async fn try_account(
                     reason,
                     hint_ms,
                 );
+                // An exhausted quota with a reset time is a window like those the headers report.
+                if reason == omniroute_routing::cooldown::Reason::Quota
+                    && let Some(hint_ms) = hint_ms
+                {
+                    state.quota.observe_exhausted(&account, hint_ms);
+                }
                 // The reason says what rests: the account, or this model on it.
                 let rests = match scope {
                     CooldownScope::Account => "the account rests",

@@ -1,0 +1,140 @@
+//! `omniroute quota`: the running gateway's quota windows as a table in the terminal (the same
+//! `GET /api/quota` the dashboard reads), for servers without a browser.
+
+use std::process::ExitCode;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use omniroute_gateway::Overrides;
+use serde_json::Value;
+
+pub fn print(overrides: &Overrides) -> ExitCode {
+    // Where `omniroute serve` listens: the same flags and variables, without the rest of its
+    // configuration (no data directory is needed to ask it).
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    let port = overrides.port.clone().or_else(|| var("PORT"));
+    let port = match port.as_deref().map(str::parse::<u16>) {
+        None => 20128,
+        Some(Ok(port)) if port > 0 => port,
+        Some(_) => {
+            eprintln!("omniroute: the port must be a number from 1 to 65535");
+            return ExitCode::from(2);
+        }
+    };
+    let host = overrides
+        .host
+        .clone()
+        .or_else(|| var("HOSTNAME"))
+        .and_then(|h| h.parse::<std::net::IpAddr>().ok())
+        .filter(|ip| !ip.is_unspecified())
+        .unwrap_or(std::net::IpAddr::from([127, 0, 0, 1]));
+    let host = match host {
+        std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+        std::net::IpAddr::V4(ip) => ip.to_string(),
+    };
+    let url = format!("http://{host}:{port}/api/quota");
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("omniroute: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(fetch(&url)) {
+        Ok(accounts) => {
+            println!("{}", table(&accounts, now_ms()));
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("omniroute: cannot read {url}: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn fetch(url: &str) -> Result<Vec<Value>, String> {
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .map_err(|e| e.to_string())?;
+    let response = client.get(url).send().await.map_err(|e| {
+        if e.is_connect() {
+            "no gateway answers there (is `omniroute serve` running on this port?)".to_owned()
+        } else {
+            e.to_string()
+        }
+    })?;
+    let status = response.status();
+    let body: Value = response.json().await.map_err(|e| e.to_string())?;
+    if !status.is_success() {
+        let message = body["error"]["message"].as_str().unwrap_or("refused");
+        return Err(format!("{status}: {message}"));
+    }
+    Ok(body.as_array().cloned().unwrap_or_default())
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(0))
+}
+
+/// One line per account and window.
+fn table(accounts: &[Value], now_ms: i64) -> String {
+    let mut lines = vec![format!(
+        "{:<24} {:<12} {:<14} {:>6}  {}",
+        "account", "provider", "window", "used", "resets in"
+    )];
+    for account in accounts {
+        for window in account["windows"].as_array().into_iter().flatten() {
+            let used = window["usedFraction"].as_f64().unwrap_or(0.0) * 100.0;
+            let resets = window["resetsAt"]
+                .as_i64()
+                .map_or("—".to_owned(), |at| duration(at - now_ms));
+            lines.push(format!(
+                "{:<24} {:<12} {:<14} {:>5.0}%  {}",
+                account["name"].as_str().unwrap_or("?"),
+                account["provider"].as_str().unwrap_or("?"),
+                window["window"].as_str().unwrap_or("?"),
+                used,
+                resets
+            ));
+        }
+    }
+    if lines.len() == 1 {
+        return "no quota reported yet: windows appear with the accounts' answers".to_owned();
+    }
+    lines.join("\n")
+}
+
+fn duration(ms: i64) -> String {
+    let s = (ms.max(0) + 999) / 1000;
+    match s {
+        0..=59 => format!("{s} s"),
+        60..=3599 => format!("{} min", (s + 59) / 60),
+        _ => format!("{} h {:02} min", s / 3600, (s % 3600) / 60),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn one_line_per_window() {
+        let accounts = [json!({"name": "work", "provider": "cc", "windows": [
+            {"window": "5h", "usedFraction": 0.42, "resetsAt": 3_600_000 + 1_000},
+            {"window": "weekly", "usedFraction": 1.0, "resetsAt": null}]})];
+        let out = table(&accounts, 1_000);
+        assert!(
+            out.contains("work") && out.contains("5h") && out.contains("42%"),
+            "{out}"
+        );
+        assert!(out.contains("1 h 00 min"), "{out}");
+        assert!(out.contains("100%") && out.contains("—"), "{out}");
+        assert!(table(&[], 0).starts_with("no quota reported yet"));
+    }
+}
