@@ -157,3 +157,26 @@ test('a blocked provider shows as blocked on the Providers page', async () => {
   await apiFromPage(page, 'PATCH', '/api/settings', { security: { blockedProviders: [] } });
   assert.deepEqual(page.errors, []);
 });
+
+test('an account shows its quota windows as bars', async () => {
+  const script = await fetch(`${mock.url}/__mock/script`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      headers: { 'x-ratelimit-limit-requests': '100', 'x-ratelimit-remaining-requests': '10', 'x-ratelimit-reset-requests': '5m0s' },
+    }),
+  });
+  assert.equal(script.status, 200);
+  const chat = await apiFromPage(page, 'POST', '/v1/chat/completions', {
+    model: 'openai/gpt-4o',
+    messages: [{ role: 'user', content: 'hi' }],
+  });
+  assert.equal(chat.status, 200);
+  await page.getByTestId('nav-home').click();
+  await page.getByTestId('nav-providers').click();
+  const bars = page.locator('[data-testid^="account-quota-"]').first();
+  await bars.waitFor();
+  assert.match(await bars.innerText(), /requests[\s\S]*90%/);
+  await shot(page, 'flow-10-quota-bars');
+  assert.deepEqual(page.errors, []);
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { accountState, byTier, defaultTestModel, formatRemaining, pricingHint, usesApiKey, validPrefix, type CatalogProvider, type Resilience } from './providers';
+import { accountState, byTier, defaultTestModel, formatRemaining, pricingHint, quotaBar, usesApiKey, validPrefix, type CatalogProvider, type Resilience } from './providers';
 
 const p = (id: string, tier: string, models: CatalogProvider['models'] = [], login: CatalogProvider['login'] = 'api_key'): CatalogProvider => ({
   id, name: id.toUpperCase(), tier, wire: 'openai', base_url: 'https://example.test', auth: 'bearer', login, models,
@@ -61,6 +61,12 @@ describe('account status', () => {
     expect(accountState({ ...c, id: 'other' }, closed)).toEqual({ kind: 'healthy' });
     const modelOnly = { ...closed, cooldowns: [{ ...closed.cooldowns[0], scope: 'model' as const, model: 'openai/gpt-4o' }] };
     expect(accountState(c, modelOnly)).toEqual({ kind: 'healthy' });
+  });
+
+  it('draws a quota window as a bar with its urgency and reset', () => {
+    expect(quotaBar({ usedFraction: 0.42, resetsAt: 61_000 }, 1_000)).toEqual({ percent: 42, level: 'ok', resetsInMs: 60_000 });
+    expect(quotaBar({ usedFraction: 0.8, resetsAt: null }, 0)).toEqual({ percent: 80, level: 'warn', resetsInMs: null });
+    expect(quotaBar({ usedFraction: 1.3, resetsAt: 5 }, 10)).toEqual({ percent: 100, level: 'bad', resetsInMs: 0 });
   });
 
   it('formats the time left, rounding up', () => {

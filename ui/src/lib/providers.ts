@@ -121,3 +121,15 @@ export function defaultTestModel(provider: string, catalog: readonly CatalogProv
 export function validPrefix(prefix: string): boolean {
   return /^[A-Za-z0-9._-]+$/.test(prefix.trim());
 }
+
+/** A quota window as a bar: its share used (0–100, whole percent), how urgent, and the time
+ * to its reset from `now` (ms), when known. */
+export function quotaBar(w: { usedFraction: number; resetsAt: number | null }, now: number): {
+  percent: number;
+  level: 'ok' | 'warn' | 'bad';
+  resetsInMs: number | null;
+} {
+  const percent = Math.round(Math.min(1, Math.max(0, w.usedFraction)) * 100);
+  const level = percent >= 100 ? 'bad' : percent >= 80 ? 'warn' : 'ok';
+  return { percent, level, resetsInMs: w.resetsAt === null ? null : Math.max(0, w.resetsAt - now) };
+}
