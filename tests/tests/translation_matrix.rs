@@ -161,7 +161,9 @@ async fn run_cell(rig: &Rig, client: Format, upstream: Format) -> Vec<Case> {
     }
 
     // The upstream saw its own format, the model without prefix, and the system prompt.
-    let last = rig.mock.received().pop().unwrap();
+    let Some(last) = rig.mock.received().pop() else {
+        panic!("{client:?} → {upstream:?}: nothing reached the upstream: {out:?}");
+    };
     let body = last.body.to_string();
     out.push((
         "upstream request",

@@ -36,6 +36,13 @@ impl QuotaBook {
 }
 
 impl QuotaBook {
+    /// Forgets every window ("Reset all"): the next answers report them again.
+    pub fn clear(&self) {
+        if let Ok(mut m) = self.accounts.write() {
+            m.clear();
+        }
+    }
+
     /// A 429 that said the account's quota is used up, and when it comes back.
     pub fn observe_exhausted(&self, account: &str, resets_in_ms: u64) {
         let now = omniroute_store::now_ms();

@@ -67,6 +67,7 @@ pub async fn patch(
 
 pub async fn reset(State(state): State<AppState>) -> Json<Resilience> {
     state.health.reset();
+    state.quota.clear();
     get(State(state)).await
 }
 

@@ -285,17 +285,32 @@ fn none_available(
         return;
     }
     let now = state.health.now();
+    let wall = omniroute_store::now_ms();
+    // Each account is out for the longer of its cooldown and an exhausted quota window.
     let next = snapshot
         .connections_of(provider)
-        .map(|c| state.health.resting_ms(&c.row.id, routed, now))
-        .min()
-        .unwrap_or(0);
+        .map(|c| {
+            let resting = state.health.resting_ms(&c.row.id, routed, now);
+            let quota = state
+                .quota
+                .windows(&c.row.id, wall)
+                .iter()
+                .filter(|w| w.exhausted(wall))
+                .filter_map(|w| w.resets_at)
+                .max()
+                .map_or(0, |at| u64::try_from(at - wall).unwrap_or(0));
+            (resting.max(quota), quota > resting)
+        })
+        .min_by_key(|(ms, _)| *ms)
+        .unwrap_or((0, false));
+    let why = if next.1 {
+        "every account's quota is used up"
+    } else {
+        "every account is cooling down for this model"
+    };
     trace.skip(
         routed,
-        format!(
-            "every account is cooling down for this model (next ready in {} s)",
-            next.div_ceil(1000)
-        ),
+        format!("{why} (next ready in {} s)", next.0.div_ceil(1000)),
     );
 }
 
