@@ -75,6 +75,25 @@ impl TestGateway {
         created["id"].as_str().unwrap_or_default().to_owned()
     }
 
+    /// Adds a connection with a routing priority (lower is tried first) and returns its id.
+    pub async fn add_ranked_connection(
+        &self,
+        provider: &str,
+        name: &str,
+        api_key: &str,
+        priority: i64,
+    ) -> String {
+        let id = self.add_connection(provider, name, api_key).await;
+        let r = reqwest::Client::new()
+            .put(format!("{}/api/providers/{id}", self.url))
+            .json(&serde_json::json!({"priority": priority}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        id
+    }
+
     pub async fn shutdown(mut self) {
         if let Some(handle) = self.handle.take() {
             handle.shutdown().await;

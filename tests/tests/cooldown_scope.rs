@@ -27,18 +27,12 @@ impl Rig {
         let mock = MockUpstream::start().await.unwrap();
         gw.add_node("p", "openai", &format!("{}/v1", mock.url()))
             .await;
-        let a = gw.add_connection("p", "acct-a", "sk-a-0123456789").await;
-        let b = gw.add_connection("p", "acct-b", "sk-b-0123456789").await;
+        let a = gw
+            .add_ranked_connection("p", "acct-a", "sk-a-0123456789", 1)
+            .await;
+        gw.add_ranked_connection("p", "acct-b", "sk-b-0123456789", 2)
+            .await;
         let http = reqwest::Client::new();
-        for (id, priority) in [(&a, 1), (&b, 2)] {
-            let r = http
-                .put(format!("{}/api/providers/{id}", gw.url))
-                .json(&json!({"priority": priority}))
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(r.status(), 200);
-        }
         Self { gw, mock, http, a }
     }
 

@@ -14,26 +14,19 @@ use std::time::Duration;
 
 use omniroute_e2e::mock::{Format, Script};
 use omniroute_e2e::{MockUpstream, TestGateway, clients};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 async fn rig() -> (TestGateway, MockUpstream, reqwest::Client, String) {
     let gw = TestGateway::start().await.unwrap();
     let mock = MockUpstream::start().await.unwrap();
     gw.add_node("p", "openai", &format!("{}/v1", mock.url()))
         .await;
-    let a = gw.add_connection("p", "acct-a", "sk-a-0123456789").await;
-    let b = gw.add_connection("p", "acct-b", "sk-b-0123456789").await;
-    let http = reqwest::Client::new();
-    for (id, priority) in [(&a, 1), (&b, 2)] {
-        let r = http
-            .put(format!("{}/api/providers/{id}", gw.url))
-            .json(&json!({"priority": priority}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200);
-    }
-    (gw, mock, http, a)
+    let a = gw
+        .add_ranked_connection("p", "acct-a", "sk-a-0123456789", 1)
+        .await;
+    gw.add_ranked_connection("p", "acct-b", "sk-b-0123456789", 2)
+        .await;
+    (gw, mock, reqwest::Client::new(), a)
 }
 
 fn with_headers(headers: &[(&str, &str)]) -> Script {

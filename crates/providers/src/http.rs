@@ -98,7 +98,13 @@ impl Upstream<'_> {
             .send()
             .await
             .map_err(|e| transport_error(self.provider(), &e))?;
-        if let Some(sink) = self.quota {
+        // Most answers carry no quota headers: they are looked for only when one is there.
+        if let Some(sink) = self.quota
+            && response
+                .headers()
+                .keys()
+                .any(|k| crate::quota::is_quota_header(k.as_str()))
+        {
             let headers = response
                 .headers()
                 .iter()

@@ -36,6 +36,13 @@ impl Window {
     }
 }
 
+/// Whether `name` (lower-case) is one of the headers `from_headers` reads.
+pub fn is_quota_header(name: &str) -> bool {
+    ["x-ratelimit-", "anthropic-ratelimit-", "x-codex-"]
+        .iter()
+        .any(|p| name.starts_with(p))
+}
+
 /// The windows an answer's headers report (`name` lower-case), at `now_unix_ms`.
 pub fn from_headers<'a>(
     headers: impl IntoIterator<Item = (&'a str, &'a str)>,

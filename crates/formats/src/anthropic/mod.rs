@@ -19,6 +19,8 @@ mod stream;
 mod wire;
 
 #[cfg(test)]
+mod response_tests;
+#[cfg(test)]
 mod stream_tests;
 #[cfg(test)]
 mod tests;
