@@ -15,7 +15,7 @@ pub mod error;
 pub mod health;
 mod lifecycle;
 mod monitor;
-pub mod oauth_redirect;
+pub mod oauth;
 mod process;
 pub mod proxy;
 pub mod quota;

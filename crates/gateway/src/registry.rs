@@ -179,9 +179,10 @@ impl Registry {
     pub async fn reload(&self, store: &Store, secrets: &Secrets) -> Result<(), StoreError> {
         let mut connections = Vec::new();
         for row in store.connections().await? {
+            // A signed-in account's tokens are not an API key: `oauth::tokens` hands them out.
             let api_key = match &row.secret_name {
-                Some(name) => secrets.get(name).await?,
-                None => None,
+                Some(name) if !crate::oauth::is_oauth(&row) => secrets.get(name).await?,
+                _ => None,
             };
             connections.push(LiveConnection { row, api_key });
         }

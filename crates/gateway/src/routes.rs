@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 
 use crate::admin::{
-    auth, backups, combos, health, keys, models, nodes, provider_health, providers,
+    auth, backups, combos, health, keys, models, nodes, oauth, provider_health, providers,
     proxy as proxy_settings, quota, resilience, settings, telemetry, translator, updates, usage,
 };
 use crate::client_api::{self, Endpoint};
@@ -106,6 +106,10 @@ pub fn app(state: AppState) -> Router {
         .route("/api/providers/{id}/test", post(providers::test))
         .route("/api/providers/{id}/quota", get(quota::get))
         .route("/api/quota", get(quota::list))
+        .route("/api/oauth/{provider}/start", post(oauth::start))
+        .route("/api/oauth/flows/{id}", get(oauth::flow).delete(oauth::cancel))
+        .route("/api/oauth/flows/{id}/complete", post(oauth::complete))
+        .route("/api/providers/{id}/refresh", post(oauth::refresh))
         .route("/api/provider-nodes", get(nodes::list).post(nodes::create))
         .route(
             "/api/provider-nodes/{id}",

@@ -56,6 +56,8 @@ pub struct Shared {
     pub idempotency: Arc<crate::replay::idempotency::Idempotency>,
     /// Requests being handled now, at most `Config::max_in_flight`.
     pub in_flight: tokio::sync::Semaphore,
+    /// Sign-ins in progress and the tokens of signed-in accounts.
+    pub oauth: crate::oauth::OAuth,
     /// Reasoning state of translated answers, until their clients replay the turn.
     pub reasoning: Arc<crate::reasoning_state::ReasoningStore>,
     /// Login failures, revoked sessions and the password record (`crate::access`).

@@ -160,6 +160,9 @@ pub struct ProviderEntry {
     /// through its workflow API, not its OpenAI-compatible images endpoint).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub adapters: Vec<AdapterRule>,
+    /// How accounts sign in, for subscription providers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oauth: Option<crate::oauth::OAuthSpec>,
 }
 
 /// The adapters the catalog can name (code for a protocol that differs).

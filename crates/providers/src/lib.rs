@@ -1,6 +1,6 @@
 //! Providers and everything about talking to them: the catalog (data, compiled in from
 //! `catalog.json`), the target of one attempt, upstream I/O (pooled clients per proxy, sending
-//! with the credential, bounded reads, retry hints, probes) and the adapters for the protocols
+//! with the credential, bounded reads, retry hints, probes), OAuth sign-in and the adapters for the protocols
 //! that differ. Routing decides where a request goes; this crate gets it there and back.
 
 pub mod adapter;
@@ -8,6 +8,7 @@ pub mod adapters;
 pub mod catalog;
 pub mod error;
 pub mod http;
+pub mod oauth;
 pub mod outbound;
 pub mod probe;
 pub mod quota;

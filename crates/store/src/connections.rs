@@ -1,7 +1,9 @@
 //! The `provider_connections` table: accounts and API keys of providers. The credential itself
-//! lives in `secrets` under `connection/<id>/api_key`; this table only names it.
+//! lives in `secrets` under `connection/<id>/api_key` (or `…/oauth` for a signed-in account);
+//! this table only names it, with the non-secret account details of OAuth accounts (who, which
+//! plan, until when, whether it must sign in again) in `metadata`.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sqlx::FromRow;
 
 use crate::{Store, StoreError, new_id, now_ms};
@@ -18,6 +20,63 @@ pub struct Connection {
     pub enabled: bool,
     pub created_at: i64,
     pub updated_at: i64,
+    /// JSON `AccountMeta` of an OAuth account.
+    #[serde(skip)]
+    pub metadata: Option<String>,
+}
+
+impl Connection {
+    /// The OAuth account details, when this is a signed-in account.
+    pub fn account_meta(&self) -> Option<AccountMeta> {
+        self.metadata
+            .as_deref()
+            .and_then(|m| serde_json::from_str(m).ok())
+    }
+}
+
+/// Where a signed-in account stands.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AuthState {
+    #[default]
+    Ok,
+    Refreshing,
+    /// The provider refused the refresh token: only a new sign-in helps. Routing skips it.
+    NeedsSignIn,
+}
+
+impl AuthState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::Refreshing => "refreshing",
+            Self::NeedsSignIn => "needs-sign-in",
+        }
+    }
+}
+
+/// The non-secret details of an OAuth account.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountMeta {
+    /// E-mail or login name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<String>,
+    /// When the access token expires (Unix ms).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
+    #[serde(default)]
+    pub state: AuthState,
+    /// Why the account needs a new sign-in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// The secret name under which a signed-in account's tokens are kept.
+pub fn oauth_secret_name(connection_id: &str) -> String {
+    format!("connection/{connection_id}/oauth")
 }
 
 #[derive(Debug, Clone, Default)]
@@ -35,7 +94,7 @@ pub fn api_key_secret_name(connection_id: &str) -> String {
     format!("connection/{connection_id}/api_key")
 }
 
-const COLUMNS: &str = "id, provider, name, auth_kind, secret_name, base_url, priority, enabled, created_at, updated_at";
+const COLUMNS: &str = "id, provider, name, auth_kind, secret_name, base_url, priority, enabled, created_at, updated_at, metadata";
 
 impl Store {
     /// Inserts a connection; `secret_name` should already exist in `secrets` when given.
@@ -113,6 +172,21 @@ impl Store {
         ))
         .fetch_all(self.pool())
         .await?)
+    }
+
+    /// Records an OAuth account's details.
+    pub async fn set_account_meta(&self, id: &str, meta: &AccountMeta) -> Result<(), StoreError> {
+        let json = serde_json::to_string(meta).map_err(|source| StoreError::Corrupt {
+            what: "account details".into(),
+            source,
+        })?;
+        sqlx::query("UPDATE provider_connections SET metadata = ?, updated_at = ? WHERE id = ?")
+            .bind(json)
+            .bind(now_ms())
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
     }
 
     /// Deletes a connection; returns whether it existed. The caller removes its secret.

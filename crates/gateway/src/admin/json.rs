@@ -25,20 +25,43 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                     "request body is larger than 2 MB",
                 )
             })?;
-        let de = &mut serde_json::Deserializer::from_slice(&bytes);
-        serde_path_to_error::deserialize(de)
-            .map(ApiJson)
-            .map_err(|e| {
-                let path = e.path().to_string();
-                let inner = e.into_inner();
-                if inner.is_syntax() || inner.is_eof() {
-                    ApiError::invalid(format!("malformed JSON: {inner}"))
-                } else if path == "." {
-                    ApiError::invalid(format!("invalid body: {inner}"))
-                } else {
-                    ApiError::invalid(format!("invalid body: {path}: {inner}"))
-                }
-            })
+        parse(&bytes).map(ApiJson)
+    }
+}
+
+/// A JSON body as `T`, or an error naming the path of what is wrong.
+pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if inner.is_syntax() || inner.is_eof() {
+            ApiError::invalid(format!("malformed JSON: {inner}"))
+        } else if path == "." {
+            ApiError::invalid(format!("invalid body: {inner}"))
+        } else {
+            ApiError::invalid(format!("invalid body: {path}: {inner}"))
+        }
+    })
+}
+
+/// A JSON body that may be absent: an empty body is `T::default()`.
+pub struct OptionalJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for OptionalJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(req, state).await.map_err(|_| {
+            ApiError::new(
+                ErrorCode::PayloadTooLarge,
+                "request body is larger than 2 MB",
+            )
+        })?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Self(T::default()));
+        }
+        parse(&bytes).map(OptionalJson)
     }
 }
 

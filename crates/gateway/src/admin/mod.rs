@@ -8,6 +8,7 @@ pub mod json;
 pub mod keys;
 pub mod models;
 pub mod nodes;
+pub mod oauth;
 pub mod provider_health;
 pub mod providers;
 pub mod proxy;

@@ -42,6 +42,27 @@ pub struct ConnectionView {
     pub enabled: bool,
     pub created_at: i64,
     pub updated_at: i64,
+    /// A signed-in account's state; never a token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub auth: Option<AuthView>,
+}
+
+/// Where a signed-in account stands.
+#[derive(Debug, Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthView {
+    /// Always `oauth`.
+    pub kind: &'static str,
+    pub account: Option<String>,
+    pub plan: Option<String>,
+    /// When the access token expires (Unix ms).
+    pub expires_at: Option<i64>,
+    /// `ok`, `refreshing` or `needs-sign-in`.
+    pub state: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub error: Option<String>,
 }
 
 /// `sk-…abcd`: enough to recognise a key, not enough to use it.
@@ -55,8 +76,20 @@ pub fn mask(key: &str) -> String {
     format!("{head}…{tail}")
 }
 
-async fn view(state: &AppState, c: Connection) -> Result<ConnectionView, ApiError> {
+pub(crate) async fn view(state: &AppState, c: Connection) -> Result<ConnectionView, ApiError> {
+    let auth = crate::oauth::is_oauth(&c).then(|| {
+        let meta = c.account_meta().unwrap_or_default();
+        AuthView {
+            kind: "oauth",
+            account: meta.account,
+            plan: meta.plan,
+            expires_at: meta.expires_at,
+            state: meta.state.as_str(),
+            error: meta.error,
+        }
+    });
     let api_key = match &c.secret_name {
+        Some(_) if auth.is_some() => None,
         Some(name) => state
             .secrets
             .get(name)
@@ -76,6 +109,7 @@ async fn view(state: &AppState, c: Connection) -> Result<ConnectionView, ApiErro
         enabled: c.enabled,
         created_at: c.created_at,
         updated_at: c.updated_at,
+        auth,
     })
 }
 

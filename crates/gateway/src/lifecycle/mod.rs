@@ -136,6 +136,7 @@ impl Gateway {
             cache: Arc::default(),
             idempotency: Arc::default(),
             in_flight: tokio::sync::Semaphore::new(config.max_in_flight),
+            oauth: crate::oauth::OAuth::default(),
             reasoning: Arc::new(crate::reasoning_state::ReasoningStore::new(
                 config.reasoning_state_ttl,
                 config.reasoning_state_max_bytes,

@@ -66,6 +66,14 @@ pub enum ProxyError {
 }
 
 impl ProxyError {
+    /// The status the upstream answered, when this is an upstream's error answer.
+    pub fn upstream_status(&self) -> Option<u16> {
+        match self {
+            Self::Upstream { error, .. } => Some(error.status),
+            _ => None,
+        }
+    }
+
     pub fn to_error_info(&self) -> ErrorInfo {
         let message = self.to_string();
         match self {

@@ -20,6 +20,7 @@ use super::plan::{Plan, plan};
 use super::trace::{Progress, Served, Trace};
 use super::verdict::{Verdict, auto_lock, is_subscription, judge, profile, with_provider};
 use crate::AppState;
+use crate::oauth::tokens::Renewal;
 use crate::registry::{LiveConnection, Snapshot};
 use crate::resolve::{dealias, target_for};
 
@@ -376,6 +377,16 @@ async fn try_account(
         .proxies
         .pick(&connection.row.id, plan.combo.as_deref(), provider)
         .cloned();
+    if crate::oauth::is_oauth(&connection.row)
+        && let Err(e) = crate::oauth::authorize(state, &connection.row, &mut target, Renewal::IfDue).await
+    {
+        trace.skip(format!("{routed} ({})", connection.row.name), e.to_string());
+        misses.last_error = Some(ProxyError::Unreachable {
+            provider: provider.to_owned(),
+            reason: e.to_string(),
+        });
+        return Account::Next;
+    }
     if let Some(e) = super::upstream(state, &target, attempt.operation())
         .err()
         .or_else(|| attempt.refusal(&target))
@@ -409,7 +420,19 @@ async fn try_account(
         c.last_used = state.health.now();
     }
     let started = std::time::Instant::now();
-    let outcome = attempt.attempt(&target).await;
+    let mut outcome = attempt.attempt(&target).await;
+    // A signed-in account's token refused: refresh once (single-flight) and try again.
+    if crate::oauth::is_oauth(&connection.row)
+        && matches!(&outcome, Err(e) if e.upstream_status() == Some(401))
+    {
+        let rejected = target.api_key.as_ref().map(|k| k.expose().to_owned());
+        let renewal = Renewal::Rejected(rejected.as_deref().unwrap_or_default());
+        match crate::oauth::authorize(state, &connection.row, &mut target, renewal).await
+        {
+            Ok(()) => outcome = attempt.attempt(&target).await,
+            Err(e) => tracing::warn!(account = %account, error = %e, "refresh after 401 failed"),
+        }
+    }
     // Latency (time to first token for streams) or the failure, per provider and model.
     let outcome = super::observe::attempt(
         state,
