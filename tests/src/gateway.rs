@@ -23,7 +23,14 @@ impl TestGateway {
 
     /// Starts with extra environment variables (as `omniroute serve` would read them).
     pub async fn start_with(vars: &[(&str, &str)]) -> anyhow::Result<Self> {
-        let data_dir = tempfile::tempdir()?;
+        Self::start_in(tempfile::tempdir()?, vars).await
+    }
+
+    /// Starts on a data directory prepared beforehand (e.g. with a `providers.json`).
+    pub async fn start_in(
+        data_dir: tempfile::TempDir,
+        vars: &[(&str, &str)],
+    ) -> anyhow::Result<Self> {
         let config = test_config(data_dir.path(), vars)?;
         let listener = omniroute_gateway::bind(&config).await?;
         let handle = Gateway::start(config, listener).await?;

@@ -12,7 +12,9 @@
 pub mod clients;
 pub mod gateway;
 pub mod mock;
+pub mod oauth_server;
 pub mod proxies;
 
 pub use gateway::{GatewayProcess, TestGateway};
 pub use mock::MockUpstream;
+pub use oauth_server::FakeAuthServer;

@@ -107,7 +107,10 @@ pub fn app(state: AppState) -> Router {
         .route("/api/providers/{id}/quota", get(quota::get))
         .route("/api/quota", get(quota::list))
         .route("/api/oauth/{provider}/start", post(oauth::start))
-        .route("/api/oauth/flows/{id}", get(oauth::flow).delete(oauth::cancel))
+        .route(
+            "/api/oauth/flows/{id}",
+            get(oauth::flow).delete(oauth::cancel),
+        )
         .route("/api/oauth/flows/{id}/complete", post(oauth::complete))
         .route("/api/providers/{id}/refresh", post(oauth::refresh))
         .route("/api/provider-nodes", get(nodes::list).post(nodes::create))

@@ -8,8 +8,8 @@ use axum::http::StatusCode;
 
 use crate::AppState;
 use crate::admin::json::{ApiJson, OptionalJson};
-use crate::error::ApiError;
 use crate::admin::providers::ConnectionView;
+use crate::error::ApiError;
 use crate::error::ErrorCode;
 use crate::oauth::flows::{self, CompleteRequest, FlowStart, FlowView, StartRequest};
 use crate::oauth::tokens::TokenFailure;

@@ -121,7 +121,8 @@ impl Gateway {
             );
         }
         let grace = config.shutdown_grace;
-        let catalog = omniroute_providers::Catalog::builtin()
+        // The built-in catalog, extended or overridden by `DATA_DIR/providers.json`.
+        let catalog = omniroute_providers::Catalog::load(&config.data_dir)
             .map_err(|e| StartError::Internal(e.to_string()))?;
         let clients = omniroute_providers::Clients::new(config.upstream_timeout);
         let registry = Arc::new(crate::registry::Registry::load(&store, &secrets).await?);

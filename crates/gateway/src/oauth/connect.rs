@@ -53,15 +53,16 @@ pub async fn connect(
     if identity.account.is_none()
         && let Some(url) = &spec.userinfo_url
     {
-        match user_info(&client(state), url, &credential.access_token).await {
+        match user_info(&client(state)?, url, &credential.access_token).await {
             Ok(info) => identity = identity.or(info.identity()),
             // Who it is only names the account; the sign-in itself worked.
             Err(e) => tracing::warn!(provider, error = %e, "cannot read who signed in"),
         }
     }
     if let Some(exchange) = &spec.exchange {
-        credential.api_token =
-            Some(exchange_api_token(&client(state), &exchange.url, &credential.access_token).await?);
+        credential.api_token = Some(
+            exchange_api_token(&client(state)?, &exchange.url, &credential.access_token).await?,
+        );
     }
     let existing = match &identity.account {
         Some(account) => state.store.connections().await?.into_iter().find(|c| {

@@ -299,9 +299,12 @@ async fn start_browser(
     )]
     let task = tokio::spawn(async move {
         let outcome = async {
-            let callback = listener.wait(BROWSER_WAIT).await.map_err(|e| e.to_string())?;
+            let callback = listener
+                .wait(BROWSER_WAIT)
+                .await
+                .map_err(|e| e.to_string())?;
             let answer = exchange_code(
-                &client(&task_state),
+                &client(&task_state).map_err(|e| e.to_string())?,
                 &spec,
                 &callback.code,
                 &redirect_uri,
@@ -388,7 +391,8 @@ fn pasted(request: &CompleteRequest) -> Result<(String, Option<String>), ApiErro
             }
         }
         let state = params.get("state").cloned();
-        let callback = redirect::callback_of(params).map_err(|e| ApiError::invalid(e.to_string()))?;
+        let callback =
+            redirect::callback_of(params).map_err(|e| ApiError::invalid(e.to_string()))?;
         return Ok((callback.code, state));
     }
     let code = request
@@ -422,7 +426,9 @@ pub async fn complete(
             .get_mut(id)
             .ok_or_else(|| ApiError::not_found(format!("sign-in '{id}'")))?;
         if flow.view.status != FlowStatus::Pending || now >= flow.deadline_ms {
-            return Err(ApiError::invalid("this sign-in is no longer waiting for a code"));
+            return Err(ApiError::invalid(
+                "this sign-in is no longer waiting for a code",
+            ));
         }
         let context = flow
             .paste
@@ -434,14 +440,17 @@ pub async fn complete(
                  from the page this sign-in opened",
             ));
         }
-        let context = flow.paste.take().ok_or_else(|| ApiError::invalid("no code expected"))?;
+        let context = flow
+            .paste
+            .take()
+            .ok_or_else(|| ApiError::invalid("no code expected"))?;
         Ok((flow.provider.clone(), flow.name.clone(), context))
     })?;
     let (provider, name, context) = taken;
     let spec = spec_of(state, &provider)?;
     let outcome = async {
         let answer = exchange_code(
-            &client(state),
+            &client(state).map_err(|e| e.to_string())?,
             &spec,
             &code,
             &context.redirect_uri,
@@ -470,9 +479,8 @@ async fn start_device(
     name: Option<String>,
     id: String,
 ) -> Result<FlowStart, ApiError> {
-    let started = device_start(&client(state), &spec)
-        .await
-        .map_err(oauth_api_error)?;
+    let http = client(state).map_err(oauth_api_error)?;
+    let started = device_start(&http, &spec).await.map_err(oauth_api_error)?;
     let lifetime = i64::try_from(started.expires_in_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
     state
         .oauth
@@ -510,15 +518,15 @@ async fn poll_device(
     name: Option<String>,
     started: DeviceStart,
 ) -> Result<super::connect::Connected, String> {
-    let deadline =
-        tokio::time::Instant::now() + Duration::from_secs(started.expires_in_secs);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(started.expires_in_secs);
     let mut interval = Duration::from_secs(started.interval_secs);
     loop {
         tokio::time::sleep(interval).await;
         if tokio::time::Instant::now() >= deadline {
             return Err(TokenError::Expired.to_string());
         }
-        match device_poll(&client(state), spec, &started).await {
+        let http = client(state).map_err(|e| e.to_string())?;
+        match device_poll(&http, spec, &started).await {
             Ok(answer) => {
                 return connect(state, provider, spec, name, &answer, started.client.clone())
                     .await

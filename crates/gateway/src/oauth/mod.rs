@@ -47,7 +47,9 @@ pub async fn authorize(
         target.base_url = base;
     }
     if let (Some(header), Some(id)) = (&spec.account_id_header, bearer.account_id) {
-        target.headers.retain(|(k, _)| !k.eq_ignore_ascii_case(header));
+        target
+            .headers
+            .retain(|(k, _)| !k.eq_ignore_ascii_case(header));
         target.headers.push((header.clone(), id));
     }
     Ok(())

@@ -198,7 +198,9 @@ mod tests {
 
     #[tokio::test]
     async fn only_the_redirect_with_the_right_state_is_taken_once() {
-        let listener = listen("127.0.0.1", None, "/callback", "s-123").await.unwrap();
+        let listener = listen("127.0.0.1", None, "/callback", "s-123")
+            .await
+            .unwrap();
         let uri = listener.redirect_uri().to_owned();
         assert!(uri.starts_with("http://127.0.0.1:") && uri.ends_with("/callback"));
         let waiting = tokio::spawn(async move { listener.wait(Duration::from_secs(5)).await });

@@ -94,7 +94,8 @@ impl TokenBook {
         let needs_refresh = !credential.fresh(now, margin_ms)
             || (spec.exchange.is_none() && (now_asked || refused(&credential.access_token)));
         if needs_refresh {
-            let answer = match refresh(&client(state), spec, credential).await {
+            let http = client(state).map_err(|e| TokenFailure::Unavailable(e.to_string()))?;
+            let answer = match refresh(&http, spec, credential).await {
                 Ok(answer) => answer,
                 Err(e) => return Err(fail(state, connection, &meta, e).await),
             };
@@ -112,13 +113,16 @@ impl TokenBook {
                     t.expires_at_ms.saturating_sub(exchange_margin) <= now || refused(&t.token)
                 });
             if stale {
-                let token =
-                    match exchange_api_token(&client(state), &exchange.url, &credential.access_token)
-                        .await
-                    {
-                        Ok(token) => token,
-                        Err(e) => return Err(fail(state, connection, &meta, e).await),
-                    };
+                let token = match exchange_api_token(
+                    &client(state).map_err(|e| TokenFailure::Unavailable(e.to_string()))?,
+                    &exchange.url,
+                    &credential.access_token,
+                )
+                .await
+                {
+                    Ok(token) => token,
+                    Err(e) => return Err(fail(state, connection, &meta, e).await),
+                };
                 credential.api_token = Some(token);
                 store(state, &connection.id, credential).await?;
                 if meta.state != AuthState::Ok {
@@ -158,11 +162,8 @@ fn resource_base(resource: &str) -> String {
 
 /// The client sign-in servers are reached with (direct; sign-in does not go through
 /// per-provider upstream proxies).
-pub(crate) fn client(state: &AppState) -> reqwest::Client {
-    state
-        .clients
-        .get(None)
-        .unwrap_or_else(|_| reqwest::Client::new())
+pub(crate) fn client(state: &AppState) -> Result<reqwest::Client, OAuthError> {
+    state.clients.get(None).map_err(OAuthError::Unreachable)
 }
 
 async fn load(state: &AppState, connection_id: &str) -> Result<Credential, TokenFailure> {
@@ -181,8 +182,8 @@ pub(crate) async fn store(
     connection_id: &str,
     credential: &Credential,
 ) -> Result<(), TokenFailure> {
-    let json = serde_json::to_string(credential)
-        .map_err(|e| TokenFailure::Unavailable(e.to_string()))?;
+    let json =
+        serde_json::to_string(credential).map_err(|e| TokenFailure::Unavailable(e.to_string()))?;
     state
         .secrets
         .put(&oauth_secret_name(connection_id), &SecretString::new(json))

@@ -378,7 +378,8 @@ async fn try_account(
         .pick(&connection.row.id, plan.combo.as_deref(), provider)
         .cloned();
     if crate::oauth::is_oauth(&connection.row)
-        && let Err(e) = crate::oauth::authorize(state, &connection.row, &mut target, Renewal::IfDue).await
+        && let Err(e) =
+            crate::oauth::authorize(state, &connection.row, &mut target, Renewal::IfDue).await
     {
         trace.skip(format!("{routed} ({})", connection.row.name), e.to_string());
         misses.last_error = Some(ProxyError::Unreachable {
@@ -427,8 +428,7 @@ async fn try_account(
     {
         let rejected = target.api_key.as_ref().map(|k| k.expose().to_owned());
         let renewal = Renewal::Rejected(rejected.as_deref().unwrap_or_default());
-        match crate::oauth::authorize(state, &connection.row, &mut target, renewal).await
-        {
+        match crate::oauth::authorize(state, &connection.row, &mut target, renewal).await {
             Ok(()) => outcome = attempt.attempt(&target).await,
             Err(e) => tracing::warn!(account = %account, error = %e, "refresh after 401 failed"),
         }

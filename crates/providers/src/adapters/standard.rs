@@ -48,8 +48,16 @@ impl Adapter for Standard {
         }
         let mut extra = target.headers.clone();
         for (name, value) in chat.forwarded {
+            let value = match extra.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)) {
+                // Beta flags are a list: the provider's own (Claude's OAuth flag) and the
+                // client's both apply.
+                Some((_, ours)) if name.eq_ignore_ascii_case("anthropic-beta") => {
+                    merge_list(ours, value)
+                }
+                _ => value.clone(),
+            };
             extra.retain(|(k, _)| !k.eq_ignore_ascii_case(name));
-            extra.push((name.clone(), value.clone()));
+            extra.push((name.clone(), value));
         }
         let up = upstream_request(
             format,
@@ -89,6 +97,17 @@ impl Adapter for Standard {
             }
         })
     }
+}
+
+/// Two comma-separated lists as one, each item once, in order.
+fn merge_list(first: &str, second: &str) -> String {
+    let mut items: Vec<&str> = Vec::new();
+    for item in first.split(',').chain(second.split(',')).map(str::trim) {
+        if !item.is_empty() && !items.contains(&item) {
+            items.push(item);
+        }
+    }
+    items.join(",")
 }
 
 fn openai_url(target: &Target, path: &str) -> String {
@@ -202,6 +221,18 @@ fn reported_usage(body: &[u8]) -> Option<Usage> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn beta_lists_merge_without_repeats() {
+        assert_eq!(
+            merge_list(
+                "oauth-2025-04-20",
+                "interleaved-thinking-2025-05-14, oauth-2025-04-20"
+            ),
+            "oauth-2025-04-20,interleaved-thinking-2025-05-14"
+        );
+        assert_eq!(merge_list("", "a"), "a");
+    }
 
     #[test]
     fn media_usage_in_both_spellings() {

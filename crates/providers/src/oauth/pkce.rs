@@ -49,7 +49,10 @@ mod tests {
     fn the_challenge_is_the_rfc_7636_example() {
         // RFC 7636, appendix B.
         let pkce = Pkce::from_verifier("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk".into());
-        assert_eq!(pkce.challenge, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+        assert_eq!(
+            pkce.challenge,
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
         assert_eq!(format!("{pkce:?}"), "Pkce(***)");
     }
 

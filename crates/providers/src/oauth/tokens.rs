@@ -86,8 +86,7 @@ impl TokenAnswer {
                 },
             });
         }
-        if !(200..300).contains(&status) || self.access_token.as_deref().is_none_or(str::is_empty)
-        {
+        if !(200..300).contains(&status) || self.access_token.as_deref().is_none_or(str::is_empty) {
             return Err(TokenError::Other {
                 status,
                 message: "the answer carries no access token".into(),

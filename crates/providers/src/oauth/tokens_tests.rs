@@ -24,9 +24,7 @@ fn device_flow_states_read_from_200_and_400_answers_alike() {
         let slow = answer(r#"{"error":"slow_down","interval":10}"#).into_result(status);
         assert_eq!(
             slow.unwrap_err(),
-            TokenError::SlowDown {
-                interval: Some(10)
-            }
+            TokenError::SlowDown { interval: Some(10) }
         );
     }
     let denied = answer(r#"{"error":"access_denied","error_description":"user said no"}"#);
@@ -106,7 +104,9 @@ fn accounts_come_from_anthropic_answers_id_tokens_and_user_info() {
     assert_eq!(id.account_id.as_deref(), Some("acc-1"));
     assert_eq!(id.plan.as_deref(), Some("pro"));
     assert_eq!(
-        Credential::from_answer(&codex, None, 0).account_id.as_deref(),
+        Credential::from_answer(&codex, None, 0)
+            .account_id
+            .as_deref(),
         Some("acc-1")
     );
     // Garbage id tokens name nobody, without failing.
