@@ -2,9 +2,11 @@
 //! chat APIs and OpenAI-compatible media); the helpers they share.
 
 pub mod assemblyai;
+pub mod code_assist;
 pub mod deepgram;
 pub mod fireworks_images;
 pub mod gemini_embeddings;
+pub mod kiro;
 pub mod standard;
 pub mod vendor_error;
 
