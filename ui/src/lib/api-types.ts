@@ -172,6 +172,115 @@ export type AdapterRule = { operation: Operation, adapter: AdapterId,
  * Models whose last path segment starts with this (any case); absent: every model.
  */
 model_prefix?: string | null, };
+export type TokenEncoding = "form" | "json";
+export type RedirectSpec = { 
+/**
+ * How the redirect URI names this machine (`localhost` or `127.0.0.1`), as registered.
+ */
+host: string, 
+/**
+ * A fixed port the provider registered; absent: any free port.
+ */
+port?: number | null, path: string, };
+export type DeviceProtocol = "rfc8628" | "openai" | "aws-sso-oidc";
+export type DeviceSpec = { protocol: DeviceProtocol, 
+/**
+ * Where the user code is requested.
+ */
+code_url: string, 
+/**
+ * Where the device polls.
+ */
+token_url: string, 
+/**
+ * The page the user opens, when the code answer does not name one.
+ */
+verification_uri?: string | null, 
+/**
+ * The redirect URI of the final code exchange (OpenAI's device variant).
+ */
+redirect_uri?: string | null, 
+/**
+ * Whether the device request carries a PKCE challenge (Qwen).
+ */
+pkce?: boolean, 
+/**
+ * AWS SSO OIDC: where the client registers, and the portal the user signs in at.
+ */
+register_url?: string | null, start_url?: string | null, };
+export type ExchangeSpec = { url: string, 
+/**
+ * Re-exchange this long before the API token expires.
+ */
+margin_secs: number, };
+export type FlowKind = "browser" | "device" | "paste";
+export type OAuthSpec = { 
+/**
+ * Authorization-code endpoint (browser and paste flows); absent: device flow only.
+ */
+authorize_url?: string | null, 
+/**
+ * Where codes and refresh tokens are exchanged.
+ */
+token_url: string, 
+/**
+ * How token requests are encoded.
+ */
+token_encoding: TokenEncoding, 
+/**
+ * The client id (absent where the client registers per account: AWS SSO OIDC).
+ */
+client_id: string, 
+/**
+ * An installed-app client's public secret, where the provider issues one.
+ */
+client_secret?: string | null, 
+/**
+ * Whether the client authenticates with HTTP Basic instead of body fields.
+ */
+basic_auth?: boolean, scopes?: Array<string>, 
+/**
+ * The loopback redirect the provider registered for this client.
+ */
+redirect?: RedirectSpec | null, 
+/**
+ * A provider page that shows the code for pasting (`code#state`), used by the paste flow;
+ * absent: the paste flow uses the loopback redirect URI and the user pastes the address
+ * the browser ended on.
+ */
+paste_redirect_uri?: string | null, 
+/**
+ * Extra authorization-request parameters (`access_type=offline`, …).
+ */
+authorize_params?: { [key in string]: string }, 
+/**
+ * Whether the code exchange repeats `state` (Anthropic's token endpoint wants it).
+ */
+state_in_token_request?: boolean, device?: DeviceSpec | null, 
+/**
+ * Answers who signed in (`email`, or GitHub's `login`) for a bearer token.
+ */
+userinfo_url?: string | null, 
+/**
+ * The header carrying the account id from the id token (Codex: `chatgpt-account-id`).
+ */
+account_id_header?: string | null, 
+/**
+ * A second token the API wants instead of the OAuth token (Copilot's API token).
+ */
+exchange?: ExchangeSpec | null, 
+/**
+ * Refresh this long before the access token expires.
+ */
+refresh_margin_secs: number, 
+/**
+ * What the provider's terms mean for the user, shown where they sign in.
+ */
+notice?: string | null, 
+/**
+ * Set when the service no longer exists; the flow stays as data, the UI says so.
+ */
+discontinued?: string | null, };
 export type ProviderEntry = { 
 /**
  * Also the model prefix (`openai/gpt-4o`).
@@ -185,18 +294,50 @@ tier: string, wire: Wire, base_url: string, auth: AuthStyle, login: Login, heade
  * Operations served by another protocol than the wire's own (Fireworks' FLUX models draw
  * through its workflow API, not its OpenAI-compatible images endpoint).
  */
-adapters?: Array<AdapterRule>, };
+adapters?: Array<AdapterRule>, 
+/**
+ * How accounts sign in, for subscription providers.
+ */
+oauth?: OAuthSpec | null, };
 export type Catalog = { providers: Array<ProviderEntry>, };
 export type ApiType = "openai" | "anthropic" | "gemini" | "responses";
 export type ProviderNode = { id: string, name: string, prefix: string, apiType: ApiType, baseUrl: string, createdAt: number, updatedAt: number, };
 export type CustomModel = { provider: string, modelId: string, modelName: string, kind: string, };
 export type ComboTarget = { model: string, weight: number, };
 export type Combo = { id: string, name: string, strategy: string, models: Array<ComboTarget>, position: number, createdAt: number, updatedAt: number, };
+export type AuthView = { 
+/**
+ * Always `oauth`.
+ */
+kind: string, account: string | null, plan: string | null, 
+/**
+ * When the access token expires (Unix ms).
+ */
+expiresAt: number | null, 
+/**
+ * `ok`, `refreshing` or `needs-sign-in`.
+ */
+state: string, error?: string, };
 export type ConnectionView = { id: string, provider: string, name: string, authKind: string, 
 /**
  * The key masked as `sk-…abcd`; never the key itself.
  */
-apiKey: string | null, baseUrl: string | null, priority: number, enabled: boolean, createdAt: number, updatedAt: number, };
+apiKey: string | null, baseUrl: string | null, priority: number, enabled: boolean, createdAt: number, updatedAt: number, 
+/**
+ * A signed-in account's state; never a token.
+ */
+auth?: AuthView, };
+export type FlowStatus = "pending" | "connected" | "failed" | "expired";
+export type FlowStart = { flowId: string, kind: FlowKind, authUrl: string | null, userCode: string | null, verificationUri: string | null, 
+/**
+ * Seconds between device polls.
+ */
+interval: number | null, 
+/**
+ * Seconds until the flow expires.
+ */
+expiresIn: number, };
+export type FlowView = { status: FlowStatus, connectionId: string | null, account: string | null, error: string | null, };
 export type ProbeResult = { ok: boolean, model: string, latency_ms: number, status: number | null, error: string | null, };
 export type Window = { 
 /**
