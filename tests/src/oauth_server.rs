@@ -103,6 +103,8 @@ impl FakeAuthServer {
             .route("/authorize", get(authorize))
             .route("/token", post(token))
             .route("/device/code", post(device_code))
+            .route("/client/register", post(register))
+            .route("/device_authorization", post(device_code))
             .route("/user", get(user))
             .route("/copilot/token", get(exchange))
             .with_state(state.clone());
@@ -185,6 +187,19 @@ fn error(status: StatusCode, code: &str) -> Response {
         .into_response()
 }
 
+/// An OpenID id token (unsigned: the gateway reads, never trusts, its claims) naming the
+/// account as OpenAI's does.
+fn id_token(email: &str) -> String {
+    let claims = json!({
+        "email": email,
+        "https://api.openai.com/auth": {"chatgpt_account_id": "acct-test", "chatgpt_plan_type": "plus"},
+    });
+    format!(
+        "eyJhbGciOiJub25lIn0.{}.",
+        URL_SAFE_NO_PAD.encode(claims.to_string())
+    )
+}
+
 fn issue(s: &mut AuthState, refresh: Option<String>) -> Response {
     let access = next(s, "at");
     let refresh = refresh.unwrap_or_else(|| next(s, "rt"));
@@ -194,16 +209,30 @@ fn issue(s: &mut AuthState, refresh: Option<String>) -> Response {
         "refresh_token": refresh,
         "expires_in": s.expires_in,
         "token_type": "Bearer",
+        "id_token": id_token(&s.email),
         "account": {"uuid": "u-1", "email_address": s.email},
     }))
     .into_response()
+}
+
+/// AWS SSO OIDC client registration.
+async fn register(State(state): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+    let f = fields(&headers, &body);
+    if f.get("clientType").map(String::as_str) != Some("public") {
+        return error(StatusCode::BAD_REQUEST, "invalid_client_metadata");
+    }
+    let mut s = state.lock().unwrap();
+    let id = next(&mut s, "client");
+    axum::Json(json!({"clientId": id, "clientSecret": "client-secret", "clientSecretExpiresAt": 4_000_000_000i64}))
+        .into_response()
 }
 
 async fn token(State(state): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
     let f = fields(&headers, &body);
     let mut s = state.lock().unwrap();
     s.token_requests.push(f.clone());
-    match f.get("grant_type").map(String::as_str) {
+    let grant = f.get("grant_type").or_else(|| f.get("grantType")).cloned();
+    match grant.as_deref() {
         Some("authorization_code") => {
             s.code_exchanges += 1;
             let code = f.get("code").cloned().unwrap_or_default();
@@ -219,7 +248,11 @@ async fn token(State(state): State<Shared>, headers: HeaderMap, body: Bytes) -> 
         }
         Some("refresh_token") => {
             s.refreshes += 1;
-            let presented = f.get("refresh_token").cloned().unwrap_or_default();
+            let presented = f
+                .get("refresh_token")
+                .or_else(|| f.get("refreshToken"))
+                .cloned()
+                .unwrap_or_default();
             if s.revoked || !s.live_refresh.contains(&presented) {
                 return error(StatusCode::BAD_REQUEST, "invalid_grant");
             }
@@ -264,7 +297,10 @@ async fn token(State(state): State<Shared>, headers: HeaderMap, body: Bytes) -> 
 async fn device_code(State(state): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
     let f = fields(&headers, &body);
     let mut s = state.lock().unwrap();
-    if f.get("client_id").is_none_or(String::is_empty) {
+    if f.get("client_id")
+        .or_else(|| f.get("clientId"))
+        .is_none_or(String::is_empty)
+    {
         return error(StatusCode::BAD_REQUEST, "invalid_client");
     }
     s.device_polls = 0;
@@ -313,4 +349,44 @@ async fn exchange(State(state): State<Shared>, headers: HeaderMap) -> Response {
         answer["endpoints"] = json!({"api": api});
     }
     axum::Json(answer).into_response()
+}
+
+/// Polls a sign-in through the gateway's API until it is no longer pending.
+pub async fn settle(gateway_url: &str, flow_id: &str) -> Value {
+    for _ in 0..300 {
+        let view: Value = reqwest::get(format!("{gateway_url}/api/oauth/flows/{flow_id}"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if view["status"] != "pending" {
+            return view;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("sign-in {flow_id} stayed pending");
+}
+
+/// Signs in to `provider` by the browser flow, as the dashboard and a user would: start, open
+/// the authorization address (the fake approves and redirects to the gateway's loopback
+/// listener), wait until connected. Returns the finished flow.
+pub async fn sign_in_by_browser(gateway_url: &str, provider: &str) -> Value {
+    let started: Value = reqwest::Client::new()
+        .post(format!("{gateway_url}/api/oauth/{provider}/start"))
+        .json(&json!({"flow": "browser"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let auth_url = started["authUrl"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{started}"));
+    let page = reqwest::get(auth_url).await.unwrap();
+    assert_eq!(page.status(), 200);
+    let done = settle(gateway_url, started["flowId"].as_str().unwrap()).await;
+    assert_eq!(done["status"], "connected", "{done}");
+    done
 }

@@ -14,7 +14,7 @@
 use std::time::Duration;
 
 use omniroute_e2e::mock::{Fault, Script};
-use omniroute_e2e::oauth_server::DeviceOutcome;
+use omniroute_e2e::oauth_server::{DeviceOutcome, settle};
 use omniroute_e2e::{FakeAuthServer, MockUpstream, TestGateway};
 use serde_json::{Value, json};
 
@@ -93,18 +93,6 @@ async fn get(gw: &TestGateway, path: &str) -> Value {
         .unwrap()
 }
 
-/// Polls a flow until it is no longer pending.
-async fn settle(gw: &TestGateway, flow_id: &str) -> Value {
-    for _ in 0..200 {
-        let view = get(gw, &format!("/api/oauth/flows/{flow_id}")).await;
-        if view["status"] != "pending" {
-            return view;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("flow {flow_id} stayed pending");
-}
-
 /// The simulated browser: opens the authorization page and follows its redirect to the
 /// gateway's loopback listener.
 async fn browse(auth_url: &str) -> (u16, String) {
@@ -128,7 +116,7 @@ async fn sign_in_by_browser(gw: &TestGateway) -> String {
     let (status, page) = browse(auth_url).await;
     assert_eq!(status, 200, "{page}");
     assert!(page.contains("received the sign-in"));
-    let done = settle(gw, started["flowId"].as_str().unwrap()).await;
+    let done = settle(&gw.url, started["flowId"].as_str().unwrap()).await;
     assert_eq!(done["status"], "connected", "{done}");
     assert_eq!(done["account"], "ada@example.com");
     done["connectionId"].as_str().unwrap().to_owned()
@@ -367,7 +355,7 @@ async fn wrong_state_replays_and_refusals_store_nothing() {
         r.headers()["location"].to_str().unwrap().to_owned()
     };
     assert_eq!(reqwest::get(&final_url).await.unwrap().status(), 200);
-    assert_eq!(settle(&gw, flow_id).await["status"], "connected");
+    assert_eq!(settle(&gw.url, flow_id).await["status"], "connected");
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert!(
         reqwest::get(&final_url).await.is_err(),
@@ -427,7 +415,7 @@ async fn wrong_state_replays_and_refusals_store_nothing() {
     let (_, started) = post(&gw, "/api/oauth/cc/start", json!({})).await;
     let (status, page) = browse(started["authUrl"].as_str().unwrap()).await;
     assert_eq!(status, 200, "{page}");
-    let failed = settle(&gw, started["flowId"].as_str().unwrap()).await;
+    let failed = settle(&gw.url, started["flowId"].as_str().unwrap()).await;
     assert_eq!(failed["status"], "failed");
     assert!(
         failed["error"].as_str().unwrap().contains("access_denied"),
@@ -472,7 +460,7 @@ async fn a_device_sign_in_polls_through_pending_and_slow_down_then_exchanges_cop
     assert_eq!(started["userCode"], "WDJB-MJHT");
     assert_eq!(started["verificationUri"], "https://example.com/device");
     assert_eq!(started["interval"], 1);
-    let done = settle(&gw, started["flowId"].as_str().unwrap()).await;
+    let done = settle(&gw.url, started["flowId"].as_str().unwrap()).await;
     assert_eq!(done["status"], "connected", "{done}");
     // Two pending answers, one of them slow_down, then the token.
     let polls = auth.with(|s| {
@@ -528,7 +516,7 @@ async fn a_device_sign_in_polls_through_pending_and_slow_down_then_exchanges_cop
     ] {
         auth.with(|s| s.device_outcome = outcome);
         let (_, started) = post(&gw, "/api/oauth/gh/start", json!({})).await;
-        let failed = settle(&gw, started["flowId"].as_str().unwrap()).await;
+        let failed = settle(&gw.url, started["flowId"].as_str().unwrap()).await;
         assert_eq!(failed["status"], "failed", "{failed}");
         assert!(
             failed["error"].as_str().unwrap().contains(words),

@@ -286,6 +286,33 @@ impl StreamDecoder {
     }
 }
 
+/// A whole streamed answer of `format` (SSE bytes) folded into one response, for a client that
+/// asked for a whole answer from an upstream that always streams. The stream's error event, or
+/// an end before the upstream's own, is the error.
+pub fn fold_stream(format: Format, body: &[u8]) -> Result<ir::Response, ErrorInfo> {
+    let mut parser = SseParser::new();
+    let mut events = Vec::new();
+    parser.push(body, &mut events);
+    parser.finish(&mut events);
+    let mut decoder = StreamDecoder::new(format);
+    let mut accumulator = accumulate::Accumulator::new();
+    let mut ir = Vec::new();
+    for event in &events {
+        decoder.decode(event, &mut ir);
+        for e in ir.drain(..) {
+            accumulator.push(&e);
+        }
+    }
+    let response = accumulator.finish()?;
+    if !decoder.is_complete() {
+        return Err(ErrorInfo::new(
+            ErrorKind::Server,
+            "the upstream stream ended before completing",
+        ));
+    }
+    Ok(response)
+}
+
 /// Writes IR stream events in a client format's exact grammar.
 pub enum StreamEncoder {
     OpenAiChat(openai_chat::Encoder),

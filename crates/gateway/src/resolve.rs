@@ -81,5 +81,6 @@ pub fn target_for(
             .proxies
             .pick(&connection.row.id, None, prefix)
             .cloned(),
+        project: None,
     })
 }

@@ -23,9 +23,16 @@ use crate::http::{Prepared, Upstream};
 use crate::target::{Operation, Target};
 use crate::{Wire, adapters};
 
-/// A chat body already encoded in the target's wire format, on its way upstream.
+/// An upstream answer's bytes as they arrive (or an error saying why they stopped).
+pub type AnswerBody =
+    std::pin::Pin<Box<dyn futures_util::Stream<Item = Result<bytes::Bytes, String>> + Send>>;
+
+/// A chat body already encoded in the target's carrier format (`Target::format`), on its way
+/// upstream.
 pub struct ChatBody<'a> {
     pub body: Vec<u8>,
+    /// The same request in the IR, for adapters that build a body of their own (Kiro).
+    pub request: &'a omniroute_formats::ir::Request,
     pub stream: bool,
     /// Client headers the upstream must see (e.g. Claude Code's `anthropic-beta`).
     pub forwarded: &'a [(String, String)],
@@ -87,6 +94,20 @@ pub trait Adapter: Sync {
 
     /// An error answer of this upstream as the client's error, keeping the status.
     fn decode_error(&self, target: &Target, status: u16, body: &[u8]) -> ErrorInfo;
+
+    /// Whether the upstream streams every answer (a client that asked for a whole answer
+    /// gets the stream collected).
+    fn always_streams(&self, target: &Target) -> bool {
+        let _ = target;
+        false
+    }
+
+    /// A chat answer's body as bytes of the carrier format: an envelope taken off, a
+    /// protocol of the provider's own re-encoded. `stream`: the upstream was asked to stream.
+    fn chat_answer(&self, target: &Target, body: AnswerBody, stream: bool) -> AnswerBody {
+        let _ = (target, stream);
+        body
+    }
 
     /// One media operation, whole: however many HTTP exchanges the protocol takes.
     fn media<'a>(
@@ -173,9 +194,11 @@ pub fn adapter_for(
         (Wire::Openai | Wire::Responses | Wire::Anthropic | Wire::Gemini, _) => {
             Some(&adapters::standard::ADAPTER)
         }
+        (Wire::Codex, _) => Some(&adapters::codex::ADAPTER),
+        (Wire::GeminiCodeAssist, _) => Some(&adapters::code_assist::ADAPTER),
+        (Wire::Kiro, _) => Some(&adapters::kiro::ADAPTER),
         (Wire::Deepgram, _) => Some(&adapters::deepgram::ADAPTER),
         (Wire::Assemblyai, _) => Some(&adapters::assemblyai::ADAPTER),
-        (Wire::GeminiCodeAssist | Wire::Kiro, _) => None,
     }
 }
 

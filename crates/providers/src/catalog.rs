@@ -57,6 +57,9 @@ pub enum Wire {
     Anthropic,
     Gemini,
     Responses,
+    /// ChatGPT's Codex backend behind Codex logins: the Responses API, always streamed, never
+    /// stored.
+    Codex,
     /// Google's Code Assist API behind Gemini CLI logins (`v1internal:generateContent`).
     GeminiCodeAssist,
     /// Amazon CodeWhisperer behind Kiro logins (AWS event-stream responses).
@@ -78,15 +81,23 @@ impl Wire {
         }
     }
 
-    /// The chat format this wire carries, when it is one of the four.
+    /// The client format chat bodies and answers are carried in on this wire: its own for
+    /// the four APIs; the one the adapter wraps (Code Assist: Gemini in an envelope; Codex:
+    /// Responses) or re-encodes (Kiro's event stream as Anthropic's). `None`: no chat.
     pub fn chat_format(self) -> Option<Format> {
         match self {
             Self::Openai => Some(Format::OpenAiChat),
-            Self::Anthropic => Some(Format::Anthropic),
-            Self::Gemini => Some(Format::Gemini),
-            Self::Responses => Some(Format::Responses),
-            Self::GeminiCodeAssist | Self::Kiro | Self::Deepgram | Self::Assemblyai => None,
+            Self::Anthropic | Self::Kiro => Some(Format::Anthropic),
+            Self::Gemini | Self::GeminiCodeAssist => Some(Format::Gemini),
+            Self::Responses | Self::Codex => Some(Format::Responses),
+            Self::Deepgram | Self::Assemblyai => None,
         }
+    }
+
+    /// Whether a client body of the carrier format may go upstream as sent (unknown fields
+    /// kept): not when the adapter rebuilds it in a protocol of its own.
+    pub fn relays_client_body(self) -> bool {
+        self != Self::Kiro
     }
 }
 

@@ -146,6 +146,39 @@ impl Upstream<'_> {
     }
 
     /// A whole answer, refused (as the upstream's failure) past `MAX_ANSWER_BODY`.
+    /// A chat answer's body in the carrier format (through the adapter's `chat_answer`).
+    pub fn chat_answer(&self, response: reqwest::Response, stream: bool) -> crate::AnswerBody {
+        use futures_util::TryStreamExt;
+        let provider = self.provider().to_owned();
+        let body: crate::AnswerBody = Box::pin(
+            response
+                .bytes_stream()
+                .map_err(move |e| transport_error(&provider, &e).to_string()),
+        );
+        self.adapter.chat_answer(self.target, body, stream)
+    }
+
+    /// A whole body, read with the size cap.
+    pub async fn read_body(&self, mut body: crate::AnswerBody) -> Result<Bytes, UpstreamError> {
+        use futures_util::StreamExt;
+        let mut out = Vec::new();
+        while let Some(chunk) = body.next().await {
+            let chunk =
+                chunk.map_err(|reason| UpstreamError::unreachable(self.provider(), reason))?;
+            if out.len() + chunk.len() > MAX_ANSWER_BODY {
+                return Err(UpstreamError::unreachable(
+                    self.provider(),
+                    format!(
+                        "its answer is larger than {} MB",
+                        MAX_ANSWER_BODY / (1024 * 1024)
+                    ),
+                ));
+            }
+            out.extend_from_slice(&chunk);
+        }
+        Ok(out.into())
+    }
+
     pub async fn read_answer(
         &self,
         mut response: reqwest::Response,

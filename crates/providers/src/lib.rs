@@ -15,7 +15,7 @@ pub mod quota;
 pub mod target;
 pub mod upstream;
 
-pub use adapter::{Adapter, Audio, ChatBody, MediaAnswer, MediaCall, adapter_for};
+pub use adapter::{Adapter, AnswerBody, Audio, ChatBody, MediaAnswer, MediaCall, adapter_for};
 pub use catalog::{
     AdapterId, AdapterRule, AuthStyle, Catalog, CatalogError, Login, ModelEntry, ModelKind,
     ProviderEntry, Wire,

@@ -49,9 +49,11 @@ async fn attempt(clients: &Clients, target: &Target) -> Result<u16, (Option<u16>
         max_output_tokens: Some(1),
         ..Default::default()
     };
+    let streams = adapter.always_streams(target);
     let chat = ChatBody {
         body: omniroute_formats::encode_request(format, &request),
-        stream: false,
+        request: &request,
+        stream: streams,
         forwarded: &[],
     };
     let upstream = Upstream {
@@ -68,10 +70,14 @@ async fn attempt(clients: &Clients, target: &Target) -> Result<u16, (Option<u16>
     let response = upstream.send(prepared).await.map_err(failed)?;
     let status = response.status().as_u16();
     let bytes = upstream
-        .read_answer(response)
+        .read_body(upstream.chat_answer(response, streams))
         .await
         .map_err(|e| (Some(status), e.to_string()))?;
-    omniroute_formats::decode_response(format, &bytes)
-        .map_err(|e| (Some(status), format!("the answer was not valid: {e}")))?;
+    let answer = if streams {
+        omniroute_formats::fold_stream(format, &bytes).map_err(|e| e.message)
+    } else {
+        omniroute_formats::decode_response(format, &bytes).map_err(|e| e.to_string())
+    };
+    answer.map_err(|e| (Some(status), format!("the answer was not valid: {e}")))?;
     Ok(status)
 }

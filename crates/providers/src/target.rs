@@ -60,6 +60,9 @@ pub struct Target {
     /// The outbound proxy, by precedence (connection → combo → provider → global); `None`:
     /// direct.
     pub proxy: Option<ProxyConfig>,
+    /// Where a signed-in account works on the provider's side, when the protocol names it in
+    /// every request: Code Assist's project, Kiro's profile ARN.
+    pub project: Option<String>,
 }
 
 impl Target {

@@ -13,6 +13,7 @@ pub mod openai_chat;
 mod reasoning;
 pub mod responses;
 pub mod script;
+pub mod subscription;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;
@@ -295,6 +296,9 @@ async fn handle(
             peer: Some(peer),
         })
     });
+    if let Some(response) = subscription::answer(&shared, &path, &body) {
+        return response;
+    }
     if format.is_none() {
         let media = media::answer(
             &shared,

@@ -157,7 +157,7 @@ defaultPassword: boolean,
 defaultSecrets: Array<string>, };
 export type Active = { name: string | null, };
 export type AuthStyle = "bearer" | "x-api-key" | "x-goog-api-key" | "token" | "raw" | "none";
-export type Wire = "openai" | "anthropic" | "gemini" | "responses" | "gemini-code-assist" | "kiro" | "deepgram" | "assemblyai";
+export type Wire = "openai" | "anthropic" | "gemini" | "responses" | "codex" | "gemini-code-assist" | "kiro" | "deepgram" | "assemblyai";
 export type Login = "api_key" | "oauth_pkce" | "device_code" | "oauth" | "none";
 export type ModelKind = "chat" | "embedding" | "image" | "audio";
 export type ModelEntry = { id: string, kind: ModelKind, context?: number | null, 

@@ -23,6 +23,9 @@ pub enum ConnectError {
     OAuth(#[from] OAuthError),
     #[error("{0}")]
     Store(String),
+    /// The provider's own setup after sign-in failed (Code Assist onboarding).
+    #[error("{0}")]
+    Setup(String),
 }
 
 impl From<TokenFailure> for ConnectError {
@@ -58,6 +61,18 @@ pub async fn connect(
             // Who it is only names the account; the sign-in itself worked.
             Err(e) => tracing::warn!(provider, error = %e, "cannot read who signed in"),
         }
+    }
+    let entry = state.catalog.get(provider);
+    if let Some(entry) = entry.filter(|e| e.wire == omniroute_providers::Wire::GeminiCodeAssist) {
+        let project = omniroute_providers::adapters::code_assist::setup::project(
+            &client(state)?,
+            &entry.base_url,
+            &credential.access_token,
+            None,
+        )
+        .await
+        .map_err(|e| ConnectError::Setup(e.to_string()))?;
+        credential.project = Some(project);
     }
     if let Some(exchange) = &spec.exchange {
         credential.api_token = Some(

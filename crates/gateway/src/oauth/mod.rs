@@ -41,6 +41,7 @@ pub async fn authorize(
         .await?;
     target.auth = AuthStyle::Bearer;
     target.api_key = Some(bearer.token);
+    target.project = bearer.project;
     if connection.base_url.is_none()
         && let Some(base) = bearer.base_url
     {

@@ -20,6 +20,8 @@ pub struct Bearer {
     pub token: SecretString,
     /// The provider's account id some APIs want in a header (ChatGPT's).
     pub account_id: Option<String>,
+    /// Where the account works on the provider's side (Code Assist's project).
+    pub project: Option<String>,
     /// An API base assigned to the account (Copilot's exchange, Qwen's resource URL).
     pub base_url: Option<String>,
 }
@@ -140,6 +142,7 @@ impl TokenBook {
         Ok(Bearer {
             token: SecretString::new(token),
             account_id: credential.account_id.clone(),
+            project: credential.project.clone(),
             base_url,
         })
     }

@@ -37,28 +37,30 @@ fn now_secs() -> u64 {
         .unwrap_or(0)
 }
 
-/// Whether the client's body goes to an upstream of `upstream_format` as sent (unknown fields
-/// survive): the same format, except a Gemini client streaming without `alt=sse` (it wants a
-/// JSON array, which the upstream is not asked for) and a body that must go through the IR
-/// (`Inbound::relayable`).
+/// Whether the client's body goes to `target` as sent (unknown fields survive): a target of
+/// the same carrier format whose adapter does not rebuild the body, except a Gemini client
+/// streaming without `alt=sse` (it wants a JSON array, which the upstream is not asked for) and
+/// a body that must go through the IR (`Inbound::relayable`).
 pub(super) fn relays(
     inbound: &Inbound<'_>,
     request: &omniroute_formats::ir::Request,
-    upstream_format: Format,
+    target: &Target,
 ) -> bool {
-    upstream_format == inbound.format
+    target.format() == Some(inbound.format)
+        && target.wire.relays_client_body()
         && !(inbound.format == Format::Gemini && request.stream && !inbound.gemini_sse)
         && inbound.relayable
 }
 
-/// Why this request cannot go to a target of `upstream_format` through the IR (a part, tool or
-/// parameter the target cannot carry), checked before anything is sent.
+/// Why this request cannot go to `target` through the IR (a part, tool or parameter the
+/// target cannot carry), checked before anything is sent.
 pub(super) fn uncarriable(
     inbound: &Inbound<'_>,
     request: &omniroute_formats::ir::Request,
-    upstream_format: Format,
+    target: &Target,
 ) -> Option<ProxyError> {
-    if relays(inbound, request, upstream_format) {
+    let upstream_format = target.format()?;
+    if relays(inbound, request, target) {
         return None;
     }
     omniroute_formats::check_carriable(request, inbound.format, upstream_format)
@@ -81,7 +83,11 @@ pub(super) async fn attempt(
             what: Operation::Chat.noun(),
         })
     })?;
-    let passthrough = relays(inbound, request, upstream_format);
+    let upstream = super::upstream(state, target, Operation::Chat)?;
+    // Some upstreams stream every answer; a client that wants a whole one gets it collected.
+    let collect = !request.stream && upstream.adapter.always_streams(target);
+    let upstream_streams = request.stream || collect;
+    let passthrough = relays(inbound, request, target) && !collect;
     // An OpenAI stream relayed as is still has to report its tokens; the usage chunk the client
     // did not ask for is taken out again on the way back.
     let hide_usage =
@@ -97,18 +103,20 @@ pub(super) async fn attempt(
     } else {
         let mut upstream_request = request.clone();
         upstream_request.model = target.upstream_model.clone();
+        upstream_request.stream = upstream_streams;
         omniroute_formats::encode_request(upstream_format, &upstream_request)
     };
-    let upstream = super::upstream(state, target, Operation::Chat)?;
     let response = send(
         &upstream,
         upstream_format,
         format,
         inbound.headers,
         body,
-        request.stream,
+        request,
+        upstream_streams,
     )
     .await?;
+    let answer = upstream.chat_answer(response, upstream_streams);
     let ctx = ClientContext {
         gemini_sse: inbound.gemini_sse,
         ..ClientContext::for_request(request, now_secs())
@@ -126,7 +134,7 @@ pub(super) async fn attempt(
             upstream_format,
             passthrough.then_some(hide_usage),
             ctx,
-            response,
+            answer,
             state.config.stream_keepalive,
             turn,
         )
@@ -137,9 +145,19 @@ pub(super) async fn attempt(
         })?;
         return Ok(report_dropped(response, request, passthrough));
     }
-    let bytes = upstream.read_answer(response).await?;
-    let decoded = omniroute_formats::decode_response(upstream_format, &bytes)
-        .map_err(|e| UpstreamError::invalid_answer(&target.provider, &e))?;
+    let bytes = upstream.read_body(answer).await?;
+    let decoded = if collect {
+        omniroute_formats::fold_stream(upstream_format, &bytes).map_err(|error| {
+            ProxyError::Upstream {
+                provider: target.provider.clone(),
+                error,
+                retry_after_ms: None,
+            }
+        })?
+    } else {
+        omniroute_formats::decode_response(upstream_format, &bytes)
+            .map_err(|e| UpstreamError::invalid_answer(&target.provider, &e))?
+    };
     turn.keep_response(&decoded);
     let body = if passthrough {
         axum::body::Body::from(bytes)
@@ -190,6 +208,7 @@ async fn send(
     client_format: Format,
     client_headers: &HeaderMap,
     body: Vec<u8>,
+    request: &omniroute_formats::ir::Request,
     stream: bool,
 ) -> Result<reqwest::Response, ProxyError> {
     let forwarded: Vec<(String, String)> = FORWARDED
@@ -204,6 +223,7 @@ async fn send(
         upstream.target,
         ChatBody {
             body,
+            request,
             stream,
             forwarded: &forwarded,
         },

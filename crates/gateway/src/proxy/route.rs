@@ -56,7 +56,7 @@ impl Attempt for Chat<'_> {
     }
 
     fn refusal(&self, target: &Target) -> Option<ProxyError> {
-        super::forward::uncarriable(self.inbound, self.request, target.format()?)
+        super::forward::uncarriable(self.inbound, self.request, target)
     }
 
     fn attempt<'a>(

@@ -2,14 +2,13 @@
 //! with keep-alive comments through long silences. Dropping the body (client gone) drops the
 //! upstream response, which aborts the upstream request.
 
-use std::pin::Pin;
 use std::time::Duration;
 
 use crate::reasoning_state::PendingTurn;
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderValue, header};
 use axum::response::Response;
-use futures_util::{Stream, StreamExt};
+use futures_util::StreamExt;
 use omniroute_formats::ir::StreamEvent;
 use omniroute_formats::sse::KEEP_ALIVE;
 use omniroute_formats::{
@@ -169,8 +168,6 @@ impl Translator {
     }
 }
 
-type Upstream = Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>;
-
 /// Starts answering a stream, committing late: nothing is sent to the client until the upstream
 /// produced its first content (or finished normally with none). A stream that fails before that
 /// is an `Err`, so the caller can try the next target and the client never sees it.
@@ -180,7 +177,7 @@ pub async fn start(
     upstream: Format,
     passthrough: Option<bool>,
     ctx: ClientContext,
-    response: reqwest::Response,
+    answer: omniroute_providers::AnswerBody,
     keepalive: Duration,
     turn: PendingTurn,
 ) -> Result<Response, String> {
@@ -201,7 +198,7 @@ pub async fn start(
         early_error: None,
         turn: Some(turn),
     };
-    let mut upstream: Upstream = Box::pin(response.bytes_stream());
+    let mut upstream = answer;
     let mut prefix = Vec::new();
     while !translator.content_seen {
         match upstream.next().await {

@@ -3,10 +3,12 @@
 
 pub mod assemblyai;
 pub mod code_assist;
+pub mod codex;
 pub mod deepgram;
 pub mod fireworks_images;
 pub mod gemini_embeddings;
 pub mod kiro;
+mod reframe;
 pub mod standard;
 pub mod vendor_error;
 

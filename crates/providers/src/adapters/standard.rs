@@ -31,7 +31,10 @@ impl Adapter for Standard {
 
     fn serves(&self, operation: Operation, target: &Target) -> bool {
         match operation {
-            Operation::Chat => target.format().is_some(),
+            Operation::Chat => matches!(
+                target.wire,
+                Wire::Openai | Wire::Anthropic | Wire::Gemini | Wire::Responses
+            ),
             Operation::Embeddings | Operation::Images => {
                 matches!(target.wire, Wire::Openai | Wire::Responses)
             }

@@ -114,6 +114,10 @@ pub struct Credential {
     /// The host serving this account, when the provider assigns one (Qwen).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_url: Option<String>,
+    /// Where the account works on the provider's side (Code Assist's project, Kiro's profile
+    /// ARN), found at sign-in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
     /// The OAuth client registered for this account (AWS SSO OIDC), which refreshes it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client: Option<RegisteredClient>,
@@ -175,6 +179,7 @@ impl Credential {
                 .resource_url
                 .clone()
                 .or_else(|| previous.and_then(|p| p.resource_url.clone())),
+            project: previous.and_then(|p| p.project.clone()),
             client: previous.and_then(|p| p.client.clone()),
         }
     }

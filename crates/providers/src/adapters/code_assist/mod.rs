@@ -1,17 +1,21 @@
 //! Gemini Code Assist (`cloudcode-pa.googleapis.com/v1internal`), the API behind the Gemini
-//! CLI's Google sign-in: the pure wire code, no I/O. Generation is the Gemini API inside an
+//! CLI's Google sign-in: the wire code. Generation is the Gemini API inside an
 //! envelope — requests go as `{model, project, request: <Gemini request>}` and answers (whole or
 //! each SSE event) come as `{response: <Gemini response>, traceId}` — so the Gemini format does the
 //! translation and this module only wraps and unwraps, keeping the inner JSON byte for byte.
-//! `onboarding` decides how a signed-in account gets its project; `quota` reads its quotas.
+//! `onboarding` decides how a signed-in account gets its project and `setup` does it (the one
+//! part with I/O); `quota` reads its quotas; `adapter` is the chat adapter.
 
+mod adapter;
 pub mod onboarding;
 pub mod quota;
+pub mod setup;
 
 use omniroute_formats::{FormatError, parse_json, to_json};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
+pub use adapter::{ADAPTER, CodeAssist};
 pub use onboarding::{
     ClientMetadata, CompanionProject, IneligibleTier, LoadCodeAssistRequest,
     LoadCodeAssistResponse, OnboardUserRequest, OnboardUserResponse, OnboardingStep, Operation,

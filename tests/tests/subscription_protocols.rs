@@ -1,0 +1,279 @@
+//! The subscription providers' protocols behind a sign-in, through the gateway with the mock
+//! upstream speaking each: Codex (ChatGPT's backend — always streamed, collected for a client
+//! that wants a whole answer, the account id header from the id token), Gemini Code Assist
+//! (project onboarding at sign-in, the Gemini body in its envelope both ways) and Kiro (AWS SSO
+//! OIDC device sign-in with client registration, answers as an AWS event stream).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::disallowed_methods,
+    reason = "tests"
+)]
+
+use omniroute_e2e::mock::{Reply, Script, ToolCall};
+use omniroute_e2e::oauth_server::{settle, sign_in_by_browser};
+use omniroute_e2e::{FakeAuthServer, MockUpstream, TestGateway};
+use serde_json::{Value, json};
+
+fn oauth(auth: &FakeAuthServer) -> Value {
+    let a = auth.url();
+    json!({
+        "authorize_url": format!("{a}/authorize"),
+        "token_url": format!("{a}/token"),
+        "client_id": "test-client",
+        "redirect": {"host": "127.0.0.1", "path": "/cb"}
+    })
+}
+
+fn entry(id: &str, wire: &str, base_url: String, model: &str, oauth: Value) -> Value {
+    json!({"id": id, "name": id, "tier": "subscription", "wire": wire, "base_url": base_url,
+           "auth": "bearer", "login": "oauth_pkce", "models": [{"id": model, "kind": "chat"}],
+           "oauth": oauth})
+}
+
+async fn gateway(providers: Vec<Value>) -> TestGateway {
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = json!({ "providers": providers });
+    std::fs::write(dir.path().join("providers.json"), catalog.to_string()).unwrap();
+    TestGateway::start_in(dir, &[]).await.unwrap()
+}
+
+async fn chat(gw: &TestGateway, model: &str, stream: bool) -> (u16, String) {
+    let r = reqwest::Client::new()
+        .post(format!("{}/v1/chat/completions", gw.url))
+        .json(&json!({"model": model, "stream": stream,
+                      "messages": [{"role": "system", "content": "Be brief."},
+                                   {"role": "user", "content": "hi"}]}))
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+fn streamed_text(body: &str) -> String {
+    body.lines()
+        .filter_map(|l| l.strip_prefix("data: "))
+        .filter(|d| *d != "[DONE]")
+        .filter_map(|d| serde_json::from_str::<Value>(d).ok())
+        .filter_map(|v| {
+            v.pointer("/choices/0/delta/content")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn codex_streams_unstored_and_a_whole_answer_is_collected_for_clients_that_want_one() {
+    let auth = FakeAuthServer::start().await.unwrap();
+    let mock = MockUpstream::start().await.unwrap();
+    let mut spec = oauth(&auth);
+    spec["account_id_header"] = json!("chatgpt-account-id");
+    let gw = gateway(vec![entry(
+        "cx",
+        "codex",
+        format!("{}/backend-api/codex", mock.url()),
+        "gpt-5",
+        spec,
+    )])
+    .await;
+    sign_in_by_browser(&gw.url, "cx").await;
+    let accounts: Value = reqwest::get(format!("{}/api/providers", gw.url))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(accounts[0]["auth"]["plan"], "plus", "{accounts}");
+
+    mock.push(Script {
+        reply: Reply::text("Collected from a stream."),
+        ..Script::default()
+    });
+    let (status, body) = chat(&gw, "cx/gpt-5", false).await;
+    assert_eq!(status, 200, "{body}");
+    let answer: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        answer["choices"][0]["message"]["content"],
+        "Collected from a stream."
+    );
+    let seen = mock.received();
+    let sent = seen.last().unwrap();
+    assert_eq!(sent.path, "/backend-api/codex/responses");
+    assert_eq!(sent.body["stream"], true, "Codex always streams");
+    assert_eq!(sent.body["store"], false);
+    assert_eq!(sent.body["instructions"], "Be brief.");
+    assert!(
+        sent.body["include"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i == "reasoning.encrypted_content")
+    );
+    assert_eq!(sent.header("chatgpt-account-id"), Some("acct-test"));
+    assert!(
+        sent.header("authorization")
+            .unwrap()
+            .starts_with("Bearer at-")
+    );
+
+    mock.push(Script {
+        reply: Reply::text("Streamed through."),
+        ..Script::default()
+    });
+    let (status, body) = chat(&gw, "cx/gpt-5", true).await;
+    assert_eq!(status, 200);
+    assert_eq!(streamed_text(&body), "Streamed through.");
+
+    // A stream that fails mid-way reaches a whole-answer client as an error, not as text.
+    mock.push(Script {
+        fault: omniroute_e2e::mock::Fault {
+            error_event_after: Some(2),
+            ..Default::default()
+        },
+        ..Script::default()
+    });
+    let (status, body) = chat(&gw, "cx/gpt-5", false).await;
+    assert!(status >= 500, "{status} {body}");
+}
+
+#[tokio::test]
+async fn code_assist_onboards_at_sign_in_and_carries_gemini_in_its_envelope() {
+    let auth = FakeAuthServer::start().await.unwrap();
+    let mock = MockUpstream::start().await.unwrap();
+    let gw = gateway(vec![entry(
+        "gc",
+        "gemini-code-assist",
+        mock.url(),
+        "gemini-2.5-pro",
+        oauth(&auth),
+    )])
+    .await;
+    sign_in_by_browser(&gw.url, "gc").await;
+    let setup: Vec<String> = mock.received().iter().map(|r| r.path.clone()).collect();
+    assert_eq!(
+        setup,
+        ["/v1internal:loadCodeAssist", "/v1internal:onboardUser"]
+    );
+
+    mock.push(Script {
+        reply: Reply::text("From Code Assist."),
+        ..Script::default()
+    });
+    let (status, body) = chat(&gw, "gc/gemini-2.5-pro", false).await;
+    assert_eq!(status, 200, "{body}");
+    let answer: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        answer["choices"][0]["message"]["content"],
+        "From Code Assist."
+    );
+    let seen = mock.received();
+    let sent = seen.last().unwrap();
+    assert_eq!(sent.path, "/v1internal:generateContent");
+    assert_eq!(sent.body["model"], "gemini-2.5-pro");
+    assert_eq!(
+        sent.body["project"],
+        omniroute_e2e::mock::subscription::PROJECT
+    );
+    assert_eq!(
+        sent.body["request"]["contents"][0]["parts"][0]["text"],
+        "hi"
+    );
+
+    mock.push(Script {
+        reply: Reply::text("Streamed from Code Assist."),
+        ..Script::default()
+    });
+    let (status, body) = chat(&gw, "gc/gemini-2.5-pro", true).await;
+    assert_eq!(status, 200);
+    assert_eq!(streamed_text(&body), "Streamed from Code Assist.");
+    assert_eq!(
+        mock.received().last().unwrap().query.as_deref(),
+        Some("alt=sse")
+    );
+}
+
+#[tokio::test]
+async fn kiro_signs_in_through_aws_sso_oidc_and_answers_through_its_event_stream() {
+    let auth = FakeAuthServer::start().await.unwrap();
+    let mock = MockUpstream::start().await.unwrap();
+    auth.with(|s| s.pending_polls = 0);
+    let a = auth.url();
+    let spec = json!({
+        "token_url": format!("{a}/token"),
+        "token_encoding": "json",
+        "scopes": ["codewhisperer:completions"],
+        "device": {"protocol": "aws-sso-oidc", "register_url": format!("{a}/client/register"),
+                   "code_url": format!("{a}/device_authorization"), "token_url": format!("{a}/token"),
+                   "start_url": "https://view.awsapps.com/start"}
+    });
+    let gw = gateway(vec![entry(
+        "kr",
+        "kiro",
+        mock.url(),
+        "claude-sonnet-4.5",
+        spec,
+    )])
+    .await;
+    let started: Value = reqwest::Client::new()
+        .post(format!("{}/api/oauth/kr/start", gw.url))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(started["kind"], "device", "{started}");
+    let done = settle(&gw.url, started["flowId"].as_str().unwrap()).await;
+    assert_eq!(done["status"], "connected", "{done}");
+    // The device poll went with the registered client, in AWS's camelCase.
+    let poll = auth.with(|s| s.token_requests.last().cloned().unwrap());
+    assert_eq!(poll.get("clientId").map(String::as_str), Some("client-1"));
+    assert!(poll.contains_key("deviceCode"));
+
+    mock.push(Script {
+        reply: Reply {
+            text: "Let me look.".into(),
+            tool_calls: vec![ToolCall {
+                id: "tu-1".into(),
+                name: "read_file".into(),
+                arguments: r#"{"path":"src/main.rs"}"#.into(),
+            }],
+            ..Reply::default()
+        },
+        ..Script::default()
+    });
+    let (status, body) = chat(&gw, "kr/claude-sonnet-4.5", false).await;
+    assert_eq!(status, 200, "{body}");
+    let answer: Value = serde_json::from_str(&body).unwrap();
+    let message = &answer["choices"][0]["message"];
+    assert_eq!(message["content"], "Let me look.");
+    assert_eq!(message["tool_calls"][0]["function"]["name"], "read_file");
+    assert_eq!(
+        message["tool_calls"][0]["function"]["arguments"],
+        r#"{"path":"src/main.rs"}"#
+    );
+    assert_eq!(answer["usage"]["prompt_tokens"], 12);
+    let seen = mock.received();
+    let sent = seen.last().unwrap();
+    assert_eq!(sent.path, "/generateAssistantResponse");
+    assert_eq!(
+        sent.body["conversationState"]["currentMessage"]["userInputMessage"]["modelId"],
+        "claude-sonnet-4.5"
+    );
+    assert!(
+        sent.header("authorization")
+            .unwrap()
+            .starts_with("Bearer at-")
+    );
+
+    mock.push(Script {
+        reply: Reply::text("Streamed by Kiro."),
+        ..Script::default()
+    });
+    let (status, body) = chat(&gw, "kr/claude-sonnet-4.5", true).await;
+    assert_eq!(status, 200);
+    assert_eq!(streamed_text(&body), "Streamed by Kiro.");
+}
