@@ -31,6 +31,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         cli::Command::Quota(overrides) => quota::print(&overrides),
+        cli::Command::Login(args) => login::run(&args),
         cli::Command::Serve(overrides) => {
             init_logging();
             let config = match Config::from_env(|name| std::env::var(name).ok(), &overrides) {
@@ -49,7 +50,9 @@ fn main() -> ExitCode {
     }
 }
 
+mod login;
 mod quota;
+mod remote;
 
 fn startup_failure(e: &dyn std::fmt::Display) -> ExitCode {
     eprintln!("omniroute: {e}");

@@ -2,36 +2,12 @@
 //! `GET /api/quota` the dashboard reads), for servers without a browser.
 
 use std::process::ExitCode;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use omniroute_gateway::Overrides;
 use serde_json::Value;
 
 pub fn print(overrides: &Overrides) -> ExitCode {
-    // Where `omniroute serve` listens: the same flags and variables, without the rest of its
-    // configuration (no data directory is needed to ask it).
-    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-    let port = overrides.port.clone().or_else(|| var("PORT"));
-    let port = match port.as_deref().map(str::parse::<u16>) {
-        None => 20128,
-        Some(Ok(port)) if port > 0 => port,
-        Some(_) => {
-            eprintln!("omniroute: the port must be a number from 1 to 65535");
-            return ExitCode::from(2);
-        }
-    };
-    let host = overrides
-        .host
-        .clone()
-        .or_else(|| var("HOSTNAME"))
-        .and_then(|h| h.parse::<std::net::IpAddr>().ok())
-        .filter(|ip| !ip.is_unspecified())
-        .unwrap_or(std::net::IpAddr::from([127, 0, 0, 1]));
-    let host = match host {
-        std::net::IpAddr::V6(ip) => format!("[{ip}]"),
-        std::net::IpAddr::V4(ip) => ip.to_string(),
-    };
-    let url = format!("http://{host}:{port}/api/quota");
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -42,37 +18,23 @@ pub fn print(overrides: &Overrides) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(fetch(&url)) {
+    let fetched = runtime.block_on(async {
+        let gateway = crate::remote::Gateway::connect(overrides).await?;
+        gateway
+            .call(reqwest::Method::GET, "/api/quota", None)
+            .await
+            .map(|v| v.as_array().cloned().unwrap_or_default())
+    });
+    match fetched {
         Ok(accounts) => {
             println!("{}", table(&accounts, now_ms()));
             ExitCode::SUCCESS
         }
         Err(message) => {
-            eprintln!("omniroute: cannot read {url}: {message}");
+            eprintln!("omniroute: cannot read the quota: {message}");
             ExitCode::FAILURE
         }
     }
-}
-
-async fn fetch(url: &str) -> Result<Vec<Value>, String> {
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .build()
-        .map_err(|e| e.to_string())?;
-    let response = client.get(url).send().await.map_err(|e| {
-        if e.is_connect() {
-            "no gateway answers there (is `omniroute serve` running on this port?)".to_owned()
-        } else {
-            e.to_string()
-        }
-    })?;
-    let status = response.status();
-    let body: Value = response.json().await.map_err(|e| e.to_string())?;
-    if !status.is_success() {
-        let message = body["error"]["message"].as_str().unwrap_or("refused");
-        return Err(format!("{status}: {message}"));
-    }
-    Ok(body.as_array().cloned().unwrap_or_default())
 }
 
 fn now_ms() -> i64 {
