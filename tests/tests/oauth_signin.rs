@@ -528,3 +528,67 @@ async fn a_device_sign_in_polls_through_pending_and_slow_down_then_exchanges_cop
         1
     );
 }
+
+#[tokio::test]
+async fn importing_claude_codes_own_file_connects_the_account_it_holds() {
+    let auth = FakeAuthServer::start().await.unwrap();
+    let mock = MockUpstream::start().await.unwrap();
+    let mut catalog = catalog(&auth, &mock, 60);
+    catalog["providers"][0]["oauth"]["import"] =
+        json!({"path": "~/.claude/.credentials.json", "format": "claude-code"});
+    let gw = gateway_with(&catalog).await;
+    let home = tempfile::tempdir().unwrap();
+    let file = home.path().join("credentials.json");
+    let far = omniroute_store::now_ms() + 8 * 3_600_000;
+    std::fs::write(
+        &file,
+        json!({"claudeAiOauth": {"accessToken": "sk-ant-oat01-imported", "refreshToken": "sk-ant-ort01-imported",
+                                 "expiresAt": far, "subscriptionType": "max"}})
+        .to_string(),
+    )
+    .unwrap();
+    let before = std::fs::read(&file).unwrap();
+    let (status, body) = post(
+        &gw,
+        "/api/oauth/cc/import",
+        json!({"path": file.display().to_string(), "name": "imported"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["status"], "connected");
+    assert_eq!(
+        std::fs::read(&file).unwrap(),
+        before,
+        "the client's file is only read"
+    );
+    let (status, answer) = ask_claude(&gw).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(last_token(&mock), "Bearer sk-ant-oat01-imported");
+    let list = get(&gw, "/api/providers").await;
+    assert_eq!(list[0]["auth"]["plan"], "max");
+    assert!(
+        !list.to_string().contains("sk-ant-o"),
+        "no token in the API: {list}"
+    );
+
+    // Missing and foreign files are named, and nothing is stored.
+    let (status, body) = post(
+        &gw,
+        "/api/oauth/cc/import",
+        json!({"path": "/nonexistent/x.json"}),
+    )
+    .await;
+    assert_eq!(status, 404, "{body}");
+    std::fs::write(&file, "{\"OPENAI_API_KEY\": \"sk\"}").unwrap();
+    let (status, body) = post(
+        &gw,
+        "/api/oauth/cc/import",
+        json!({"path": file.display().to_string()}),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(
+        get(&gw, "/api/providers").await.as_array().unwrap().len(),
+        1
+    );
+}

@@ -107,6 +107,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/providers/{id}/quota", get(quota::get))
         .route("/api/quota", get(quota::list))
         .route("/api/oauth/{provider}/start", post(oauth::start))
+        .route("/api/oauth/{provider}/import", post(oauth::import))
         .route(
             "/api/oauth/flows/{id}",
             get(oauth::flow).delete(oauth::cancel),

@@ -67,6 +67,8 @@ fn declarations() -> String {
         omniroute_providers::oauth::spec::DeviceSpec::decl(&cfg),
         omniroute_providers::oauth::spec::ExchangeSpec::decl(&cfg),
         omniroute_providers::oauth::spec::FlowKind::decl(&cfg),
+        omniroute_providers::oauth::import::ImportFormat::decl(&cfg),
+        omniroute_providers::oauth::import::ImportSpec::decl(&cfg),
         omniroute_providers::oauth::OAuthSpec::decl(&cfg),
         omniroute_providers::catalog::ProviderEntry::decl(&cfg),
         omniroute_providers::catalog::Catalog::decl(&cfg),

@@ -165,7 +165,7 @@ fn go_duration_ms(text: &str) -> Option<i64> {
 }
 
 /// `2026-12-02T10:00:00Z` (or with an offset / fraction) → Unix ms.
-fn rfc3339_unix_ms(text: &str) -> Option<i64> {
+pub(crate) fn rfc3339_unix_ms(text: &str) -> Option<i64> {
     let (date, rest) = text.split_once('T')?;
     let mut d = date.split('-').map(|p| p.parse::<i64>().ok());
     let (year, month, day) = (d.next()??, d.next()??, d.next()??);

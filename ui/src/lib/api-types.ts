@@ -214,6 +214,12 @@ export type ExchangeSpec = { url: string,
  */
 margin_secs: number, };
 export type FlowKind = "browser" | "device" | "paste";
+export type ImportFormat = "claude-code" | "codex" | "gemini-cli" | "kiro";
+export type ImportSpec = { 
+/**
+ * The file, `~/` meaning the home directory of the user running OmniRoute.
+ */
+path: string, format: ImportFormat, };
 export type OAuthSpec = { 
 /**
  * Authorization-code endpoint (browser and paste flows); absent: device flow only.
@@ -269,6 +275,10 @@ account_id_header?: string | null,
  * A second token the API wants instead of the OAuth token (Copilot's API token).
  */
 exchange?: ExchangeSpec | null, 
+/**
+ * Where the provider's official client keeps its sign-in, for an import the user asks for.
+ */
+import?: ImportSpec | null, 
 /**
  * Refresh this long before the access token expires.
  */

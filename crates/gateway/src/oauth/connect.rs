@@ -49,10 +49,29 @@ pub async fn connect(
     answer: &TokenAnswer,
     registered: Option<RegisteredClient>,
 ) -> Result<Connected, ConnectError> {
-    let now = omniroute_store::now_ms();
-    let mut credential = Credential::from_answer(answer, None, now);
+    let mut credential = Credential::from_answer(answer, None, omniroute_store::now_ms());
     credential.client = registered;
-    let mut identity = Identity::of_answer(answer);
+    store_account(
+        state,
+        provider,
+        spec,
+        name,
+        credential,
+        Identity::of_answer(answer),
+    )
+    .await
+}
+
+/// Stores a signed-in account's credential (from a sign-in, or imported from another client's
+/// file), finding out who it is and doing the provider's setup first.
+pub async fn store_account(
+    state: &AppState,
+    provider: &str,
+    spec: &OAuthSpec,
+    name: Option<String>,
+    mut credential: Credential,
+    mut identity: Identity,
+) -> Result<Connected, ConnectError> {
     if identity.account.is_none()
         && let Some(url) = &spec.userinfo_url
     {
@@ -63,7 +82,9 @@ pub async fn connect(
         }
     }
     let entry = state.catalog.get(provider);
-    if let Some(entry) = entry.filter(|e| e.wire == omniroute_providers::Wire::GeminiCodeAssist) {
+    if let Some(entry) = entry.filter(|e| {
+        e.wire == omniroute_providers::Wire::GeminiCodeAssist && credential.project.is_none()
+    }) {
         let project = omniroute_providers::adapters::code_assist::setup::project(
             &client(state)?,
             &entry.base_url,

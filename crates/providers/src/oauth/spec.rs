@@ -54,6 +54,9 @@ pub struct OAuthSpec {
     /// A second token the API wants instead of the OAuth token (Copilot's API token).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exchange: Option<ExchangeSpec>,
+    /// Where the provider's official client keeps its sign-in, for an import the user asks for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub import: Option<super::import::ImportSpec>,
     /// Refresh this long before the access token expires.
     #[serde(default = "default_refresh_margin")]
     pub refresh_margin_secs: u64,
