@@ -592,3 +592,128 @@ async fn importing_claude_codes_own_file_connects_the_account_it_holds() {
         1
     );
 }
+
+#[tokio::test]
+async fn claude_codes_own_sign_in_passes_through_unchanged_and_falls_over() {
+    let auth = FakeAuthServer::start().await.unwrap();
+    let mock = MockUpstream::start().await.unwrap();
+    let mut catalog = catalog(&auth, &mock, 60);
+    catalog["providers"][0]["oauth"]["passthrough_token_prefix"] = json!("sk-ant-oat");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("providers.json"), catalog.to_string()).unwrap();
+    let gw = TestGateway::start_in(dir, &[("REQUIRE_API_KEY", "true")])
+        .await
+        .unwrap();
+    let (status, created) = post(&gw, "/api/keys", json!({"name": "claude-code"})).await;
+    assert_eq!(status, 201, "{created}");
+    let key = created["key"].as_str().unwrap().to_owned();
+    gw.add_node("backup", "anthropic", &mock.url()).await;
+    gw.add_connection("backup", "b", "sk-backup-0123456789")
+        .await;
+
+    let claude_code = |model: &str| {
+        http()
+            .post(format!("{}/v1/messages", gw.url))
+            .header("authorization", "Bearer sk-ant-oat01-users-own")
+            .header("x-omniroute-key", &key)
+            .header("anthropic-version", "2023-06-01")
+            .header("anthropic-beta", "oauth-2025-04-20,claude-code-20250219")
+            .header("user-agent", "claude-cli/2.0.0 (external, cli)")
+            .header("x-app", "cli")
+            .json(
+                &json!({"model": model, "max_tokens": 50, "unknown_field": {"kept": 1},
+                          "messages": [{"role": "user", "content": "hi"}]}),
+            )
+            .send()
+    };
+    // No stored cc account: the caller's own sign-in serves.
+    let r = claude_code("cc/claude-sonnet-4-5").await.unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    assert!(
+        r.headers()["x-omniroute-route"]
+            .to_str()
+            .unwrap()
+            .contains("passthrough")
+    );
+    let seen = mock.received();
+    let sent = seen.last().unwrap();
+    assert_eq!(
+        sent.header("authorization"),
+        Some("Bearer sk-ant-oat01-users-own")
+    );
+    assert_eq!(
+        sent.header("user-agent"),
+        Some("claude-cli/2.0.0 (external, cli)")
+    );
+    assert_eq!(sent.header("x-app"), Some("cli"));
+    assert_eq!(
+        sent.header("anthropic-beta"),
+        Some("oauth-2025-04-20,claude-code-20250219")
+    );
+    assert!(
+        sent.header("x-omniroute-key").is_none(),
+        "our key stays here"
+    );
+    assert_eq!(
+        sent.body["unknown_field"]["kept"], 1,
+        "the body went as sent"
+    );
+
+    // Usage is accounted (rows are written in batches).
+    let mut usage = Value::Null;
+    for _ in 0..50 {
+        usage = get(&gw, "/api/usage?limit=5").await;
+        if usage.to_string().contains("cc/claude-sonnet-4-5") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        usage.to_string().contains("cc/claude-sonnet-4-5"),
+        "{usage}"
+    );
+
+    // The user's plan is spent: a combo falls over to its next target as usual.
+    let (status, _) = post(
+        &gw,
+        "/api/combos",
+        json!({"name": "claude", "models": ["cc/claude-sonnet-4-5", "backup/claude-sonnet-4-5"]}),
+    )
+    .await;
+    assert_eq!(status, 201);
+    mock.push(Script {
+        fault: Fault {
+            status: Some(429),
+            ..Fault::default()
+        },
+        ..Script::default()
+    });
+    let r = claude_code("claude").await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.headers()["x-omniroute-route"]
+            .to_str()
+            .unwrap()
+            .starts_with("backup/")
+    );
+    let seen = mock.received();
+    assert_eq!(
+        seen.last().unwrap().header("x-api-key"),
+        Some("sk-backup-0123456789")
+    );
+    assert_eq!(
+        seen.last().unwrap().header("x-app"),
+        None,
+        "a stored account sends no client identity"
+    );
+
+    // Without our key, passthrough is no way around REQUIRE_API_KEY.
+    let r = http()
+        .post(format!("{}/v1/messages", gw.url))
+        .header("authorization", "Bearer sk-ant-oat01-users-own")
+        .json(&json!({"model": "cc/claude-sonnet-4-5", "max_tokens": 5, "messages": [{"role": "user", "content": "hi"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+}

@@ -82,5 +82,6 @@ pub fn target_for(
             .pick(&connection.row.id, None, prefix)
             .cloned(),
         project: None,
+        relay_client_headers: connection.row.auth_kind == crate::oauth::PASSTHROUGH,
     })
 }

@@ -63,6 +63,9 @@ pub struct Target {
     /// Where a signed-in account works on the provider's side, when the protocol names it in
     /// every request: Code Assist's project, Kiro's profile ARN.
     pub project: Option<String>,
+    /// The caller's own credential is used (passthrough of an official client's sign-in):
+    /// the client's headers go upstream unchanged too.
+    pub relay_client_headers: bool,
 }
 
 impl Target {

@@ -276,6 +276,12 @@ account_id_header?: string | null,
  */
 exchange?: ExchangeSpec | null, 
 /**
+ * How the provider's own OAuth tokens begin, when its official client may send its own
+ * sign-in through OmniRoute (Claude Code's `sk-ant-oat`): such a request goes upstream
+ * with that token and the client's headers unchanged, no stored account needed.
+ */
+passthrough_token_prefix?: string | null, 
+/**
  * Where the provider's official client keeps its sign-in, for an import the user asks for.
  */
 import?: ImportSpec | null, 

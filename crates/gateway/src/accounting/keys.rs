@@ -59,8 +59,9 @@ pub fn hint(key: &str) -> String {
     format!("…{}", key.get(start..).unwrap_or(""))
 }
 
-/// The key a client presented: `Authorization: Bearer` (OpenAI), `x-api-key` (Anthropic),
-/// `x-goog-api-key` or `?key=` (Gemini).
+/// The key a client presented: `X-OmniRoute-Key` (a client whose `Authorization` carries its
+/// own provider sign-in, e.g. Claude Code in passthrough), `Authorization: Bearer` (OpenAI),
+/// `x-api-key` (Anthropic), `x-goog-api-key` or `?key=` (Gemini).
 pub fn presented<'a>(headers: &'a HeaderMap, query: Option<&'a str>) -> Option<&'a str> {
     let header = |name: &str| {
         headers
@@ -69,6 +70,9 @@ pub fn presented<'a>(headers: &'a HeaderMap, query: Option<&'a str>) -> Option<&
             .map(str::trim)
             .filter(|v| !v.is_empty())
     };
+    if let Some(key) = header("x-omniroute-key") {
+        return Some(key);
+    }
     if let Some(auth) = header("authorization") {
         let token = match auth.get(..6) {
             Some(scheme) if scheme.eq_ignore_ascii_case("bearer") => auth[6..].trim(),

@@ -201,6 +201,41 @@ const FORWARDED: &[(Format, &str)] = &[
     (Format::Anthropic, "anthropic-version"),
 ];
 
+/// Headers that are about this hop, our own, or the credential (sent from the target).
+const NOT_RELAYED: &[&str] = &[
+    "host",
+    "content-length",
+    "content-type",
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+    "te",
+    "upgrade",
+    "accept-encoding",
+    "cookie",
+    "authorization",
+    "x-api-key",
+    "forwarded",
+    "x-real-ip",
+];
+
+/// A passthrough client's own headers, as it sent them (Claude Code's betas, version, user
+/// agent and app headers), without hop and credential headers and OmniRoute's own.
+fn relayed_headers(client_headers: &HeaderMap) -> Vec<(String, String)> {
+    client_headers
+        .iter()
+        .filter(|(name, _)| {
+            let name = name.as_str();
+            !NOT_RELAYED.contains(&name)
+                && !name.starts_with("x-omniroute-")
+                && !name.starts_with("x-forwarded-")
+        })
+        .filter_map(|(name, value)| {
+            Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned()))
+        })
+        .collect()
+}
+
 /// Sends a chat body in `upstream_format` to the target through its adapter.
 async fn send(
     upstream: &Upstream<'_>,
@@ -211,14 +246,18 @@ async fn send(
     request: &omniroute_formats::ir::Request,
     stream: bool,
 ) -> Result<reqwest::Response, ProxyError> {
-    let forwarded: Vec<(String, String)> = FORWARDED
-        .iter()
-        .filter(|(format, _)| *format == client_format && *format == upstream_format)
-        .filter_map(|(_, name)| {
-            let value = client_headers.get(*name)?.to_str().ok()?;
-            Some(((*name).to_owned(), value.to_owned()))
-        })
-        .collect();
+    let forwarded: Vec<(String, String)> = if upstream.target.relay_client_headers {
+        relayed_headers(client_headers)
+    } else {
+        FORWARDED
+            .iter()
+            .filter(|(format, _)| *format == client_format && *format == upstream_format)
+            .filter_map(|(_, name)| {
+                let value = client_headers.get(*name)?.to_str().ok()?;
+                Some(((*name).to_owned(), value.to_owned()))
+            })
+            .collect()
+    };
     let prepared = upstream.adapter.prepare_chat(
         upstream.target,
         ChatBody {

@@ -34,6 +34,11 @@ pub(super) trait Attempt: Sync {
         let _ = target;
         None
     }
+    /// The caller's own sign-in token, when it brought one starting with `prefix`.
+    fn caller_token(&self, prefix: &str) -> Option<&str> {
+        let _ = prefix;
+        None
+    }
     fn attempt<'a>(
         &'a self,
         target: &'a Target,
@@ -57,6 +62,19 @@ impl Attempt for Chat<'_> {
 
     fn refusal(&self, target: &Target) -> Option<ProxyError> {
         super::forward::uncarriable(self.inbound, self.request, target)
+    }
+
+    fn caller_token(&self, prefix: &str) -> Option<&str> {
+        // Only an Anthropic client's own bearer token (Claude Code's sign-in) qualifies.
+        if self.inbound.format != omniroute_formats::Format::Anthropic {
+            return None;
+        }
+        let auth = self.inbound.headers.get("authorization")?.to_str().ok()?;
+        let token = auth
+            .get(..7)
+            .filter(|s| s.eq_ignore_ascii_case("bearer "))
+            .map(|_| auth[7..].trim())?;
+        token.starts_with(prefix).then_some(token)
     }
 
     fn attempt<'a>(
@@ -171,8 +189,23 @@ async fn run(
             provider,
             upstream_model: &routed[provider.len() + 1..],
         };
-        let ordered =
+        // A caller with its own sign-in of this provider goes first, through that sign-in.
+        let own = state
+            .catalog
+            .get(provider)
+            .and_then(|e| e.oauth.as_ref()?.passthrough_token_prefix.as_deref())
+            .and_then(|prefix| attempt.caller_token(prefix))
+            .map(|token| crate::oauth::passthrough_account(provider, token));
+        let mut ordered =
             super::accounts::in_order(state, snapshot, provider, &routed, state.health.now());
+        if let Some(own) = &own
+            && state
+                .health
+                .resting_ms(&own.row.id, &routed, state.health.now())
+                == 0
+        {
+            ordered.insert(0, own);
+        }
         if ordered.is_empty() {
             none_available(state, snapshot, provider, &routed, trace, &mut misses);
             continue;

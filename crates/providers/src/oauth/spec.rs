@@ -54,6 +54,11 @@ pub struct OAuthSpec {
     /// A second token the API wants instead of the OAuth token (Copilot's API token).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exchange: Option<ExchangeSpec>,
+    /// How the provider's own OAuth tokens begin, when its official client may send its own
+    /// sign-in through OmniRoute (Claude Code's `sk-ant-oat`): such a request goes upstream
+    /// with that token and the client's headers unchanged, no stored account needed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passthrough_token_prefix: Option<String>,
     /// Where the provider's official client keeps its sign-in, for an import the user asks for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub import: Option<super::import::ImportSpec>,
