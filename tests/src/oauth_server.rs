@@ -54,6 +54,8 @@ pub struct AuthState {
     pub code_exchanges: usize,
     /// Every token request's form fields, in order.
     pub token_requests: Vec<BTreeMap<String, String>>,
+    /// Every access, refresh and API token handed out (to look for them where they must not be).
+    pub issued: Vec<String>,
 }
 
 impl Default for AuthState {
@@ -76,6 +78,7 @@ impl Default for AuthState {
             exchanges: 0,
             code_exchanges: 0,
             token_requests: Vec::new(),
+            issued: Vec::new(),
         }
     }
 }
@@ -126,6 +129,19 @@ impl FakeAuthServer {
 fn next(state: &mut AuthState, prefix: &str) -> String {
     state.counter += 1;
     format!("{prefix}-{}", state.counter)
+}
+
+/// A token: its kind, a counter, and enough randomness that finding it anywhere means it leaked.
+fn secret(state: &mut AuthState, prefix: &str) -> String {
+    let mut bytes = [0u8; 12];
+    getrandom::fill(&mut bytes).unwrap();
+    let token = format!(
+        "{}-{}",
+        next(state, prefix),
+        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    );
+    state.issued.push(token.clone());
+    token
 }
 
 /// The "browser": approves (or refuses) at once and goes back to the redirect URI.
@@ -201,8 +217,8 @@ fn id_token(email: &str) -> String {
 }
 
 fn issue(s: &mut AuthState, refresh: Option<String>) -> Response {
-    let access = next(s, "at");
-    let refresh = refresh.unwrap_or_else(|| next(s, "rt"));
+    let access = secret(s, "at");
+    let refresh = refresh.unwrap_or_else(|| secret(s, "rt"));
     s.live_refresh.insert(refresh.clone());
     axum::Json(json!({
         "access_token": access,
@@ -338,7 +354,7 @@ async fn exchange(State(state): State<Shared>, headers: HeaderMap) -> Response {
         return StatusCode::UNAUTHORIZED.into_response();
     }
     s.exchanges += 1;
-    let token = next(&mut s, "api");
+    let token = secret(&mut s, "api");
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
