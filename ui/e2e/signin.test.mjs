@@ -82,8 +82,11 @@ function startAuthServer() {
   });
 }
 
-/** A `providers.json` replacing `gh` with an entry whose sign-in points at the fake. */
-function catalog(auth) {
+/**
+ * A `providers.json` replacing `gh` with an entry whose sign-in points at the fake, and adding
+ * `fx`, whose registered redirect port (like Codex's 1455) is `busyPort`.
+ */
+function catalog(auth, busyPort) {
   return JSON.stringify({
     providers: [
       {
@@ -106,18 +109,39 @@ function catalog(auth) {
           notice: NOTICE,
         },
       },
+      {
+        id: 'fx',
+        name: 'Fixed port (test)',
+        tier: 'subscription',
+        wire: 'openai',
+        base_url: 'http://127.0.0.1:9',
+        auth: 'bearer',
+        login: 'oauth_pkce',
+        models: [{ id: 'gpt-5', kind: 'chat' }],
+        oauth: {
+          authorize_url: `${auth.url}/authorize`,
+          token_url: `${auth.url}/token`,
+          client_id: 'fx-test',
+          redirect: { host: '127.0.0.1', port: busyPort, path: '/auth/callback' },
+          device: { protocol: 'rfc8628', code_url: `${auth.url}/device/code`, token_url: `${auth.url}/token` },
+          discontinued: 'Fixed port (test) was discontinued for this test.',
+        },
+      },
     ],
   });
 }
 
 let auth;
+let busy;
 let gateway;
 let browser;
 let page;
 
 before(async () => {
   auth = await startAuthServer();
-  gateway = await startGateway({}, { 'providers.json': catalog(auth) });
+  busy = createServer((_, res) => res.end('taken'));
+  await new Promise((resolve) => busy.listen(0, '127.0.0.1', resolve));
+  gateway = await startGateway({}, { 'providers.json': catalog(auth, busy.address().port) });
   browser = await launch();
   page = await newPage(browser);
   await signIn(page, gateway.url);
@@ -129,6 +153,7 @@ after(async () => {
   await browser?.close();
   gateway?.child.kill();
   auth?.server.close();
+  busy?.close();
 });
 
 /** The account row whose signed-in account is `login`, once it shows. */
@@ -268,5 +293,24 @@ test('cancelling a running sign-in ends the flow', async () => {
   await card.getByTestId('signin-cancel-gh').click();
   await card.getByTestId('signin-button-gh').waitFor();
   assert.equal(await card.getByTestId('signin-flow-gh').count(), 0);
+  assert.deepEqual(page.errors, []);
+});
+
+test('a busy redirect port is explained and the device flow offered instead; a discontinued service says so', async () => {
+  auth.state.pendingPolls = Infinity;
+  const card = page.getByTestId('provider-card-fx');
+  await card.getByTestId('provider-discontinued-fx').waitFor();
+  assert.match(await card.getByTestId('provider-discontinued-text-fx').innerText(), /discontinued for this test/);
+  await card.getByTestId('signin-button-fx').click();
+  assert.equal(await card.getByTestId('signin-choice-fx-browser').isChecked(), true);
+  await card.getByTestId('signin-start-fx').click();
+  const alert = card.getByRole('alert');
+  await alert.waitFor();
+  assert.match(await alert.innerText(), /in use/);
+  await shot(page, 'signin-5-port-busy');
+  await card.getByTestId('signin-use-device-fx').click();
+  await card.getByTestId('signin-user-code-fx').waitFor();
+  await card.getByTestId('signin-cancel-fx').click();
+  await card.getByTestId('signin-button-fx').waitFor();
   assert.deepEqual(page.errors, []);
 });
