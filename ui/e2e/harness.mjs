@@ -3,7 +3,7 @@
 // screenshots saved to ui/e2e/out/ for the test report.
 
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -41,9 +41,13 @@ export async function startMock() {
   return start('mock-upstream', [], { PATH: process.env.PATH ?? '' });
 }
 
-/** The gateway on all interfaces (so the dashboard asks for a password), reached on 127.0.0.1. */
-export async function startGateway(extraEnv = {}) {
+/**
+ * The gateway on all interfaces (so the dashboard asks for a password), reached on 127.0.0.1.
+ * `files` are written into its DATA_DIR before it starts (`{ 'providers.json': '…' }`).
+ */
+export async function startGateway(extraEnv = {}, files = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'omniroute-e2e-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dataDir, name), text);
   const env = { PATH: process.env.PATH ?? '', HOME: dataDir, RUST_LOG: 'warn', HOSTNAME: '0.0.0.0', INITIAL_PASSWORD: PASSWORD, ...extraEnv };
   const started = await start('omniroute', ['serve', '--port', '0', '--data-dir', dataDir], env);
   const url = started.url.replace('0.0.0.0', '127.0.0.1');
