@@ -18,7 +18,7 @@ pub fn perform(app: &AppHandle, action: Action) {
     match action {
         Action::ActivateCombo(name) => activate(app, Some(name)),
         Action::ClearCombo => activate(app, None),
-        Action::OpenDashboard => window::open(app),
+        Action::OpenDashboard | Action::SignInAgain(_) => window::open(app),
         Action::CopyEndpoint => copy_endpoint(app),
         Action::ToggleAutostart => {
             toggle_autostart(app);

@@ -39,6 +39,9 @@ pub enum Action {
     /// Route by model name alone, no active combo.
     ClearCombo,
     OpenDashboard,
+    /// An account that needs a new sign-in (`provider/account`): opens the dashboard, where its
+    /// "Sign in again" is.
+    SignInAgain(String),
     CopyEndpoint,
     ToggleAutostart,
     CheckForUpdates,
@@ -74,6 +77,7 @@ pub enum Entry {
 }
 
 const COMBO_PREFIX: &str = "combo:";
+const SIGN_IN_PREFIX: &str = "sign-in:";
 
 impl Action {
     /// The menu item id this action is known by.
@@ -82,6 +86,7 @@ impl Action {
             Self::ActivateCombo(name) => format!("{COMBO_PREFIX}{name}"),
             Self::ClearCombo => "combo-none".into(),
             Self::OpenDashboard => "open".into(),
+            Self::SignInAgain(account) => format!("{SIGN_IN_PREFIX}{account}"),
             Self::CopyEndpoint => "copy-endpoint".into(),
             Self::ToggleAutostart => "autostart".into(),
             Self::CheckForUpdates => "check-updates".into(),
@@ -93,6 +98,9 @@ impl Action {
     pub fn from_id(id: &str) -> Option<Self> {
         if let Some(name) = id.strip_prefix(COMBO_PREFIX) {
             return Some(Self::ActivateCombo(name.to_owned()));
+        }
+        if let Some(account) = id.strip_prefix(SIGN_IN_PREFIX) {
+            return Some(Self::SignInAgain(account.to_owned()));
         }
         Some(match id {
             "combo-none" => Self::ClearCombo,
@@ -171,9 +179,18 @@ impl TrayModel {
         } else {
             self.providers
                 .iter()
-                .map(|p| Entry::Info {
-                    id: format!("health:{}", p.provider),
-                    text: health_line(p),
+                .flat_map(|p| {
+                    let line = Entry::Info {
+                        id: format!("health:{}", p.provider),
+                        text: health_line(p),
+                    };
+                    // Each account that needs a new sign-in, one click from doing it.
+                    let sign_ins = p.needs_sign_in.iter().map(|account| Entry::Item {
+                        action: Action::SignInAgain(format!("{}/{account}", p.provider)),
+                        text: format!("   ⚠ {account} needs a new sign-in…"),
+                        enabled: running,
+                    });
+                    std::iter::once(line).chain(sign_ins)
                 })
                 .collect()
         };

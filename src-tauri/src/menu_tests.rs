@@ -9,6 +9,7 @@ fn provider(name: &str, state: ProviderState, remaining_ms: u64) -> ProviderHeal
         remaining_ms,
         accounts: 2,
         resting: u32::from(state == ProviderState::Cooldown),
+        needs_sign_in: Vec::new(),
     }
 }
 
@@ -113,6 +114,29 @@ fn health_lines_say_state_and_time_left() {
             "○ gemini — open, 30s left",
             "○ groq — open, probing",
         ]
+    );
+}
+
+#[test]
+fn accounts_that_need_a_new_sign_in_are_listed_under_their_provider() {
+    let mut m = model();
+    m.providers[0].needs_sign_in = vec!["ada@example.com".into()];
+    let entries = m.entries();
+    let health = submenu(&entries, "health");
+    assert_eq!(health.len(), 3);
+    let Entry::Item {
+        action,
+        text,
+        enabled,
+    } = &health[1]
+    else {
+        panic!("{:?}", health[1]);
+    };
+    assert_eq!(text, "   ⚠ ada@example.com needs a new sign-in…");
+    assert!(*enabled);
+    assert_eq!(
+        Action::from_id(&action.id()),
+        Some(Action::SignInAgain("anthropic/ada@example.com".into()))
     );
 }
 

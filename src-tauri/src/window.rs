@@ -101,6 +101,12 @@ pub fn run_window_process(url: &str, context: tauri::Context<tauri::Wry>) -> Res
                 .title("OmniRoute")
                 .inner_size(1280.0, 800.0)
                 .min_inner_size(800.0, 600.0)
+                // A page the dashboard opens in a new window (a provider's sign-in page) goes
+                // to the system browser, where the user is signed in to the provider.
+                .on_new_window(|url, _| {
+                    system_browser(url.as_str());
+                    tauri::webview::NewWindowResponse::Deny
+                })
                 .build()?;
             let handle = app.handle().clone();
             std::thread::spawn(move || follow_parent(&handle));
@@ -110,6 +116,30 @@ pub fn run_window_process(url: &str, context: tauri::Context<tauri::Wry>) -> Res
         .map_err(|e| e.to_string())?;
     app.run(|_, _| {});
     Ok(())
+}
+
+/// Opens `url` in the user's default browser. Only web addresses are handed on.
+fn system_browser(url: &str) {
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
+        tracing::warn!("refused to open a non-web address from the dashboard");
+        return;
+    }
+    let mut command = if cfg!(target_os = "macos") {
+        Command::new("open")
+    } else if cfg!(target_os = "windows") {
+        let mut c = Command::new("rundll32");
+        c.arg("url.dll,FileProtocolHandler");
+        c
+    } else {
+        Command::new("xdg-open")
+    };
+    match command.arg(url).stdin(Stdio::null()).spawn() {
+        // Reaped off this thread: the opener returns once the browser has the address.
+        Ok(mut child) => {
+            std::thread::spawn(move || child.wait());
+        }
+        Err(e) => tracing::warn!(error = %e, "cannot open the system browser"),
+    }
 }
 
 /// Obeys the main process's commands; its end (the app quit or crashed) closes the window.

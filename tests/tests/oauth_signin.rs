@@ -110,6 +110,13 @@ async fn a_browser_sign_in_serves_refreshes_rotates_and_survives_a_restart() {
     let list = get(&gw, "/api/providers").await;
     let account = connection(&list, &id);
     assert_eq!(account["auth"]["state"], "needs-sign-in", "{account}");
+    // The tray's provider health names it.
+    let health = get(&gw, "/api/health/providers").await;
+    assert_eq!(
+        health[0]["needsSignIn"],
+        json!(["ada@example.com"]),
+        "{health}"
+    );
     // (The 401 also rested the account; without that, the sign-in state is what keeps it out.)
     let (status, _) = post(&gw, "/api/resilience/reset", json!({})).await;
     assert_eq!(status, 200);

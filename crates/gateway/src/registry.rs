@@ -99,6 +99,31 @@ pub struct LiveConnection {
     pub api_key: Option<SecretString>,
 }
 
+impl LiveConnection {
+    /// A stand-in account for a caller that brought its own sign-in of `provider` (Claude Code
+    /// pointed at OmniRoute): routed, limited and accounted like a stored account, with the
+    /// caller's token as its credential.
+    pub fn passthrough(provider: &str, token: &str) -> Self {
+        use omniroute_store::connections::AUTH_PASSTHROUGH;
+        Self {
+            row: Connection {
+                id: format!("{AUTH_PASSTHROUGH}:{provider}"),
+                provider: provider.to_owned(),
+                name: "your own sign-in (passthrough)".into(),
+                auth_kind: AUTH_PASSTHROUGH.into(),
+                secret_name: None,
+                base_url: None,
+                priority: i64::MIN,
+                enabled: true,
+                created_at: 0,
+                updated_at: 0,
+                metadata: None,
+            },
+            api_key: Some(SecretString::new(token)),
+        }
+    }
+}
+
 impl Snapshot {
     pub fn node(&self, prefix: &str) -> Option<&ProviderNode> {
         self.nodes.iter().find(|n| n.prefix == prefix)
@@ -181,7 +206,7 @@ impl Registry {
         for row in store.connections().await? {
             // A signed-in account's tokens are not an API key: `oauth::tokens` hands them out.
             let api_key = match &row.secret_name {
-                Some(name) if !crate::oauth::is_oauth(&row) => secrets.get(name).await?,
+                Some(name) if !row.is_oauth() => secrets.get(name).await?,
                 _ => None,
             };
             connections.push(LiveConnection { row, api_key });

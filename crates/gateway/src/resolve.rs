@@ -82,6 +82,7 @@ pub fn target_for(
             .pick(&connection.row.id, None, prefix)
             .cloned(),
         project: None,
-        relay_client_headers: connection.row.auth_kind == crate::oauth::PASSTHROUGH,
+        relay_client_headers: connection.row.auth_kind
+            == omniroute_store::connections::AUTH_PASSTHROUGH,
     })
 }

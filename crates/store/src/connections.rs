@@ -25,7 +25,17 @@ pub struct Connection {
     pub metadata: Option<String>,
 }
 
+/// `auth_kind` of a signed-in account (its tokens are kept under `oauth_secret_name`).
+pub const AUTH_OAUTH: &str = "oauth";
+/// `auth_kind` of the stand-in account a caller's own sign-in is passed through (never stored).
+pub const AUTH_PASSTHROUGH: &str = "passthrough";
+
 impl Connection {
+    /// Whether this is a signed-in account, whose token is not an API key.
+    pub fn is_oauth(&self) -> bool {
+        self.auth_kind == AUTH_OAUTH
+    }
+
     /// The OAuth account details, when this is a signed-in account.
     pub fn account_meta(&self) -> Option<AccountMeta> {
         self.metadata

@@ -125,7 +125,11 @@ accounts: number,
 /**
  * Accounts resting now.
  */
-resting: number, };
+resting: number, 
+/**
+ * Signed-in accounts the provider no longer accepts until they sign in again (names).
+ */
+needsSignIn: Array<string>, };
 export type UpdateState = { "state": "unsupported" } | { "state": "idle" } | { "state": "checking" } | { "state": "upToDate", current: string, } | { "state": "downloading", version: string, received: number, total: number | null, } | { "state": "ready", version: string, notes: string | null, } | { "state": "failed", message: string, };
 export type LockScope = "model" | "connection";
 export type Lockout = { id: string, scope: LockScope, target: string, reason: string, 

@@ -64,7 +64,7 @@ pub async fn refresh(
         .connection(&id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no connection '{id}'")))?;
-    if !crate::oauth::is_oauth(&connection) {
+    if !connection.is_oauth() {
         return Err(ApiError::invalid(format!(
             "connection '{id}' is not a signed-in account; only those have tokens to refresh"
         )));

@@ -1,6 +1,7 @@
 //! Health per provider in one word — `healthy`, `cooldown` or `open` — with the time left:
 //! what the desktop tray's health submenu and icon show, served as `GET /api/health/providers`
-//! so the dashboard and the tray read the same thing.
+//! so the dashboard and the tray read the same thing. Signed-in accounts that need a new sign-in
+//! are named on their provider's line.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -34,6 +35,8 @@ pub struct ProviderHealth {
     pub accounts: u32,
     /// Accounts resting now.
     pub resting: u32,
+    /// Signed-in accounts the provider no longer accepts until they sign in again (names).
+    pub needs_sign_in: Vec<String>,
 }
 
 /// One line per provider with an enabled account, sorted by provider. `accounts` are
@@ -55,6 +58,7 @@ pub fn summarize<'a>(
                 remaining_ms: 0,
                 accounts: 0,
                 resting: 0,
+                needs_sign_in: Vec::new(),
             });
         line.accounts += 1;
         if let Some(&left) = resting.get(connection) {
@@ -97,7 +101,20 @@ pub fn current(state: &AppState) -> Vec<ProviderHealth> {
         .iter()
         .filter(|c| c.row.enabled)
         .map(|c| (c.row.provider.as_str(), c.row.id.as_str()));
-    summarize(accounts, &report.breakers, &resting, state.health.now())
+    let mut lines = summarize(accounts, &report.breakers, &resting, state.health.now());
+    for c in snapshot.connections.iter().filter(|c| c.row.enabled) {
+        let needs = c
+            .row
+            .account_meta()
+            .is_some_and(|m| m.state == omniroute_store::connections::AuthState::NeedsSignIn);
+        if let Some(line) = lines
+            .iter_mut()
+            .find(|l| needs && l.provider == c.row.provider)
+        {
+            line.needs_sign_in.push(c.row.name.clone());
+        }
+    }
+    lines
 }
 
 /// `GET /api/health/providers`

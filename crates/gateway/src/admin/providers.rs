@@ -77,7 +77,7 @@ pub fn mask(key: &str) -> String {
 }
 
 pub(crate) async fn view(state: &AppState, c: Connection) -> Result<ConnectionView, ApiError> {
-    let auth = crate::oauth::is_oauth(&c).then(|| {
+    let auth = c.is_oauth().then(|| {
         let meta = c.account_meta().unwrap_or_default();
         AuthView {
             kind: "oauth",

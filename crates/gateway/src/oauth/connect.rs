@@ -103,7 +103,7 @@ pub async fn store_account(
     let existing = match &identity.account {
         Some(account) => state.store.connections().await?.into_iter().find(|c| {
             c.provider == provider
-                && c.auth_kind == "oauth"
+                && c.is_oauth()
                 && c.account_meta().and_then(|m| m.account).as_deref() == Some(account)
         }),
         None => None,
@@ -117,7 +117,7 @@ pub async fn store_account(
                     .clone()
                     .or_else(|| identity.account.clone())
                     .unwrap_or_else(|| provider.to_owned()),
-                auth_kind: "oauth".into(),
+                auth_kind: omniroute_store::connections::AUTH_OAUTH.into(),
                 base_url: None,
                 priority: 0,
                 enabled: true,

@@ -20,36 +20,6 @@ use omniroute_store::connections::Connection;
 use crate::AppState;
 use tokens::{Renewal, TokenFailure};
 
-/// The `auth_kind` of the stand-in account a passthrough request is routed through.
-pub const PASSTHROUGH: &str = "passthrough";
-
-/// A stand-in account for a caller that brought its own sign-in of `provider` (Claude Code
-/// pointed at OmniRoute): routed, limited and accounted like a stored account, with the
-/// caller's token as its credential.
-pub fn passthrough_account(provider: &str, token: &str) -> crate::registry::LiveConnection {
-    crate::registry::LiveConnection {
-        row: Connection {
-            id: format!("{PASSTHROUGH}:{provider}"),
-            provider: provider.to_owned(),
-            name: "your own sign-in (passthrough)".into(),
-            auth_kind: PASSTHROUGH.into(),
-            secret_name: None,
-            base_url: None,
-            priority: i64::MIN,
-            enabled: true,
-            created_at: 0,
-            updated_at: 0,
-            metadata: None,
-        },
-        api_key: Some(omniroute_store::SecretString::new(token)),
-    }
-}
-
-/// Whether a connection is a signed-in account (its token comes from `tokens`).
-pub fn is_oauth(connection: &Connection) -> bool {
-    connection.auth_kind == "oauth"
-}
-
 /// Puts a signed-in account's current token on `target` (renewed as `renewal` says), with
 /// the account's API base and id header where the provider assigns them.
 pub async fn authorize(

@@ -195,7 +195,7 @@ async fn run(
             .get(provider)
             .and_then(|e| e.oauth.as_ref()?.passthrough_token_prefix.as_deref())
             .and_then(|prefix| attempt.caller_token(prefix))
-            .map(|token| crate::oauth::passthrough_account(provider, token));
+            .map(|token| LiveConnection::passthrough(provider, token));
         let mut ordered =
             super::accounts::in_order(state, snapshot, provider, &routed, state.health.now());
         if let Some(own) = &own
@@ -410,7 +410,7 @@ async fn try_account(
         .proxies
         .pick(&connection.row.id, plan.combo.as_deref(), provider)
         .cloned();
-    if crate::oauth::is_oauth(&connection.row)
+    if connection.row.is_oauth()
         && let Err(e) =
             crate::oauth::authorize(state, &connection.row, &mut target, Renewal::IfDue).await
     {
@@ -456,9 +456,7 @@ async fn try_account(
     let started = std::time::Instant::now();
     let mut outcome = attempt.attempt(&target).await;
     // A signed-in account's token refused: refresh once (single-flight) and try again.
-    if crate::oauth::is_oauth(&connection.row)
-        && matches!(&outcome, Err(e) if e.upstream_status() == Some(401))
-    {
+    if connection.row.is_oauth() && matches!(&outcome, Err(e) if e.upstream_status() == Some(401)) {
         let rejected = target.api_key.as_ref().map(|k| k.expose().to_owned());
         let renewal = Renewal::Rejected(rejected.as_deref().unwrap_or_default());
         match crate::oauth::authorize(state, &connection.row, &mut target, renewal).await {
