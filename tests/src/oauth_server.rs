@@ -107,6 +107,9 @@ impl FakeAuthServer {
             .route("/token", post(token))
             .route("/device/code", post(device_code))
             .route("/client/register", post(register))
+            .route("/deviceauth/usercode", post(openai_usercode))
+            .route("/deviceauth/token", post(openai_device_token))
+            .route("/refreshToken", post(social_refresh))
             .route("/device_authorization", post(device_code))
             .route("/user", get(user))
             .route("/copilot/token", get(exchange))
@@ -257,7 +260,10 @@ async fn token(State(state): State<Shared>, headers: HeaderMap, body: Bytes) -> 
             };
             let verifier = f.get("code_verifier").cloned().unwrap_or_default();
             let computed = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
-            if computed != challenge || f.get("redirect_uri") != Some(&redirect) {
+            // An empty redirect: a device grant, whose redirect URI the client names from data.
+            if computed != challenge
+                || (!redirect.is_empty() && f.get("redirect_uri") != Some(&redirect))
+            {
                 return error(StatusCode::BAD_REQUEST, "invalid_grant");
             }
             issue(&mut s, None)
@@ -405,4 +411,74 @@ pub async fn sign_in_by_browser(gateway_url: &str, provider: &str) -> Value {
     let done = settle(gateway_url, started["flowId"].as_str().unwrap()).await;
     assert_eq!(done["status"], "connected", "{done}");
     done
+}
+
+/// OpenAI's device variant: a user code…
+async fn openai_usercode(State(state): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+    let f = fields(&headers, &body);
+    if f.get("client_id").is_none_or(String::is_empty) {
+        return error(StatusCode::BAD_REQUEST, "invalid_client");
+    }
+    let mut s = state.lock().unwrap();
+    s.device_polls = 0;
+    let id = next(&mut s, "deviceauth");
+    // OpenAI gives the interval as a string.
+    axum::Json(json!({"device_auth_id": id, "user_code": "CODX-1234", "interval": "1"}))
+        .into_response()
+}
+
+/// …polled until approved (403 before), then an authorization code with its verifier, exchanged
+/// at the token endpoint like a browser sign-in's.
+async fn openai_device_token(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let f = fields(&headers, &body);
+    let mut s = state.lock().unwrap();
+    s.device_polls += 1;
+    if f.get("user_code").map(String::as_str) != Some("CODX-1234") {
+        return error(StatusCode::BAD_REQUEST, "invalid_request");
+    }
+    if s.device_polls <= s.pending_polls {
+        return (
+            StatusCode::FORBIDDEN,
+            axum::Json(json!({"error": {"message": "pending"}})),
+        )
+            .into_response();
+    }
+    let verifier = next(&mut s, "verifier-0123456789012345678901234567890123");
+    let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+    let code = next(&mut s, "code");
+    s.codes.insert(code.clone(), (challenge, String::new()));
+    axum::Json(json!({"authorization_code": code, "code_verifier": verifier})).into_response()
+}
+
+/// Kiro's social-login refresh: `{refreshToken}` in, camelCase tokens out.
+async fn social_refresh(State(state): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+    let f = fields(&headers, &body);
+    let mut s = state.lock().unwrap();
+    s.refreshes += 1;
+    let presented = f.get("refreshToken").cloned().unwrap_or_default();
+    if s.revoked || !s.live_refresh.contains(&presented) {
+        return error(StatusCode::UNAUTHORIZED, "invalid_grant");
+    }
+    s.live_refresh.remove(&presented);
+    let access = secret(&mut s, "at");
+    let refresh = secret(&mut s, "rt");
+    s.live_refresh.insert(refresh.clone());
+    axum::Json(
+        json!({"accessToken": access, "refreshToken": refresh, "expiresIn": 3600,
+                      "profileArn": "arn:aws:codewhisperer:us-east-1:1:profile/SOCIAL"}),
+    )
+    .into_response()
+}
+
+impl FakeAuthServer {
+    /// Makes `token` a refresh token the server accepts (an imported client's).
+    pub fn accept_refresh_token(&self, token: &str) {
+        self.with(|s| {
+            s.live_refresh.insert(token.to_owned());
+        });
+    }
 }

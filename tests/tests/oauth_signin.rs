@@ -347,6 +347,28 @@ async fn a_device_sign_in_polls_through_pending_and_slow_down_then_exchanges_cop
             .starts_with("Bearer api-")
     );
     assert_eq!(last.header("editor-version"), Some("OmniRoute/1"));
+    assert_eq!(last.header("x-initiator"), Some("user"));
+    // Claude models go to Copilot's Anthropic endpoint; a turn after tool results is the agent's.
+    let r = http()
+        .post(format!("{}/v1/chat/completions", gw.url))
+        .json(&json!({"model": "gh/claude-sonnet-4.5", "messages": [
+            {"role": "user", "content": "list files"},
+            {"role": "assistant", "content": null, "tool_calls": [{"id": "c1", "type": "function",
+                "function": {"name": "ls", "arguments": "{}"}}]},
+            {"role": "tool", "tool_call_id": "c1", "content": "a.txt"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let seen = mock.received();
+    let last = seen.last().unwrap();
+    assert_eq!(last.path, "/v1/messages");
+    assert!(
+        last.header("authorization")
+            .unwrap()
+            .starts_with("Bearer api-")
+    );
+    assert_eq!(last.header("x-initiator"), Some("agent"));
     // A 401 re-exchanges (GitHub tokens do not refresh).
     mock.push(Script {
         fault: Fault {

@@ -277,3 +277,109 @@ async fn kiro_signs_in_through_aws_sso_oidc_and_answers_through_its_event_stream
     assert_eq!(status, 200);
     assert_eq!(streamed_text(&body), "Streamed by Kiro.");
 }
+
+#[tokio::test]
+async fn codex_signs_in_by_openais_device_variant() {
+    let auth = FakeAuthServer::start().await.unwrap();
+    let mock = MockUpstream::start().await.unwrap();
+    auth.with(|s| s.pending_polls = 1);
+    let a = auth.url();
+    let mut spec = oauth(&auth);
+    spec["device"] = json!({"protocol": "openai", "code_url": format!("{a}/deviceauth/usercode"),
+        "token_url": format!("{a}/deviceauth/token"), "verification_uri": "https://auth.example/codex/device",
+        "redirect_uri": "https://auth.example/deviceauth/callback"});
+    let gw = gateway(vec![entry(
+        "cx",
+        "codex",
+        format!("{}/backend-api/codex", mock.url()),
+        "gpt-5",
+        spec,
+    )])
+    .await;
+    let started: Value = reqwest::Client::new()
+        .post(format!("{}/api/oauth/cx/start", gw.url))
+        .json(&json!({"flow": "device"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(started["userCode"], "CODX-1234", "{started}");
+    assert_eq!(
+        started["verificationUri"],
+        "https://auth.example/codex/device"
+    );
+    let done = settle(&gw.url, started["flowId"].as_str().unwrap()).await;
+    assert_eq!(done["status"], "connected", "{done}");
+    // The device's authorization code was exchanged with its verifier and the device redirect.
+    let exchange = auth.with(|s| s.token_requests.last().cloned().unwrap());
+    assert_eq!(
+        exchange.get("grant_type").map(String::as_str),
+        Some("authorization_code")
+    );
+    assert_eq!(
+        exchange.get("redirect_uri").map(String::as_str),
+        Some("https://auth.example/deviceauth/callback")
+    );
+    let (status, body) = chat(&gw, "cx/gpt-5", false).await;
+    assert_eq!(status, 200, "{body}");
+}
+
+#[tokio::test]
+async fn an_imported_kiro_social_login_refreshes_through_its_own_endpoint() {
+    let auth = FakeAuthServer::start().await.unwrap();
+    let mock = MockUpstream::start().await.unwrap();
+    let a = auth.url();
+    let spec = json!({
+        "token_url": format!("{a}/token"),
+        "social_refresh_url": format!("{a}/refreshToken"),
+        "import": {"path": "~/.aws/sso/cache/kiro-auth-token.json", "format": "kiro"}
+    });
+    let gw = gateway(vec![entry(
+        "kr",
+        "kiro",
+        mock.url(),
+        "claude-sonnet-4.5",
+        spec,
+    )])
+    .await;
+    auth.accept_refresh_token("aor-imported");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("kiro-auth-token.json");
+    // Kiro's own file, its access token already expired.
+    std::fs::write(
+        &file,
+        json!({"accessToken": "aoa-expired", "refreshToken": "aor-imported",
+        "expiresAt": "2026-01-01T00:00:00.000Z", "authMethod": "social", "provider": "Github",
+        "profileArn": "arn:aws:codewhisperer:us-east-1:1:profile/IMPORTED"})
+        .to_string(),
+    )
+    .unwrap();
+    let r = reqwest::Client::new()
+        .post(format!("{}/api/oauth/kr/import", gw.url))
+        .json(&json!({"path": file.display().to_string()}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    mock.push(Script {
+        reply: Reply::text("Refreshed first."),
+        ..Script::default()
+    });
+    let (status, body) = chat(&gw, "kr/claude-sonnet-4.5", false).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(auth.with(|s| s.refreshes), 1);
+    let seen = mock.received();
+    let sent = seen.last().unwrap();
+    assert!(
+        sent.header("authorization")
+            .unwrap()
+            .starts_with("Bearer at-"),
+        "the refreshed token"
+    );
+    assert_eq!(
+        sent.body["profileArn"],
+        "arn:aws:codewhisperer:us-east-1:1:profile/SOCIAL"
+    );
+}

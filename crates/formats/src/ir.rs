@@ -86,6 +86,16 @@ pub struct Request {
     pub untranslatable: Vec<Untranslatable>,
 }
 
+impl Request {
+    /// Whether the user started this turn (`false`: it continues after tool results, or from
+    /// the assistant's own words), as an "initiator" header reports it.
+    pub fn user_initiated(&self) -> bool {
+        self.messages.last().is_none_or(|m| {
+            m.role == Role::User && !m.parts.iter().any(|p| matches!(p, Part::ToolResult(_)))
+        })
+    }
+}
+
 /// One piece of a client's request that the IR has no place for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Untranslatable {

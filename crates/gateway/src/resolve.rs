@@ -53,7 +53,11 @@ pub fn target_for(
             .iter()
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
-        (entry.wire, entry.base_url.clone(), entry.auth, headers)
+        let wire = entry
+            .model(upstream_model)
+            .and_then(|m| m.wire)
+            .unwrap_or(entry.wire);
+        (wire, entry.base_url.clone(), entry.auth, headers)
     } else {
         let node = snapshot.node(prefix)?;
         let format = node_format(node.api_type);

@@ -147,6 +147,10 @@ pub struct ModelEntry {
     pub input_per_1k: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_per_1k: Option<f64>,
+    /// The wire this model is reached on, when not the provider's (Copilot serves Claude
+    /// models on its Anthropic endpoint).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wire: Option<Wire>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
@@ -171,6 +175,10 @@ pub struct ProviderEntry {
     /// through its workflow API, not its OpenAI-compatible images endpoint).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub adapters: Vec<AdapterRule>,
+    /// A request header saying who started the turn: `user` when the last message is the
+    /// user's, `agent` when the turn continues after tool results (Copilot's `x-initiator`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub initiator_header: Option<String>,
     /// How accounts sign in, for subscription providers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub oauth: Option<crate::oauth::OAuthSpec>,

@@ -32,7 +32,9 @@ pub fn catalog(auth: &FakeAuthServer, mock: &MockUpstream, margin_secs: u64) -> 
             "id": "gh", "name": "Copilot (test)", "tier": "subscription", "wire": "openai",
             "base_url": "http://127.0.0.1:9/unused", "auth": "bearer", "login": "device_code",
             "headers": {"editor-version": "OmniRoute/1"},
-            "models": [{"id": "gpt-5", "kind": "chat"}],
+            "models": [{"id": "gpt-5", "kind": "chat"},
+                       {"id": "claude-sonnet-4.5", "kind": "chat", "wire": "anthropic"}],
+            "initiator_header": "x-initiator",
             "oauth": {
                 "token_url": format!("{a}/token"),
                 "client_id": "Iv1.test",

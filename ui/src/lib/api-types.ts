@@ -168,7 +168,12 @@ export type ModelEntry = { id: string, kind: ModelKind, context?: number | null,
 /**
  * USD per 1,000 input tokens (0 for subscription and free tiers).
  */
-input_per_1k?: number | null, output_per_1k?: number | null, };
+input_per_1k?: number | null, output_per_1k?: number | null, 
+/**
+ * The wire this model is reached on, when not the provider's (Copilot serves Claude
+ * models on its Anthropic endpoint).
+ */
+wire?: Wire | null, };
 export type Operation = "chat" | "embeddings" | "images" | "transcription";
 export type AdapterId = "fireworks-workflow";
 export type AdapterRule = { operation: Operation, adapter: AdapterId, 
@@ -268,6 +273,11 @@ authorize_params?: { [key in string]: string },
  */
 state_in_token_request?: boolean, device?: DeviceSpec | null, 
 /**
+ * Where accounts signed in through another identity provider refresh (Kiro's Google and
+ * GitHub logins: `{refreshToken}` as JSON), used for an account without a registered client.
+ */
+social_refresh_url?: string | null, 
+/**
  * Answers who signed in (`email`, or GitHub's `login`) for a bearer token.
  */
 userinfo_url?: string | null, 
@@ -315,6 +325,11 @@ tier: string, wire: Wire, base_url: string, auth: AuthStyle, login: Login, heade
  * through its workflow API, not its OpenAI-compatible images endpoint).
  */
 adapters?: Array<AdapterRule>, 
+/**
+ * A request header saying who started the turn: `user` when the last message is the
+ * user's, `agent` when the turn continues after tool results (Copilot's `x-initiator`).
+ */
+initiator_header?: string | null, 
 /**
  * How accounts sign in, for subscription providers.
  */

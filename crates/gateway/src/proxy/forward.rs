@@ -106,11 +106,18 @@ pub(super) async fn attempt(
         upstream_request.stream = upstream_streams;
         omniroute_formats::encode_request(upstream_format, &upstream_request)
     };
+    let initiator = state
+        .catalog
+        .get(&target.provider)
+        .and_then(|e| e.initiator_header.as_deref());
     let response = send(
         &upstream,
-        upstream_format,
-        format,
-        inbound.headers,
+        Outgoing {
+            upstream_format,
+            client_format: format,
+            client_headers: inbound.headers,
+            initiator,
+        },
         body,
         request,
         upstream_streams,
@@ -236,17 +243,30 @@ fn relayed_headers(client_headers: &HeaderMap) -> Vec<(String, String)> {
         .collect()
 }
 
+/// What decides the headers a chat body goes upstream with.
+struct Outgoing<'a> {
+    upstream_format: Format,
+    client_format: Format,
+    client_headers: &'a HeaderMap,
+    /// The provider's header saying who started the turn (Copilot's `x-initiator`).
+    initiator: Option<&'a str>,
+}
+
 /// Sends a chat body in `upstream_format` to the target through its adapter.
 async fn send(
     upstream: &Upstream<'_>,
-    upstream_format: Format,
-    client_format: Format,
-    client_headers: &HeaderMap,
+    outgoing: Outgoing<'_>,
     body: Vec<u8>,
     request: &omniroute_formats::ir::Request,
     stream: bool,
 ) -> Result<reqwest::Response, ProxyError> {
-    let forwarded: Vec<(String, String)> = if upstream.target.relay_client_headers {
+    let Outgoing {
+        upstream_format,
+        client_format,
+        client_headers,
+        initiator,
+    } = outgoing;
+    let mut forwarded: Vec<(String, String)> = if upstream.target.relay_client_headers {
         relayed_headers(client_headers)
     } else {
         FORWARDED
@@ -258,6 +278,14 @@ async fn send(
             })
             .collect()
     };
+    if let Some(name) = initiator {
+        let who = if request.user_initiated() {
+            "user"
+        } else {
+            "agent"
+        };
+        forwarded.push((name.to_owned(), who.to_owned()));
+    }
     let prepared = upstream.adapter.prepare_chat(
         upstream.target,
         ChatBody {

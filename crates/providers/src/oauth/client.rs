@@ -178,11 +178,29 @@ pub async fn refresh(
         let (status, body) = read(response).await?;
         return token_answer(status, &body);
     }
+    if let Some(url) = &spec.social_refresh_url {
+        let response = client
+            .post(url)
+            .json(&SocialRefresh {
+                refresh_token: &refresh_token,
+            })
+            .send()
+            .await
+            .map_err(|e| unreachable(&e))?;
+        let (status, body) = read(response).await?;
+        return token_answer(status, &body);
+    }
     let fields = vec![
         ("grant_type", "refresh_token".to_owned()),
         ("refresh_token", refresh_token),
     ];
     token_request(client, spec, &spec.token_url, fields).await
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SocialRefresh<'a> {
+    refresh_token: &'a str,
 }
 
 /// A device sign-in in progress: what the user sees and what the poll sends.

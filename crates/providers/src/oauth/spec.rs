@@ -45,6 +45,10 @@ pub struct OAuthSpec {
     pub state_in_token_request: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device: Option<DeviceSpec>,
+    /// Where accounts signed in through another identity provider refresh (Kiro's Google and
+    /// GitHub logins: `{refreshToken}` as JSON), used for an account without a registered client.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub social_refresh_url: Option<String>,
     /// Answers who signed in (`email`, or GitHub's `login`) for a bearer token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub userinfo_url: Option<String>,

@@ -25,6 +25,9 @@ pub struct TokenAnswer {
     /// Anthropic names the account in the answer.
     #[serde(default)]
     pub account: Option<AnthropicAccount>,
+    /// Kiro's social refresh names the account's profile.
+    #[serde(default, alias = "profileArn")]
+    pub profile_arn: Option<String>,
     /// Qwen answers which host serves the account.
     #[serde(default)]
     pub resource_url: Option<String>,
@@ -179,7 +182,10 @@ impl Credential {
                 .resource_url
                 .clone()
                 .or_else(|| previous.and_then(|p| p.resource_url.clone())),
-            project: previous.and_then(|p| p.project.clone()),
+            project: answer
+                .profile_arn
+                .clone()
+                .or_else(|| previous.and_then(|p| p.project.clone())),
             client: previous.and_then(|p| p.client.clone()),
         }
     }
