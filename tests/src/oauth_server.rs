@@ -44,6 +44,8 @@ pub struct AuthState {
     /// Copilot's API base named by the exchange.
     pub api_base: Option<String>,
     pub exchange_expires_in: i64,
+    /// How long a refresh takes to answer.
+    pub refresh_delay_ms: u64,
     // Book-keeping.
     codes: HashMap<String, (String, String)>,
     live_refresh: HashSet<String>,
@@ -70,6 +72,7 @@ impl Default for AuthState {
             device_outcome: DeviceOutcome::Approve,
             api_base: None,
             exchange_expires_in: 1800,
+            refresh_delay_ms: 0,
             codes: HashMap::new(),
             live_refresh: HashSet::new(),
             device_polls: 0,
@@ -248,6 +251,10 @@ async fn register(State(state): State<Shared>, headers: HeaderMap, body: Bytes) 
 
 async fn token(State(state): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
     let f = fields(&headers, &body);
+    let delay = state.lock().unwrap().refresh_delay_ms;
+    if delay > 0 && f.get("grant_type").map(String::as_str) == Some("refresh_token") {
+        tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+    }
     let mut s = state.lock().unwrap();
     s.token_requests.push(f.clone());
     let grant = f.get("grant_type").or_else(|| f.get("grantType")).cloned();

@@ -167,8 +167,16 @@ async fn fifty_parallel_requests_on_an_expired_token_cause_one_refresh() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
+    auth.with(|s| s.refresh_delay_ms = 600);
     let requests: Vec<_> = (0..50).map(|_| ask_claude(&gw)).collect();
-    let answers = futures_util::future::join_all(requests).await;
+    // While the one refresh runs, the account shows it.
+    let watch = async {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        get(&gw, "/api/providers").await
+    };
+    let (answers, during) = tokio::join!(futures_util::future::join_all(requests), watch);
+    assert_eq!(during[0]["auth"]["state"], "refreshing", "{during}");
+    assert_eq!(get(&gw, "/api/providers").await[0]["auth"]["state"], "ok");
     let failed: Vec<_> = answers.iter().filter(|(s, _)| *s != 200).collect();
     assert!(failed.is_empty(), "{failed:?}");
     assert_eq!(auth.with(|s| s.refreshes), 1, "one refresh for all fifty");

@@ -5,7 +5,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use omniroute_store::SecretString;
-use omniroute_store::connections::{Connection, NewConnection, api_key_secret_name};
+use omniroute_store::connections::{AuthState, Connection, NewConnection, api_key_secret_name};
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
@@ -84,7 +84,11 @@ pub(crate) async fn view(state: &AppState, c: Connection) -> Result<ConnectionVi
             account: meta.account,
             plan: meta.plan,
             expires_at: meta.expires_at,
-            state: meta.state.as_str(),
+            state: if meta.state == AuthState::Ok && state.oauth.tokens.refreshing(&c.id) {
+                AuthState::Refreshing.as_str()
+            } else {
+                meta.state.as_str()
+            },
             error: meta.error,
         }
     });

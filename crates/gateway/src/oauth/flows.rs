@@ -189,6 +189,30 @@ fn spec_of(state: &AppState, provider: &str) -> Result<OAuthSpec, ApiError> {
     })
 }
 
+/// A browser or paste sign-in's PKCE pair and `state`.
+fn challenge() -> Result<(Pkce, String), ApiError> {
+    let pkce = Pkce::generate()
+        .map_err(|e| ApiError::new(ErrorCode::Internal, format!("no randomness: {e}")))?;
+    Ok((pkce, random(24)?))
+}
+
+/// The answer to starting a browser or paste sign-in.
+fn authorization_started(flow_id: String, kind: FlowKind, auth_url: String) -> FlowStart {
+    FlowStart {
+        flow_id,
+        kind,
+        auth_url: Some(auth_url),
+        user_code: None,
+        verification_uri: None,
+        interval: None,
+        expires_in: BROWSER_WAIT.as_secs(),
+    }
+}
+
+fn browser_lifetime_ms() -> i64 {
+    i64::try_from(BROWSER_WAIT.as_millis()).unwrap_or(i64::MAX)
+}
+
 fn random(bytes: usize) -> Result<String, ApiError> {
     omniroute_providers::oauth::pkce::random_token(bytes)
         .map_err(|e| ApiError::new(ErrorCode::Internal, format!("no randomness: {e}")))
@@ -267,9 +291,7 @@ async fn start_browser(
     let Some(redirect) = spec.redirect.clone() else {
         return Err(ApiError::invalid("this provider has no browser sign-in"));
     };
-    let flow_state = random(24)?;
-    let pkce = Pkce::generate()
-        .map_err(|e| ApiError::new(ErrorCode::Internal, format!("no randomness: {e}")))?;
+    let (pkce, flow_state) = challenge()?;
     let listener = redirect::listen(&redirect.host, redirect.port, &redirect.path, &flow_state)
         .await
         .map_err(|e| match e {
@@ -285,11 +307,10 @@ async fn start_browser(
     let redirect_uri = listener.redirect_uri().to_owned();
     let auth_url =
         authorize_url(&spec, &redirect_uri, &flow_state, &pkce).map_err(oauth_api_error)?;
-    let lifetime = i64::try_from(BROWSER_WAIT.as_millis()).unwrap_or(i64::MAX);
     state
         .oauth
         .flows
-        .insert(&id, new_flow(provider, name.clone(), lifetime));
+        .insert(&id, new_flow(provider, name.clone(), browser_lifetime_ms()));
     let task_state = state.clone();
     let task_id = id.clone();
     let provider_id = provider.to_owned();
@@ -321,15 +342,7 @@ async fn start_browser(
         task_state.oauth.flows.finish(&task_id, outcome);
     });
     set_task(state, &id, task.abort_handle());
-    Ok(FlowStart {
-        flow_id: id,
-        kind: FlowKind::Browser,
-        auth_url: Some(auth_url),
-        user_code: None,
-        verification_uri: None,
-        interval: None,
-        expires_in: BROWSER_WAIT.as_secs(),
-    })
+    Ok(authorization_started(id, FlowKind::Browser, auth_url))
 }
 
 fn set_task(state: &AppState, id: &str, task: tokio::task::AbortHandle) {
@@ -354,28 +367,17 @@ fn start_paste(
         (None, Some(r)) => format!("http://{}:{}{}", r.host, r.port.unwrap_or(8085), r.path),
         (None, None) => return Err(ApiError::invalid("this provider has no paste sign-in")),
     };
-    let flow_state = random(24)?;
-    let pkce = Pkce::generate()
-        .map_err(|e| ApiError::new(ErrorCode::Internal, format!("no randomness: {e}")))?;
+    let (pkce, flow_state) = challenge()?;
     let auth_url =
         authorize_url(spec, &redirect_uri, &flow_state, &pkce).map_err(oauth_api_error)?;
-    let lifetime = i64::try_from(BROWSER_WAIT.as_millis()).unwrap_or(i64::MAX);
-    let mut flow = new_flow(provider, name, lifetime);
+    let mut flow = new_flow(provider, name, browser_lifetime_ms());
     flow.paste = Some(PasteContext {
         state: flow_state,
         pkce,
         redirect_uri,
     });
     state.oauth.flows.insert(&id, flow);
-    Ok(FlowStart {
-        flow_id: id,
-        kind: FlowKind::Paste,
-        auth_url: Some(auth_url),
-        user_code: None,
-        verification_uri: None,
-        interval: None,
-        expires_in: BROWSER_WAIT.as_secs(),
-    })
+    Ok(authorization_started(id, FlowKind::Paste, auth_url))
 }
 
 /// The code (and the state, when the paste carries one) out of what the user pasted: the

@@ -50,16 +50,50 @@ pub enum TokenFailure {
 
 #[derive(Default)]
 pub struct TokenBook {
-    cells: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Option<Credential>>>>>,
+    cells: Mutex<HashMap<String, Arc<Cell>>>,
+}
+
+/// One account's credential, and whether a refresh of it is under way.
+#[derive(Default)]
+struct Cell {
+    credential: tokio::sync::Mutex<Option<Credential>>,
+    refreshing: std::sync::atomic::AtomicBool,
+}
+
+/// Marks a cell as refreshing while it lives.
+struct Refreshing<'a>(&'a std::sync::atomic::AtomicBool);
+
+impl<'a> Refreshing<'a> {
+    fn new(flag: &'a std::sync::atomic::AtomicBool) -> Self {
+        flag.store(true, std::sync::atomic::Ordering::Release);
+        Self(flag)
+    }
+}
+
+impl Drop for Refreshing<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, std::sync::atomic::Ordering::Release);
+    }
 }
 
 impl TokenBook {
-    fn cell(&self, connection_id: &str) -> Arc<tokio::sync::Mutex<Option<Credential>>> {
+    fn cell(&self, connection_id: &str) -> Arc<Cell> {
         let mut cells = match self.cells.lock() {
             Ok(c) => c,
             Err(p) => p.into_inner(),
         };
         cells.entry(connection_id.to_owned()).or_default().clone()
+    }
+
+    /// Whether the account's token is being renewed right now.
+    pub fn refreshing(&self, connection_id: &str) -> bool {
+        let cells = match self.cells.lock() {
+            Ok(c) => c,
+            Err(p) => p.into_inner(),
+        };
+        cells
+            .get(connection_id)
+            .is_some_and(|c| c.refreshing.load(std::sync::atomic::Ordering::Acquire))
     }
 
     /// Forgets the cached credential (a new sign-in stored another; the account was removed).
@@ -83,7 +117,7 @@ impl TokenBook {
             return Err(TokenFailure::NeedsSignIn(meta.error));
         }
         let cell = self.cell(&connection.id);
-        let mut held = cell.lock().await;
+        let mut held = cell.credential.lock().await;
         if held.is_none() {
             *held = Some(load(state, &connection.id).await?);
         }
@@ -96,6 +130,7 @@ impl TokenBook {
         let needs_refresh = !credential.fresh(now, margin_ms)
             || (spec.exchange.is_none() && (now_asked || refused(&credential.access_token)));
         if needs_refresh {
+            let _refreshing = Refreshing::new(&cell.refreshing);
             let http = client(state).map_err(|e| TokenFailure::Unavailable(e.to_string()))?;
             let answer = match refresh(&http, spec, credential).await {
                 Ok(answer) => answer,
@@ -115,6 +150,7 @@ impl TokenBook {
                     t.expires_at_ms.saturating_sub(exchange_margin) <= now || refused(&t.token)
                 });
             if stale {
+                let _refreshing = Refreshing::new(&cell.refreshing);
                 let token = match exchange_api_token(
                     &client(state).map_err(|e| TokenFailure::Unavailable(e.to_string()))?,
                     &exchange.url,
