@@ -19,7 +19,7 @@ use oauth_rig::*;
 use omniroute_e2e::mock::{Fault, Script};
 use omniroute_e2e::oauth_server::{DeviceOutcome, settle};
 use omniroute_e2e::{FakeAuthServer, MockUpstream, TestGateway};
-use serde_json::json;
+use serde_json::{Value, json};
 
 #[tokio::test]
 async fn a_browser_sign_in_serves_refreshes_rotates_and_survives_a_restart() {
@@ -348,7 +348,12 @@ async fn a_device_sign_in_polls_through_pending_and_slow_down_then_exchanges_cop
         .unwrap();
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
     let seen = mock.received();
-    let last = seen.last().unwrap();
+    // (The usage endpoint may be asked in the background meanwhile.)
+    let last = seen
+        .iter()
+        .rev()
+        .find(|r| r.path.ends_with("/chat/completions"))
+        .unwrap();
     assert!(
         last.header("authorization")
             .unwrap()
@@ -356,6 +361,36 @@ async fn a_device_sign_in_polls_through_pending_and_slow_down_then_exchanges_cop
     );
     assert_eq!(last.header("editor-version"), Some("OmniRoute/1"));
     assert_eq!(last.header("x-initiator"), Some("user"));
+    // Copilot's usage endpoint, asked with the GitHub token itself, reports the premium quota.
+    let mut premium = Value::Null;
+    for _ in 0..50 {
+        let quota = get(&gw, "/api/quota").await;
+        if let Some(w) = quota[0]["windows"].as_array().and_then(|ws| {
+            ws.iter()
+                .find(|w| w["window"] == "premium-interactions")
+                .cloned()
+        }) {
+            premium = w;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        (premium["used"].as_f64(), premium["limit"].as_f64()),
+        (Some(183.0), Some(300.0)),
+        "{premium}"
+    );
+    let asked = mock
+        .received()
+        .into_iter()
+        .find(|r| r.path == "/copilot_internal/user")
+        .unwrap();
+    assert!(
+        asked
+            .header("authorization")
+            .unwrap()
+            .starts_with("token at-")
+    );
     // Claude models go to Copilot's Anthropic endpoint; a turn after tool results is the agent's.
     let r = http()
         .post(format!("{}/v1/chat/completions", gw.url))

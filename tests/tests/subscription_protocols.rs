@@ -383,3 +383,134 @@ async fn an_imported_kiro_social_login_refreshes_through_its_own_endpoint() {
         "arn:aws:codewhisperer:us-east-1:1:profile/SOCIAL"
     );
 }
+
+/// Polls an account's quota until its usage endpoint's windows are there.
+async fn usage_windows(gw: &TestGateway) -> Vec<Value> {
+    for _ in 0..50 {
+        let quota: Value = reqwest::get(format!("{}/api/quota", gw.url))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let windows: Vec<Value> = quota[0]["windows"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|w| w["source"] == "usage-endpoint")
+            .cloned()
+            .collect();
+        if !windows.is_empty() {
+            return windows;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("no usage-endpoint window arrived");
+}
+
+#[tokio::test]
+async fn each_providers_usage_endpoint_fills_the_quota_book_after_use() {
+    let auth = FakeAuthServer::start().await.unwrap();
+    let mock = MockUpstream::start().await.unwrap();
+    let m = mock.url();
+    // (provider, wire, base, model, usage format, usage path, the window at 61 %)
+    let cases = [
+        (
+            "cc",
+            "anthropic",
+            m.clone(),
+            "claude-sonnet-4-5",
+            "claude",
+            "/api/oauth/usage",
+            "5h",
+        ),
+        (
+            "cx",
+            "codex",
+            format!("{m}/backend-api/codex"),
+            "gpt-5",
+            "codex",
+            "/backend-api/wham/usage",
+            "5h",
+        ),
+        (
+            "gc",
+            "gemini-code-assist",
+            m.clone(),
+            "gemini-2.5-pro",
+            "code-assist",
+            "/v1internal:retrieveUserQuota",
+            "gemini-2.5-pro requests",
+        ),
+        (
+            "kr",
+            "kiro",
+            m.clone(),
+            "claude-sonnet-4.5",
+            "kiro",
+            "/getUsageLimits",
+            "agentic-request",
+        ),
+    ];
+    for (id, wire, base, model, format, path, window) in cases {
+        let mut spec = oauth(&auth);
+        spec["usage"] = json!({"url": format!("{m}{path}"), "format": format});
+        spec["account_id_header"] = json!("chatgpt-account-id");
+        let gw = gateway(vec![entry(id, wire, base, model, spec)]).await;
+        sign_in_by_browser(&gw.url, id).await;
+        mock.reset();
+        let (status, body) = chat(&gw, &format!("{id}/{model}"), false).await;
+        assert_eq!(status, 200, "{id}: {body}");
+        let windows = usage_windows(&gw).await;
+        let busy = windows
+            .iter()
+            .find(|w| w["window"] == window)
+            .unwrap_or_else(|| panic!("{id}: {windows:?}"));
+        assert!(
+            (busy["usedFraction"].as_f64().unwrap() - 0.61).abs() < 1e-6,
+            "{id}: {busy}"
+        );
+        assert!(
+            busy["resetsAt"].as_i64().unwrap() > omniroute_store::now_ms(),
+            "{id}: {busy}"
+        );
+        let asked = mock
+            .received()
+            .into_iter()
+            .find(|r| r.path == path)
+            .unwrap();
+        assert!(
+            asked
+                .header("authorization")
+                .unwrap()
+                .starts_with("Bearer at-"),
+            "{id}"
+        );
+        match id {
+            "cc" => assert_eq!(asked.header("anthropic-beta"), Some("oauth-2025-04-20")),
+            "cx" => assert_eq!(asked.header("chatgpt-account-id"), Some("acct-test")),
+            "gc" => assert_eq!(
+                asked.body["project"],
+                omniroute_e2e::mock::subscription::PROJECT
+            ),
+            _ => assert!(
+                asked
+                    .query
+                    .as_deref()
+                    .unwrap_or_default()
+                    .contains("origin=AI_EDITOR")
+            ),
+        }
+        // An exhausted window (Claude's and Codex's weekly) keeps the account out until it resets.
+        if id == "cc" || id == "cx" {
+            assert!(
+                windows.iter().any(|w| w["usedFraction"] == 1.0),
+                "{id}: {windows:?}"
+            );
+            let (status, body) = chat(&gw, &format!("{id}/{model}"), false).await;
+            assert_eq!(status, 503, "{id}: {body}");
+            assert!(body.contains("quota is used up"), "{id}: {body}");
+        }
+        gw.shutdown().await;
+    }
+}

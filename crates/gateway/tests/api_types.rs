@@ -69,6 +69,8 @@ fn declarations() -> String {
         omniroute_providers::oauth::spec::FlowKind::decl(&cfg),
         omniroute_providers::oauth::import::ImportFormat::decl(&cfg),
         omniroute_providers::oauth::import::ImportSpec::decl(&cfg),
+        omniroute_providers::usage_endpoint::UsageFormat::decl(&cfg),
+        omniroute_providers::usage_endpoint::UsageSpec::decl(&cfg),
         omniroute_providers::oauth::OAuthSpec::decl(&cfg),
         omniroute_providers::catalog::ProviderEntry::decl(&cfg),
         omniroute_providers::catalog::Catalog::decl(&cfg),

@@ -14,6 +14,7 @@ pub mod probe;
 pub mod quota;
 pub mod target;
 pub mod upstream;
+pub mod usage_endpoint;
 
 pub use adapter::{Adapter, AnswerBody, Audio, ChatBody, MediaAnswer, MediaCall, adapter_for};
 pub use catalog::{

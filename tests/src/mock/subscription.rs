@@ -17,6 +17,9 @@ pub const PROJECT: &str = "mock-project-1";
 
 /// Answers a Code Assist or Kiro request, when `path` is one.
 pub(super) fn answer(shared: &Shared, path: &str, body: &Value) -> Option<Response> {
+    if let Some(usage) = usage(path) {
+        return Some(axum::Json(usage).into_response());
+    }
     if let Some(method) = path.split("v1internal:").nth(1) {
         return Some(code_assist(shared, method, body));
     }
@@ -24,6 +27,60 @@ pub(super) fn answer(shared: &Shared, path: &str, body: &Value) -> Option<Respon
         return Some(kiro(shared, body));
     }
     None
+}
+
+/// The providers' usage endpoints, each in its own shape: one window at 61 % used (resetting
+/// an hour from now) and another exhausted (resetting tomorrow) where the provider has two.
+fn usage(path: &str) -> Option<Value> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let (hour, day) = (now + 3600, now + 86_400);
+    let iso = |secs: u64| {
+        let days = secs / 86_400;
+        let (y, m, d) = civil(i64::try_from(days).unwrap_or(0));
+        let t = secs % 86_400;
+        format!(
+            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.000000+00:00",
+            t / 3600,
+            t / 60 % 60,
+            t % 60
+        )
+    };
+    Some(if path.ends_with("/api/oauth/usage") {
+        json!({"five_hour": {"utilization": 61.0, "resets_at": iso(hour)},
+               "seven_day": {"utilization": 100.0, "resets_at": iso(day)},
+               "seven_day_opus": null, "extra_usage": {"is_enabled": false}})
+    } else if path.ends_with("/wham/usage") {
+        json!({"plan_type": "plus", "rate_limit": {"allowed": true, "limit_reached": true,
+            "primary_window": {"used_percent": 61, "limit_window_seconds": 18000, "reset_at": hour},
+            "secondary_window": {"used_percent": 100, "limit_window_seconds": 604800, "reset_at": day}}})
+    } else if path.ends_with("/copilot_internal/user") {
+        json!({"copilot_plan": "individual", "quota_reset_date": iso(day).get(..10),
+               "quota_snapshots": {"premium_interactions": {"entitlement": 300, "remaining": 117,
+                   "percent_remaining": 39.0, "unlimited": false}}})
+    } else if path.ends_with("v1internal:retrieveUserQuota") {
+        json!({"buckets": [{"modelId": "gemini-2.5-pro", "tokenType": "REQUESTS",
+                            "remainingFraction": 0.39, "resetTime": iso(hour)}]})
+    } else if path.ends_with("/getUsageLimits") {
+        json!({"usageBreakdownList": [{"resourceType": "AGENTIC_REQUEST", "currentUsage": 61,
+               "usageLimit": 100, "nextDateReset": day as f64}]})
+    } else {
+        return None;
+    })
+}
+
+/// Days since 1970-01-01 → (year, month, day).
+fn civil(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = u32::try_from(doy - (153 * mp + 2) / 5 + 1).unwrap_or(1);
+    let m = u32::try_from(if mp < 10 { mp + 3 } else { mp - 9 }).unwrap_or(1);
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
 fn code_assist(shared: &Shared, method: &str, body: &Value) -> Response {

@@ -42,7 +42,8 @@ pub fn catalog(auth: &FakeAuthServer, mock: &MockUpstream, margin_secs: u64) -> 
                 "device": {"protocol": "rfc8628", "code_url": format!("{a}/device/code"),
                            "token_url": format!("{a}/token")},
                 "userinfo_url": format!("{a}/user"),
-                "exchange": {"url": format!("{a}/copilot/token")}
+                "exchange": {"url": format!("{a}/copilot/token")},
+                "usage": {"url": format!("{}/copilot_internal/user", mock.url()), "format": "copilot"}
             }
         }
     ]})

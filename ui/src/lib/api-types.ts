@@ -229,6 +229,8 @@ export type ImportSpec = {
  * The file, `~/` meaning the home directory of the user running OmniRoute.
  */
 path: string, format: ImportFormat, };
+export type UsageFormat = "claude" | "codex" | "copilot" | "code-assist" | "kiro";
+export type UsageSpec = { url: string, format: UsageFormat, };
 export type OAuthSpec = { 
 /**
  * Authorization-code endpoint (browser and paste flows); absent: device flow only.
@@ -295,6 +297,10 @@ exchange?: ExchangeSpec | null,
  * with that token and the client's headers unchanged, no stored account needed.
  */
 passthrough_token_prefix?: string | null, 
+/**
+ * Where an account's quota windows are read (its provider's usage endpoint).
+ */
+usage?: UsageSpec | null, 
 /**
  * Where the provider's official client keeps its sign-in, for an import the user asks for.
  */

@@ -1,17 +1,20 @@
 //! Signed-in subscription accounts: sign-ins in progress (`flows`), the loopback redirect
-//! listener (`redirect`), storing a new account (`connect`) and keeping its tokens fresh
-//! (`tokens`). The protocols themselves are `omniroute_providers::oauth`.
+//! listener (`redirect`), storing a new account (`connect`), keeping its tokens fresh
+//! (`tokens`) and reading its quota from the provider's usage endpoint (`usage`). The protocols themselves are `omniroute_providers::oauth`.
 
 pub mod connect;
 pub mod flows;
 pub mod redirect;
 pub mod tokens;
+pub mod usage;
 
 /// The sign-in state of the gateway.
 #[derive(Default)]
 pub struct OAuth {
     pub flows: flows::Flows,
     pub tokens: tokens::TokenBook,
+    /// When each account's usage endpoint was last asked.
+    pub usage: usage::UsageClock,
 }
 
 use omniroute_providers::{AuthStyle, Target};

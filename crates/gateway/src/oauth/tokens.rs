@@ -18,6 +18,9 @@ use crate::AppState;
 /// What an upstream request carries for a signed-in account.
 pub struct Bearer {
     pub token: SecretString,
+    /// The OAuth access token itself (the same as `token` unless an API token was bought
+    /// with it).
+    pub oauth_token: SecretString,
     /// The provider's account id some APIs want in a header (ChatGPT's).
     pub account_id: Option<String>,
     /// Where the account works on the provider's side (Code Assist's project).
@@ -177,6 +180,7 @@ impl TokenBook {
         };
         Ok(Bearer {
             token: SecretString::new(token),
+            oauth_token: SecretString::new(credential.access_token.clone()),
             account_id: credential.account_id.clone(),
             project: credential.project.clone(),
             base_url,

@@ -477,6 +477,7 @@ async fn try_account(
         Ok(response) => {
             let response = super::admission::hold(response, slot);
             state.health.on_success(provider, &account, model, routed);
+            crate::oauth::usage::refresh_soon(state, &connection.row);
             Account::Served(served(response, &target, connection, routed, trace))
         }
         Err(error) => match judge(&error) {

@@ -63,6 +63,9 @@ pub struct OAuthSpec {
     /// with that token and the client's headers unchanged, no stored account needed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub passthrough_token_prefix: Option<String>,
+    /// Where an account's quota windows are read (its provider's usage endpoint).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<crate::usage_endpoint::UsageSpec>,
     /// Where the provider's official client keeps its sign-in, for an import the user asks for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub import: Option<super::import::ImportSpec>,
