@@ -1,7 +1,11 @@
 //! The quota book: each account's windows (5-hour, weekly, per-minute requests and tokens…) as
-//! the latest answers' headers reported them, kept in memory for routing and for
-//! `GET /api/quota`. A newer report of a window replaces the older one; windows a provider
-//! stops reporting stay until they reset.
+//! the latest answers' headers (and the usage endpoints) reported them, kept in memory for
+//! routing and for `GET /api/quota`. A newer report of a window replaces the older one; windows
+//! a provider stops reporting stay until they reset.
+//!
+//! Each window's burn rate is measured between reports, so routing sees not only how full a
+//! window is but how full it will be soon: an account that burns towards its limit moves behind
+//! the others before its provider answers 429.
 
 use std::collections::HashMap;
 use std::sync::RwLock;
@@ -9,9 +13,70 @@ use std::sync::RwLock;
 use omniroute_providers::QuotaSink;
 use omniroute_providers::quota::Window;
 
+/// How far ahead the burn rate is projected.
+const HORIZON_MS: f64 = 15.0 * 60_000.0;
+/// Reports closer together than this do not measure a rate (too noisy).
+const MIN_SPAN_MS: i64 = 30_000;
+
 #[derive(Debug, Default)]
 pub struct QuotaBook {
-    accounts: RwLock<HashMap<String, Vec<Window>>>,
+    accounts: RwLock<HashMap<String, Vec<Tracked>>>,
+}
+
+/// A window and how fast it fills.
+#[derive(Debug, Clone)]
+struct Tracked {
+    window: Window,
+    /// Used fraction per millisecond (smoothed); `None` until two reports far enough apart.
+    rate: Option<f64>,
+    /// The report the next rate is measured from: (used fraction, Unix ms).
+    base: (f64, i64),
+}
+
+/// How full a window filling at `rate_per_ms` will be `horizon_ms` from now (at most 1).
+pub fn projected(used: f64, rate_per_ms: Option<f64>, horizon_ms: f64) -> f64 {
+    match rate_per_ms {
+        Some(rate) if rate > 0.0 => (used + rate * horizon_ms).min(1.0),
+        _ => used,
+    }
+}
+
+impl Tracked {
+    fn new(window: Window, now: i64) -> Self {
+        let base = (window.used_fraction, now);
+        Self {
+            window,
+            rate: None,
+            base,
+        }
+    }
+
+    /// A newer report of the same window.
+    fn update(&mut self, window: Window, now: i64) {
+        let (base_used, base_at) = self.base;
+        // Reset times given as "in N seconds" drift between reports; a jump of more than a
+        // minute, or less used than before, is a new window.
+        let moved = match (window.resets_at, self.window.resets_at) {
+            (Some(new), Some(old)) => (new - old).abs() > 60_000,
+            (new, old) => new.is_some() != old.is_some(),
+        };
+        if window.used_fraction < base_used || moved {
+            // The old rate says nothing about the new window.
+            *self = Self::new(window, now);
+            return;
+        }
+        let span = now - base_at;
+        if span >= MIN_SPAN_MS {
+            #[allow(clippy::cast_precision_loss, reason = "a span of milliseconds")]
+            let rate = (window.used_fraction - base_used) / span as f64;
+            self.rate = Some(match self.rate {
+                Some(old) => 0.5 * old + 0.5 * rate,
+                None => rate,
+            });
+            self.base = (window.used_fraction, now);
+        }
+        self.window = window;
+    }
 }
 
 impl QuotaBook {
@@ -23,15 +88,31 @@ impl QuotaBook {
             .and_then(|m| m.get(account).cloned())
             .unwrap_or_default()
             .into_iter()
+            .map(|t| t.window)
             .filter(|w| w.resets_at.is_none_or(|at| at > now_unix_ms))
             .collect()
     }
 
-    /// The highest used fraction of `account`'s windows, and whether one is exhausted.
+    /// How full `account`'s fullest window is or soon will be at its burn rate (0–1), and
+    /// whether one is exhausted now.
     pub fn pressure(&self, account: &str, now_unix_ms: i64) -> (f64, bool) {
-        let windows = self.windows(account, now_unix_ms);
-        let used = windows.iter().map(|w| w.used_fraction).fold(0.0, f64::max);
-        (used, windows.iter().any(|w| w.exhausted(now_unix_ms)))
+        let tracked: Vec<Tracked> = self
+            .accounts
+            .read()
+            .ok()
+            .and_then(|m| m.get(account).cloned())
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|t| t.window.resets_at.is_none_or(|at| at > now_unix_ms))
+            .collect();
+        let soon = tracked
+            .iter()
+            .map(|t| projected(t.window.used_fraction, t.rate, HORIZON_MS))
+            .fold(0.0, f64::max);
+        (
+            soon,
+            tracked.iter().any(|t| t.window.exhausted(now_unix_ms)),
+        )
     }
 }
 
@@ -60,18 +141,25 @@ impl QuotaBook {
     }
 }
 
-impl QuotaSink for QuotaBook {
-    fn observe(&self, account: &str, windows: Vec<Window>) {
+impl QuotaBook {
+    /// Windows reported for `account` at `now` (Unix ms).
+    fn observe_at(&self, account: &str, windows: Vec<Window>, now: i64) {
         let Ok(mut m) = self.accounts.write() else {
             return;
         };
         let known = m.entry(account.to_owned()).or_default();
         for window in windows {
-            match known.iter_mut().find(|w| w.window == window.window) {
-                Some(old) => *old = window,
-                None => known.push(window),
+            match known.iter_mut().find(|t| t.window.window == window.window) {
+                Some(old) => old.update(window, now),
+                None => known.push(Tracked::new(window, now)),
             }
         }
+    }
+}
+
+impl QuotaSink for QuotaBook {
+    fn observe(&self, account: &str, windows: Vec<Window>) {
+        self.observe_at(account, windows, omniroute_store::now_ms());
     }
 }
 
@@ -103,5 +191,27 @@ mod tests {
         // After the 5-hour window resets, only the weekly one is left.
         assert_eq!(book.pressure("a", 300), (0.2, false));
         assert_eq!(book.pressure("nobody", 0), (0.0, false));
+    }
+
+    #[test]
+    fn a_window_burning_towards_its_limit_is_under_pressure_before_it_is_full() {
+        let book = QuotaBook::default();
+        let resets = 10 * 3_600_000;
+        book.observe_at("a", vec![window("5h", 0.50, resets)], 0);
+        // Reports closer than the minimum span measure nothing.
+        book.observe_at("a", vec![window("5h", 0.55, resets)], 10_000);
+        assert!((book.pressure("a", 10_000).0 - 0.55).abs() < 1e-9);
+        // 10 % more in a minute (its reset time drifting a little): full within 15 minutes.
+        book.observe_at("a", vec![window("5h", 0.60, resets + 900)], 60_000);
+        let (soon, exhausted) = book.pressure("a", 60_000);
+        assert!((soon - 1.0).abs() < 1e-9, "{soon}");
+        assert!(!exhausted);
+        // A steady window stays where it is; one that reset starts measuring anew.
+        book.observe_at("b", vec![window("weekly", 0.3, resets)], 0);
+        book.observe_at("b", vec![window("weekly", 0.3, resets)], 120_000);
+        assert!((book.pressure("b", 120_000).0 - 0.3).abs() < 1e-9);
+        book.observe_at("a", vec![window("5h", 0.01, resets + 5_000_000)], 120_000);
+        assert!((book.pressure("a", 120_000).0 - 0.01).abs() < 1e-9);
+        assert!((projected(0.5, Some(-1.0), HORIZON_MS) - 0.5).abs() < 1e-9);
     }
 }
