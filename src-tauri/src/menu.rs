@@ -3,7 +3,7 @@
 //! to the action it stands for. No Tauri here, so the menu's content is tested directly.
 
 use omniroute_gateway::UpdateState;
-use omniroute_gateway::control::{ProviderHealth, ProviderState};
+use omniroute_gateway::control::{ProviderHealth, ProviderState, TightestWindow};
 
 /// Whether the in-process gateway serves.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,7 +13,7 @@ pub enum GatewayStatus {
     Down { reason: String },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TrayModel {
     pub gateway: GatewayStatus,
     /// Combo names in the user's order.
@@ -190,7 +190,11 @@ impl TrayModel {
                         text: format!("   ⚠ {account} needs a new sign-in…"),
                         enabled: running,
                     });
-                    std::iter::once(line).chain(sign_ins)
+                    let quota = p.quota.iter().map(|w| Entry::Info {
+                        id: format!("quota:{}/{}", p.provider, w.account),
+                        text: quota_line(w),
+                    });
+                    std::iter::once(line).chain(quota).chain(sign_ins)
                 })
                 .collect()
         };
@@ -281,13 +285,29 @@ fn status_line(status: &GatewayStatus) -> String {
     }
 }
 
-/// "1m 05s", "40s": time left, rounded up to the second.
+/// "2h 05m", "1m 05s", "40s": time left, rounded up to the second.
 pub fn time_left(ms: u64) -> String {
     let secs = ms.div_ceil(1000);
-    if secs >= 60 {
+    if secs >= 3600 {
+        format!("{}h {:02}m", secs / 3600, (secs % 3600) / 60)
+    } else if secs >= 60 {
         format!("{}m {:02}s", secs / 60, secs % 60)
     } else {
         format!("{secs}s")
+    }
+}
+
+/// "   work: 5h 61 %, resets in 1h 02m" — an account's tightest quota window.
+fn quota_line(w: &TightestWindow) -> String {
+    let used = (w.used_fraction * 100.0).round();
+    match w.resets_in_ms {
+        Some(ms) => format!(
+            "   {}: {} {used:.0} %, resets in {}",
+            w.account,
+            w.window,
+            time_left(ms)
+        ),
+        None => format!("   {}: {} {used:.0} %", w.account, w.window),
     }
 }
 

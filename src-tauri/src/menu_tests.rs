@@ -10,6 +10,7 @@ fn provider(name: &str, state: ProviderState, remaining_ms: u64) -> ProviderHeal
         accounts: 2,
         resting: u32::from(state == ProviderState::Cooldown),
         needs_sign_in: Vec::new(),
+        quota: Vec::new(),
     }
 }
 
@@ -137,6 +138,41 @@ fn accounts_that_need_a_new_sign_in_are_listed_under_their_provider() {
     assert_eq!(
         Action::from_id(&action.id()),
         Some(Action::SignInAgain("anthropic/ada@example.com".into()))
+    );
+}
+
+#[test]
+fn each_accounts_tightest_quota_window_is_shown_under_its_provider() {
+    let mut m = model();
+    m.providers[0].quota = vec![
+        TightestWindow {
+            account: "work".into(),
+            window: "5h".into(),
+            used_fraction: 0.613,
+            resets_in_ms: Some(3_725_000),
+        },
+        TightestWindow {
+            account: "home".into(),
+            window: "requests".into(),
+            used_fraction: 0.2,
+            resets_in_ms: None,
+        },
+    ];
+    let entries = m.entries();
+    let texts: Vec<String> = submenu(&entries, "health")
+        .iter()
+        .filter_map(|e| match e {
+            Entry::Info { text, .. } => Some(text.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        &texts[..3],
+        [
+            "● anthropic — healthy",
+            "   work: 5h 61 %, resets in 1h 02m",
+            "   home: requests 20 %",
+        ]
     );
 }
 

@@ -474,6 +474,19 @@ async fn each_providers_usage_endpoint_fills_the_quota_book_after_use() {
             busy["resetsAt"].as_i64().unwrap() > omniroute_store::now_ms(),
             "{id}: {busy}"
         );
+        // The tray's provider health shows the account's tightest window.
+        let health: Value = reqwest::get(format!("{}/api/health/providers", gw.url))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let tightest = &health[0]["quota"][0];
+        assert!(
+            tightest["usedFraction"].as_f64().unwrap() >= 0.61 - 1e-9,
+            "{id}: {health}"
+        );
+        assert_eq!(tightest["account"], "ada@example.com", "{id}: {health}");
         let asked = mock
             .received()
             .into_iter()

@@ -7,7 +7,7 @@
 use crate::AppState;
 use crate::error::ApiError;
 
-pub use crate::admin::provider_health::{ProviderHealth, ProviderState};
+pub use crate::admin::provider_health::{ProviderHealth, ProviderState, TightestWindow};
 
 /// Changes whenever combos, connections or settings did (a cheap "look again" signal).
 pub fn generation(state: &AppState) -> u64 {

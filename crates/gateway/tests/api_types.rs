@@ -46,6 +46,7 @@ fn declarations() -> String {
         TelemetryReport::decl(&cfg),
         health::HealthReport::decl(&cfg),
         provider_health::ProviderState::decl(&cfg),
+        provider_health::TightestWindow::decl(&cfg),
         provider_health::ProviderHealth::decl(&cfg),
         omniroute_gateway::UpdateState::decl(&cfg),
         omniroute_store::lockouts::LockScope::decl(&cfg),

@@ -112,6 +112,11 @@ latency: { [key in string]: LatencySummary },
  */
 cache: CacheStats, };
 export type ProviderState = "healthy" | "cooldown" | "open";
+export type TightestWindow = { account: string, window: string, usedFraction: number, 
+/**
+ * Until it resets; `None` when the provider did not say.
+ */
+resetsInMs: number | null, };
 export type ProviderHealth = { provider: string, state: ProviderState, 
 /**
  * Until the breaker may close, or until the first resting account is back; 0 when
@@ -129,7 +134,11 @@ resting: number,
 /**
  * Signed-in accounts the provider no longer accepts until they sign in again (names).
  */
-needsSignIn: Array<string>, };
+needsSignIn: Array<string>, 
+/**
+ * Each account's tightest quota window, when its provider reports any.
+ */
+quota: Array<TightestWindow>, };
 export type UpdateState = { "state": "unsupported" } | { "state": "idle" } | { "state": "checking" } | { "state": "upToDate", current: string, } | { "state": "downloading", version: string, received: number, total: number | null, } | { "state": "ready", version: string, notes: string | null, } | { "state": "failed", message: string, };
 export type LockScope = "model" | "connection";
 export type Lockout = { id: string, scope: LockScope, target: string, reason: string, 

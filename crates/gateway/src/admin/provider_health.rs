@@ -1,7 +1,7 @@
 //! Health per provider in one word — `healthy`, `cooldown` or `open` — with the time left:
 //! what the desktop tray's health submenu and icon show, served as `GET /api/health/providers`
 //! so the dashboard and the tray read the same thing. Signed-in accounts that need a new sign-in
-//! are named on their provider's line.
+//! are named on their provider's line, with each account's tightest quota window.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -22,7 +22,7 @@ pub enum ProviderState {
     Open,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ProviderHealth {
     pub provider: String,
@@ -37,6 +37,20 @@ pub struct ProviderHealth {
     pub resting: u32,
     /// Signed-in accounts the provider no longer accepts until they sign in again (names).
     pub needs_sign_in: Vec<String>,
+    /// Each account's tightest quota window, when its provider reports any.
+    pub quota: Vec<TightestWindow>,
+}
+
+/// The fullest quota window of one account.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+pub struct TightestWindow {
+    pub account: String,
+    pub window: String,
+    pub used_fraction: f64,
+    /// Until it resets; `None` when the provider did not say.
+    #[ts(type = "number | null")]
+    pub resets_in_ms: Option<u64>,
 }
 
 /// One line per provider with an enabled account, sorted by provider. `accounts` are
@@ -59,6 +73,7 @@ pub fn summarize<'a>(
                 accounts: 0,
                 resting: 0,
                 needs_sign_in: Vec::new(),
+                quota: Vec::new(),
             });
         line.accounts += 1;
         if let Some(&left) = resting.get(connection) {
@@ -102,7 +117,23 @@ pub fn current(state: &AppState) -> Vec<ProviderHealth> {
         .filter(|c| c.row.enabled)
         .map(|c| (c.row.provider.as_str(), c.row.id.as_str()));
     let mut lines = summarize(accounts, &report.breakers, &resting, state.health.now());
+    let wall = omniroute_store::now_ms();
     for c in snapshot.connections.iter().filter(|c| c.row.enabled) {
+        let tightest = state
+            .quota
+            .windows(&c.row.id, wall)
+            .into_iter()
+            .max_by(|a, b| a.used_fraction.total_cmp(&b.used_fraction));
+        if let Some(w) = tightest
+            && let Some(line) = lines.iter_mut().find(|l| l.provider == c.row.provider)
+        {
+            line.quota.push(TightestWindow {
+                account: c.row.name.clone(),
+                window: w.window,
+                used_fraction: w.used_fraction,
+                resets_in_ms: w.resets_at.map(|at| u64::try_from(at - wall).unwrap_or(0)),
+            });
+        }
         let needs = c
             .row
             .account_meta()
