@@ -178,5 +178,11 @@ test('an account shows its quota windows as bars', async () => {
   await bars.waitFor();
   assert.match(await bars.innerText(), /requests[\s\S]*90%/);
   await shot(page, 'flow-10-quota-bars');
+  // The Health page shows the same windows per account.
+  await page.getByTestId('nav-health').click();
+  const card = page.getByTestId('health-card-quota');
+  await card.locator('[data-testid^="health-quota-"]').first().waitFor();
+  assert.match(await card.innerText(), /requests[\s\S]*90%[\s\S]*resets in/);
+  await shot(page, 'flow-11-health-quota');
   assert.deepEqual(page.errors, []);
 });
