@@ -155,3 +155,71 @@ async fn a_quota_429_with_its_reset_shows_as_an_observed_window() {
     assert_eq!(window["usedFraction"], 1.0);
     gw.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_used_up_quota_without_a_reset_hint_comes_back_at_the_providers_calendar_reset() {
+    // The built-in GLM entry resets its quota daily at 10:00 Beijing time.
+    let gw = TestGateway::start().await.unwrap();
+    let mock = MockUpstream::start().await.unwrap();
+    let http = reqwest::Client::new();
+    let r = http
+        .post(format!("{}/api/providers", gw.url))
+        .json(&serde_json::json!({"provider": "glm", "name": "glm-main",
+            "apiKey": "glm-0123456789", "baseUrl": format!("{}/v1", mock.url())}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let id = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    mock.push(Script {
+        fault: omniroute_e2e::mock::Fault {
+            status: Some(429),
+            error_message: Some("Your daily quota is exhausted".into()),
+            ..Default::default()
+        },
+        ..Script::default()
+    });
+    let (path, body) = clients::request(Format::OpenAiChat, "glm/glm-4.7", "hi", false, false);
+    let r = http
+        .post(format!("{}{path}", gw.url))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 429);
+    let quota: Value = http
+        .get(format!("{}/api/providers/{id}/quota", gw.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let resets_at = quota["windows"][0]["resetsAt"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("{quota}"));
+    // The next 02:00 UTC, to the second.
+    let now = omniroute_store::now_ms();
+    let day = 86_400_000;
+    let mut expected = now.div_euclid(day) * day + 2 * 3_600_000;
+    if expected <= now {
+        expected += day;
+    }
+    assert!(
+        (resets_at - expected).abs() < 5_000,
+        "{resets_at} vs {expected}"
+    );
+    // Until then the account is out, saying so.
+    let r = http
+        .post(format!("{}{path}", gw.url))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let text = r.text().await.unwrap();
+    assert!(text.contains("quota is used up"), "{text}");
+    gw.shutdown().await;
+}

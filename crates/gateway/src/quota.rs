@@ -13,6 +13,19 @@ use std::sync::RwLock;
 use omniroute_providers::QuotaSink;
 use omniroute_providers::quota::Window;
 
+/// How long until `provider`'s next calendar quota reset (GLM's daily 10:00), when its catalog
+/// entry has one: when a used-up quota comes back that its 429 did not time.
+pub fn calendar_reset_in(catalog: &omniroute_providers::Catalog, provider: &str) -> Option<u64> {
+    let now = omniroute_store::now_ms();
+    catalog
+        .get(provider)?
+        .quota_resets
+        .iter()
+        .filter_map(|r| r.next_after(now))
+        .min()
+        .and_then(|at| u64::try_from(at - now).ok())
+}
+
 /// How far ahead the burn rate is projected.
 const HORIZON_MS: f64 = 15.0 * 60_000.0;
 /// Reports closer together than this do not measure a rate (too noisy).

@@ -73,6 +73,7 @@ fn declarations() -> String {
         omniroute_providers::usage_endpoint::UsageFormat::decl(&cfg),
         omniroute_providers::usage_endpoint::UsageSpec::decl(&cfg),
         omniroute_providers::oauth::OAuthSpec::decl(&cfg),
+        omniroute_providers::quota::CalendarReset::decl(&cfg),
         omniroute_providers::catalog::ProviderEntry::decl(&cfg),
         omniroute_providers::catalog::Catalog::decl(&cfg),
         omniroute_store::nodes::ApiType::decl(&cfg),

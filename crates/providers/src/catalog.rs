@@ -175,6 +175,10 @@ pub struct ProviderEntry {
     /// through its workflow API, not its OpenAI-compatible images endpoint).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub adapters: Vec<AdapterRule>,
+    /// When the provider's own quota windows reset on the calendar (GLM daily at 10:00,
+    /// Copilot monthly): the reset of a used-up quota its 429 does not time.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub quota_resets: Vec<crate::quota::CalendarReset>,
     /// A request header saying who started the turn: `user` when the last message is the
     /// user's, `agent` when the turn continues after tool results (Copilot's `x-initiator`).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -36,6 +36,69 @@ impl Window {
     }
 }
 
+/// A quota window that resets on the calendar (catalog data).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarReset {
+    /// `daily` or `monthly`.
+    pub window: String,
+    /// The local time of day it resets, `HH:MM` (default midnight).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+    /// The provider's time zone as minutes east of UTC (Beijing: 480).
+    #[serde(default)]
+    pub utc_offset_minutes: i32,
+    /// Monthly windows: the day of the month it resets (default the 1st).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub day: Option<u8>,
+}
+
+impl CalendarReset {
+    /// The first reset after `now_unix_ms`; `None` for a window this build does not know.
+    pub fn next_after(&self, now_unix_ms: i64) -> Option<i64> {
+        const DAY_MS: i64 = 86_400_000;
+        let offset = i64::from(self.utc_offset_minutes) * 60_000;
+        let time_of_day = match self.at.as_deref() {
+            Some(at) => {
+                let (h, m) = at.split_once(':')?;
+                let (h, m) = (h.trim().parse::<i64>().ok()?, m.trim().parse::<i64>().ok()?);
+                if !(0..24).contains(&h) || !(0..60).contains(&m) {
+                    return None;
+                }
+                (h * 60 + m) * 60_000
+            }
+            None => 0,
+        };
+        let local = now_unix_ms + offset;
+        let today = local.div_euclid(DAY_MS);
+        let local_next = match self.window.as_str() {
+            "daily" => {
+                let candidate = today * DAY_MS + time_of_day;
+                if candidate > local {
+                    candidate
+                } else {
+                    candidate + DAY_MS
+                }
+            }
+            "monthly" => {
+                let day = i64::from(self.day.unwrap_or(1).clamp(1, 28));
+                let (year, month, _) = civil_from_days(today);
+                let at = |y: i64, m: i64| days_from_civil(y, m, day) * DAY_MS + time_of_day;
+                let this_month = at(year, month);
+                if this_month > local {
+                    this_month
+                } else if month == 12 {
+                    at(year + 1, 1)
+                } else {
+                    at(year, month + 1)
+                }
+            }
+            _ => return None,
+        };
+        Some(local_next - offset)
+    }
+}
+
 /// Whether `name` (lower-case) is one of the headers `from_headers` reads.
 pub fn is_quota_header(name: &str) -> bool {
     ["x-ratelimit-", "anthropic-ratelimit-", "x-codex-"]
@@ -164,6 +227,28 @@ fn go_duration_ms(text: &str) -> Option<i64> {
     crate::http::go_duration_ms(text).and_then(|ms| i64::try_from(ms).ok())
 }
 
+/// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
+pub(crate) fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+    era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468
+}
+
+/// The civil date (year, month, day) of a day count since 1970-01-01.
+pub(crate) fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
+}
+
 /// `2026-12-02T10:00:00Z` (or with an offset / fraction) → Unix ms.
 pub(crate) fn rfc3339_unix_ms(text: &str) -> Option<i64> {
     let (date, rest) = text.split_once('T')?;
@@ -189,18 +274,71 @@ pub(crate) fn rfc3339_unix_ms(text: &str) -> Option<i64> {
         c.next()?.parse::<i64>().ok()?,
     );
     let seconds: f64 = c.next().unwrap_or("0").parse().ok()?;
-    // Days from the civil date (Howard Hinnant's algorithm).
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
-    let days = era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468;
+    let days = days_from_civil(year, month, day);
     Some((days * 86_400 + h * 3600 + m * 60) * 1000 + (seconds * 1000.0) as i64 - offset_ms)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn utc(text: &str) -> i64 {
+        rfc3339_unix_ms(text).unwrap()
+    }
+
+    #[test]
+    fn calendar_resets_fall_on_the_providers_clock() {
+        let glm = CalendarReset {
+            window: "daily".into(),
+            at: Some("10:00".into()),
+            utc_offset_minutes: 480,
+            day: None,
+        };
+        // 10:00 in Beijing is 02:00 UTC.
+        assert_eq!(
+            glm.next_after(utc("2026-12-02T01:59:00Z")),
+            Some(utc("2026-12-02T02:00:00Z"))
+        );
+        assert_eq!(
+            glm.next_after(utc("2026-12-02T02:00:00Z")),
+            Some(utc("2026-12-03T02:00:00Z"))
+        );
+        assert_eq!(
+            glm.next_after(utc("2026-12-02T20:00:00Z")),
+            Some(utc("2026-12-03T02:00:00Z"))
+        );
+        let copilot = CalendarReset {
+            window: "monthly".into(),
+            at: None,
+            utc_offset_minutes: 0,
+            day: Some(1),
+        };
+        assert_eq!(
+            copilot.next_after(utc("2026-12-02T10:00:00Z")),
+            Some(utc("2027-01-01T00:00:00Z"))
+        );
+        assert_eq!(
+            copilot.next_after(utc("2026-02-28T23:00:00Z")),
+            Some(utc("2026-03-01T00:00:00Z"))
+        );
+        let bad = CalendarReset {
+            at: Some("25:00".into()),
+            ..glm.clone()
+        };
+        assert_eq!(bad.next_after(0), None);
+        assert_eq!(
+            CalendarReset {
+                window: "yearly".into(),
+                ..glm
+            }
+            .next_after(0),
+            None
+        );
+        for days in [-1, 0, 59, 365, 20_000] {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days);
+        }
+    }
 
     const NOW: i64 = 1_764_000_000_000;
 

@@ -326,6 +326,23 @@ notice?: string | null,
  * Set when the service no longer exists; the flow stays as data, the UI says so.
  */
 discontinued?: string | null, };
+export type CalendarReset = { 
+/**
+ * `daily` or `monthly`.
+ */
+window: string, 
+/**
+ * The local time of day it resets, `HH:MM` (default midnight).
+ */
+at?: string | null, 
+/**
+ * The provider's time zone as minutes east of UTC (Beijing: 480).
+ */
+utc_offset_minutes: number, 
+/**
+ * Monthly windows: the day of the month it resets (default the 1st).
+ */
+day?: number | null, };
 export type ProviderEntry = { 
 /**
  * Also the model prefix (`openai/gpt-4o`).
@@ -340,6 +357,11 @@ tier: string, wire: Wire, base_url: string, auth: AuthStyle, login: Login, heade
  * through its workflow API, not its OpenAI-compatible images endpoint).
  */
 adapters?: Array<AdapterRule>, 
+/**
+ * When the provider's own quota windows reset on the calendar (GLM daily at 10:00,
+ * Copilot monthly): the reset of a used-up quota its 429 does not time.
+ */
+quota_resets?: Array<CalendarReset>, 
 /**
  * A request header saying who started the turn: `user` when the last message is the
  * user's, `agent` when the turn continues after tool results (Copilot's `x-initiator`).

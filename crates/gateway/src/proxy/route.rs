@@ -498,9 +498,11 @@ async fn try_account(
                     reason,
                     hint_ms,
                 );
-                // An exhausted quota with a reset time is a window like those the headers report.
+                // An exhausted quota with a reset time is a window like those the headers report;
+                // without one, the provider's calendar (GLM's daily 10:00) says when it resets.
                 if reason == omniroute_routing::cooldown::Reason::Quota
                     && let Some(hint_ms) = hint_ms
+                        .or_else(|| crate::quota::calendar_reset_in(&state.catalog, provider))
                 {
                     state.quota.observe_exhausted(&account, hint_ms);
                 }
