@@ -196,6 +196,29 @@ async fn claude_codes_own_sign_in_passes_through_unchanged_and_falls_over() {
         "a stored account sends no client identity"
     );
 
+    // Anthropic refusing to bill the plan for it is the account's state, not a bad request:
+    // the combo falls over too.
+    let (status, _) = post(&gw, "/api/resilience/reset", json!({})).await;
+    assert_eq!(status, 200);
+    mock.push(Script {
+        fault: Fault {
+            status: Some(400),
+            error_message: Some(
+                "Third-party apps now draw from your extra usage, not your plan limits.".into(),
+            ),
+            ..Fault::default()
+        },
+        ..Script::default()
+    });
+    let r = claude_code("claude").await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.headers()["x-omniroute-route"]
+            .to_str()
+            .unwrap()
+            .starts_with("backup/")
+    );
+
     // Without our key, passthrough is no way around REQUIRE_API_KEY.
     let r = http()
         .post(format!("{}/v1/messages", gw.url))

@@ -60,7 +60,8 @@ pub fn scope_of(failure: Failure, reason: Reason) -> Scope {
     match (failure, reason) {
         (Failure::Unreachable, _)
         | (Failure::Status(401 | 403), _)
-        | (Failure::Status(429), Reason::Quota) => Scope::Account,
+        // A used-up plan is the account's, whatever status says so (Claude's extra-usage 400).
+        | (Failure::Status(_), Reason::Quota) => Scope::Account,
         (Failure::Status(_) | Failure::Timeout, _) => Scope::Model,
     }
 }

@@ -39,6 +39,9 @@ pub(super) fn judge(error: &ProxyError) -> Verdict {
             retry_after_ms,
             ..
         } => match error.status {
+            // Not the request's fault: the account's plan does not cover third-party use (or
+            // its extra usage is off), so another account or target may serve it.
+            400 | 402 | 403 if is_plan_refusal(&error.message) => next(Reason::Quota, None),
             400 | 422 => Verdict::Client(ProxyError::Upstream {
                 provider: String::new(),
                 error: error.clone(),
@@ -62,6 +65,15 @@ pub(super) fn judge(error: &ProxyError) -> Verdict {
         ProxyError::BadRequest(e) => Verdict::Client(ProxyError::BadRequest(e.clone())),
         _ => next(Reason::Failure, None),
     }
+}
+
+/// An answer saying the account's plan does not pay for this request: Claude's "Third-party
+/// apps now draw from your extra usage, not your plan limits", or an overage that is off.
+fn is_plan_refusal(message: &str) -> bool {
+    let message = message.to_ascii_lowercase();
+    ["extra usage", "overage"]
+        .iter()
+        .any(|w| message.contains(w))
 }
 
 pub(super) fn is_subscription(state: &AppState, provider: &str) -> bool {
@@ -120,5 +132,42 @@ pub(super) fn with_provider(error: ProxyError, provider: &str) -> ProxyError {
             retry_after_ms,
         },
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use omniroute_formats::{ErrorInfo, ErrorKind};
+
+    fn upstream(status: u16, message: &str) -> ProxyError {
+        ProxyError::Upstream {
+            provider: "cc".into(),
+            error: ErrorInfo {
+                status,
+                ..ErrorInfo::new(ErrorKind::InvalidRequest, message)
+            },
+            retry_after_ms: None,
+        }
+    }
+
+    #[test]
+    fn a_plan_that_does_not_cover_the_request_rests_the_account_instead_of_failing_the_client() {
+        let refusal = upstream(
+            400,
+            "Third-party apps now draw from your extra usage, not your plan limits.",
+        );
+        assert!(matches!(
+            judge(&refusal),
+            Verdict::Next {
+                reason: Reason::Quota,
+                scope: Scope::Account,
+                ..
+            }
+        ));
+        assert!(matches!(
+            judge(&upstream(400, "messages: field required")),
+            Verdict::Client(_)
+        ));
     }
 }
