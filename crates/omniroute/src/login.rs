@@ -23,17 +23,7 @@ pub struct LoginArgs {
 }
 
 pub fn run(args: &LoginArgs) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("omniroute: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match runtime.block_on(login(args)) {
+    match crate::remote::block_on(login(args)) {
         Ok(message) => {
             println!("{message}");
             ExitCode::SUCCESS

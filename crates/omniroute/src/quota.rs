@@ -8,17 +8,7 @@ use omniroute_gateway::Overrides;
 use serde_json::Value;
 
 pub fn print(overrides: &Overrides) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("omniroute: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let fetched = runtime.block_on(async {
+    let fetched = crate::remote::block_on(async {
         let gateway = crate::remote::Gateway::connect(overrides).await?;
         gateway
             .call(reqwest::Method::GET, "/api/quota", None)

@@ -103,3 +103,14 @@ impl Gateway {
         Ok(body)
     }
 }
+
+/// Runs a terminal command's work on a small runtime of its own.
+pub fn block_on<T>(
+    work: impl std::future::Future<Output = Result<T, String>>,
+) -> Result<T, String> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?
+        .block_on(work)
+}

@@ -145,17 +145,21 @@ impl Upstream<'_> {
         self.read_answer(response).await
     }
 
-    /// A whole answer, refused (as the upstream's failure) past `MAX_ANSWER_BODY`.
-    /// A chat answer's body in the carrier format (through the adapter's `chat_answer`).
-    pub fn chat_answer(&self, response: reqwest::Response, stream: bool) -> crate::AnswerBody {
+    /// An answer's bytes as they arrive; a transport failure described without the URL.
+    fn body_of(&self, response: reqwest::Response) -> crate::AnswerBody {
         use futures_util::TryStreamExt;
         let provider = self.provider().to_owned();
-        let body: crate::AnswerBody = Box::pin(
+        Box::pin(
             response
                 .bytes_stream()
                 .map_err(move |e| transport_error(&provider, &e).to_string()),
-        );
-        self.adapter.chat_answer(self.target, body, stream)
+        )
+    }
+
+    /// A chat answer's body in the carrier format (through the adapter's `chat_answer`).
+    pub fn chat_answer(&self, response: reqwest::Response, stream: bool) -> crate::AnswerBody {
+        self.adapter
+            .chat_answer(self.target, self.body_of(response), stream)
     }
 
     /// A whole body, read with the size cap.
@@ -179,28 +183,9 @@ impl Upstream<'_> {
         Ok(out.into())
     }
 
-    pub async fn read_answer(
-        &self,
-        mut response: reqwest::Response,
-    ) -> Result<Bytes, UpstreamError> {
-        let mut out = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| transport_error(self.provider(), &e))?
-        {
-            if out.len() + chunk.len() > MAX_ANSWER_BODY {
-                return Err(UpstreamError::unreachable(
-                    self.provider(),
-                    format!(
-                        "its answer is larger than {} MB",
-                        MAX_ANSWER_BODY / (1024 * 1024)
-                    ),
-                ));
-            }
-            out.extend_from_slice(&chunk);
-        }
-        Ok(out.into())
+    /// A whole answer, refused (as the upstream's failure) past `MAX_ANSWER_BODY`.
+    pub async fn read_answer(&self, response: reqwest::Response) -> Result<Bytes, UpstreamError> {
+        self.read_body(self.body_of(response)).await
     }
 }
 

@@ -38,7 +38,8 @@ fn usage(path: &str) -> Option<Value> {
     let (hour, day) = (now + 3600, now + 86_400);
     let iso = |secs: u64| {
         let days = secs / 86_400;
-        let (y, m, d) = civil(i64::try_from(days).unwrap_or(0));
+        let (y, m, d) =
+            omniroute_providers::quota::civil_from_days(i64::try_from(days).unwrap_or(0));
         let t = secs % 86_400;
         format!(
             "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.000000+00:00",
@@ -68,19 +69,6 @@ fn usage(path: &str) -> Option<Value> {
     } else {
         return None;
     })
-}
-
-/// Days since 1970-01-01 → (year, month, day).
-fn civil(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = u32::try_from(doy - (153 * mp + 2) / 5 + 1).unwrap_or(1);
-    let m = u32::try_from(if mp < 10 { mp + 3 } else { mp - 9 }).unwrap_or(1);
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
 fn code_assist(shared: &Shared, method: &str, body: &Value) -> Response {

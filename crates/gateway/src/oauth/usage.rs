@@ -42,18 +42,22 @@ impl UsageClock {
 
 /// Asks `connection`'s usage endpoint in the background when it is due.
 pub fn refresh_soon(state: &AppState, connection: &Connection) {
+    // On every served request: the cheap checks first, the copy only when a read is due.
+    if !connection.is_oauth() {
+        return;
+    }
     let Some(spec) = state
         .catalog
         .get(&connection.provider)
         .and_then(|p| p.oauth.as_ref())
         .filter(|o| o.usage.is_some())
-        .cloned()
     else {
         return;
     };
-    if !connection.is_oauth() || !state.oauth.usage.due(&connection.id) {
+    if !state.oauth.usage.due(&connection.id) {
         return;
     }
+    let spec = spec.clone();
     let state = state.clone();
     let connection = connection.clone();
     #[allow(

@@ -65,6 +65,22 @@ fn token_answer(status: u16, body: &[u8]) -> Result<TokenAnswer, OAuthError> {
     Ok(answer.into_result(status)?)
 }
 
+/// A token request whose body is the protocol's own JSON (AWS SSO OIDC, Kiro's social refresh).
+async fn json_token_request(
+    client: &Client,
+    url: &str,
+    body: &impl Serialize,
+) -> Result<TokenAnswer, OAuthError> {
+    let response = client
+        .post(url)
+        .json(body)
+        .send()
+        .await
+        .map_err(|e| unreachable(&e))?;
+    let (status, body) = read(response).await?;
+    token_answer(status, &body)
+}
+
 /// Sends `fields` to a token endpoint in the spec's encoding, with the client's credentials.
 async fn token_request(
     client: &Client,
@@ -169,26 +185,13 @@ pub async fn refresh(
             refresh_token: Some(&refresh_token),
             device_code: None,
         };
-        let response = client
-            .post(&spec.token_url)
-            .json(&body)
-            .send()
-            .await
-            .map_err(|e| unreachable(&e))?;
-        let (status, body) = read(response).await?;
-        return token_answer(status, &body);
+        return json_token_request(client, &spec.token_url, &body).await;
     }
     if let Some(url) = &spec.social_refresh_url {
-        let response = client
-            .post(url)
-            .json(&SocialRefresh {
-                refresh_token: &refresh_token,
-            })
-            .send()
-            .await
-            .map_err(|e| unreachable(&e))?;
-        let (status, body) = read(response).await?;
-        return token_answer(status, &body);
+        let body = SocialRefresh {
+            refresh_token: &refresh_token,
+        };
+        return json_token_request(client, url, &body).await;
     }
     let fields = vec![
         ("grant_type", "refresh_token".to_owned()),
@@ -457,14 +460,7 @@ pub async fn device_poll(
                 refresh_token: None,
                 device_code: Some(&start.device_code),
             };
-            let response = client
-                .post(&device.token_url)
-                .json(&body)
-                .send()
-                .await
-                .map_err(|e| unreachable(&e))?;
-            let (status, body) = read(response).await?;
-            token_answer(status, &body)
+            json_token_request(client, &device.token_url, &body).await
         }
     }
 }
