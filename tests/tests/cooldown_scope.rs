@@ -1,7 +1,8 @@
 //! The cooldown's scope follows the failure: a model that fails (5xx, a per-model rate limit)
 //! rests on that account only, so the account keeps serving its other models and the other
 //! accounts keep serving that model; a failure of the account itself (401/403, an exhausted
-//! quota) rests the whole account. Through real HTTP, one provider with accounts A and B.
+//! quota) rests the whole account. A model one account's upstream does not know rests on that
+//! account only. Through real HTTP, one provider with accounts A and B.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -84,6 +85,8 @@ async fn the_cooldown_scope_follows_the_failure() {
         (500, "internal error", "model"),
         (503, "overloaded", "model"),
         (429, "Rate limit reached for requests", "model"),
+        // A's plan does not have x; B's does: no lockout of x for everyone.
+        (404, "The model `x` does not exist", "model"),
         (401, "invalid api key", "account"),
         (403, "forbidden", "account"),
         (429, "You exceeded your current quota", "account"),
@@ -122,6 +125,18 @@ async fn the_cooldown_scope_follows_the_failure() {
         } else {
             assert!(then_y.contains("account=acct-b"), "{status}: {then_y}");
             assert!(on_a[0]["model"].is_null());
+        }
+        if status == 404 {
+            let report: Value = rig
+                .http
+                .get(format!("{}/api/resilience", rig.gw.url))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            assert_eq!(report["lockouts"], json!([]), "{report}");
         }
         table.push(format!(
             "| {status} {message} | {again_x} | {then_y} | {scope} |"

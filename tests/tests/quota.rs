@@ -223,3 +223,94 @@ async fn a_used_up_quota_without_a_reset_hint_comes_back_at_the_providers_calend
     assert!(text.contains("quota is used up"), "{text}");
     gw.shutdown().await;
 }
+
+/// Claude's headers on an answer served past the plan's 5-hour limit, billed as extra usage.
+fn on_extra_usage(resets_at_s: u64) -> Script {
+    let reset = resets_at_s.to_string();
+    with_headers(&[
+        ("anthropic-ratelimit-unified-5h-utilization", "1.0"),
+        ("anthropic-ratelimit-unified-5h-reset", &reset),
+        ("anthropic-ratelimit-unified-status", "rejected"),
+        ("anthropic-ratelimit-unified-overage-status", "allowed"),
+        ("anthropic-ratelimit-unified-reset", &reset),
+    ])
+}
+
+#[tokio::test]
+async fn an_account_on_plan_limits_only_rests_instead_of_paying_for_extra_usage() {
+    let (gw, mock, http, a) = rig().await;
+    let in_an_hour = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 3_600;
+    // Off (the default): the answer on extra usage is served; the window says it pays past.
+    mock.push(on_extra_usage(in_an_hour));
+    let first = route(&http, &gw).await;
+    assert!(
+        first.contains("account=acct-a") && first.ends_with("attempts=1"),
+        "{first}"
+    );
+    let quota: Value = http
+        .get(format!("{}/api/providers/{a}/quota", gw.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(quota["windows"][0]["overage"], true, "{quota}");
+
+    // On: the known used-up plan keeps A out before anything is sent.
+    let r = http
+        .put(format!("{}/api/providers/{a}", gw.url))
+        .json(&serde_json::json!({"planLimitsOnly": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<Value>().await.unwrap()["planLimitsOnly"], true);
+    let sent = mock.received().len();
+    let next = route(&http, &gw).await;
+    assert!(
+        next.contains("account=acct-b") && next.ends_with("attempts=1"),
+        "{next}"
+    );
+    assert_eq!(mock.received().len(), sent + 1);
+
+    // Not known beforehand ("Reset all" forgets the windows): the answer drawn from extra
+    // usage counts as the plan used up, the account rests and the next one serves.
+    http.post(format!("{}/api/resilience/reset", gw.url))
+        .send()
+        .await
+        .unwrap();
+    mock.push(on_extra_usage(in_an_hour));
+    let served = route(&http, &gw).await;
+    assert!(
+        served.contains("account=acct-b") && served.ends_with("attempts=2"),
+        "{served}"
+    );
+    let resilience: Value = http
+        .get(format!("{}/api/resilience", gw.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let rest = resilience["cooldowns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["connection"] == a.as_str())
+        .unwrap_or_else(|| panic!("{resilience}"));
+    assert_eq!(
+        (rest["scope"].as_str(), rest["reason"].as_str()),
+        (Some("account"), Some("quota")),
+        "{rest}"
+    );
+    // It rests until the plan resets, not for a backoff.
+    assert!(rest["remaining_ms"].as_u64().unwrap() > 3_000_000, "{rest}");
+    assert!(route(&http, &gw).await.contains("account=acct-b"));
+    gw.shutdown().await;
+}

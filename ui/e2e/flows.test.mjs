@@ -186,3 +186,49 @@ test('an account shows its quota windows as bars', async () => {
   await shot(page, 'flow-11-health-quota');
   assert.deepEqual(page.errors, []);
 });
+
+test('an account served past its plan offers "plan limits only", and the switch is saved', async () => {
+  const reset = String(Math.floor(Date.now() / 1000) + 3600);
+  const script = await fetch(`${mock.url}/__mock/script`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      headers: {
+        'anthropic-ratelimit-unified-5h-utilization': '1.0',
+        'anthropic-ratelimit-unified-5h-reset': reset,
+        'anthropic-ratelimit-unified-status': 'rejected',
+        'anthropic-ratelimit-unified-overage-status': 'allowed',
+      },
+    }),
+  });
+  assert.ok(script.ok, `mock script: ${script.status}`);
+  const chat = await apiFromPage(page, 'POST', '/v1/chat/completions', {
+    model: 'openai/gpt-4o',
+    messages: [{ role: 'user', content: 'hi' }],
+  });
+  assert.equal(chat.status, 200, 'extra usage is paid for while the switch is off');
+  await page.getByTestId('nav-home').click();
+  await page.getByTestId('nav-providers').click();
+  const toggle = page.locator('[data-testid^="account-plan-limits-"]').first();
+  await toggle.waitFor();
+  const id = (await toggle.getAttribute('data-testid')).replace('account-plan-limits-', '');
+  assert.equal(await toggle.isChecked(), false);
+  await toggle.check();
+  await page.waitForFunction(
+    async (id) => (await (await fetch('/api/providers', { credentials: 'same-origin' })).json()).some((c) => c.id === id && c.planLimitsOnly),
+    id,
+  );
+  await shot(page, 'flow-12-plan-limits-only');
+  // The used-up plan now keeps the account out: the only OpenAI account, so the request fails.
+  const refused = await apiFromPage(page, 'POST', '/v1/chat/completions', {
+    model: 'openai/gpt-4o',
+    messages: [{ role: 'user', content: 'hi' }],
+  });
+  assert.notEqual(refused.status, 200);
+  await toggle.uncheck();
+  await page.waitForFunction(
+    async (id) => (await (await fetch('/api/providers', { credentials: 'same-origin' })).json()).some((c) => c.id === id && !c.planLimitsOnly),
+    id,
+  );
+  assert.deepEqual(page.errors, []);
+});

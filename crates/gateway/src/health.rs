@@ -224,6 +224,13 @@ impl Health {
         }
     }
 
+    /// Ends every account's rest on model `routed` (a force-unlock of the model).
+    pub fn clear_model(&self, routed: &str) {
+        if let Ok(mut m) = self.model_cooldowns.write() {
+            m.retain(|(_, model), _| model != routed);
+        }
+    }
+
     /// What `/api/resilience` and `/api/health` show.
     pub fn report(&self) -> HealthReport {
         let now = self.now();

@@ -107,8 +107,9 @@ impl QuotaBook {
     }
 
     /// How full `account`'s fullest window is or soon will be at its burn rate (0–1), and
-    /// whether one is exhausted now.
-    pub fn pressure(&self, account: &str, now_unix_ms: i64) -> (f64, bool) {
+    /// whether one stops it now (used up, and not paid past unless the account takes extra
+    /// usage: `plan_limits_only` off).
+    pub fn pressure(&self, account: &str, now_unix_ms: i64, plan_limits_only: bool) -> (f64, bool) {
         let tracked: Vec<Tracked> = self
             .accounts
             .read()
@@ -124,7 +125,9 @@ impl QuotaBook {
             .fold(0.0, f64::max);
         (
             soon,
-            tracked.iter().any(|t| t.window.exhausted(now_unix_ms)),
+            tracked
+                .iter()
+                .any(|t| t.window.stops(now_unix_ms, plan_limits_only)),
         )
     }
 }
@@ -149,6 +152,7 @@ impl QuotaBook {
                 now.saturating_add(i64::try_from(resets_in_ms).unwrap_or(i64::MAX / 2)),
             ),
             source: "observed",
+            overage: false,
         };
         self.observe(account, vec![window]);
     }
@@ -188,6 +192,7 @@ mod tests {
             used_fraction: used,
             resets_at: Some(resets_at),
             source: "headers",
+            overage: false,
         }
     }
 
@@ -199,11 +204,11 @@ mod tests {
             vec![window("5h", 0.5, 100), window("weekly", 0.2, 1000)],
         );
         book.observe("a", vec![window("5h", 1.0, 200)]);
-        assert_eq!(book.pressure("a", 50), (1.0, true));
+        assert_eq!(book.pressure("a", 50, false), (1.0, true));
         assert_eq!(book.windows("a", 50).len(), 2);
         // After the 5-hour window resets, only the weekly one is left.
-        assert_eq!(book.pressure("a", 300), (0.2, false));
-        assert_eq!(book.pressure("nobody", 0), (0.0, false));
+        assert_eq!(book.pressure("a", 300, false), (0.2, false));
+        assert_eq!(book.pressure("nobody", 0, false), (0.0, false));
     }
 
     #[test]
@@ -213,18 +218,18 @@ mod tests {
         book.observe_at("a", vec![window("5h", 0.50, resets)], 0);
         // Reports closer than the minimum span measure nothing.
         book.observe_at("a", vec![window("5h", 0.55, resets)], 10_000);
-        assert!((book.pressure("a", 10_000).0 - 0.55).abs() < 1e-9);
+        assert!((book.pressure("a", 10_000, false).0 - 0.55).abs() < 1e-9);
         // 10 % more in a minute (its reset time drifting a little): full within 15 minutes.
         book.observe_at("a", vec![window("5h", 0.60, resets + 900)], 60_000);
-        let (soon, exhausted) = book.pressure("a", 60_000);
+        let (soon, exhausted) = book.pressure("a", 60_000, false);
         assert!((soon - 1.0).abs() < 1e-9, "{soon}");
         assert!(!exhausted);
         // A steady window stays where it is; one that reset starts measuring anew.
         book.observe_at("b", vec![window("weekly", 0.3, resets)], 0);
         book.observe_at("b", vec![window("weekly", 0.3, resets)], 120_000);
-        assert!((book.pressure("b", 120_000).0 - 0.3).abs() < 1e-9);
+        assert!((book.pressure("b", 120_000, false).0 - 0.3).abs() < 1e-9);
         book.observe_at("a", vec![window("5h", 0.01, resets + 5_000_000)], 120_000);
-        assert!((book.pressure("a", 120_000).0 - 0.01).abs() < 1e-9);
+        assert!((book.pressure("a", 120_000, false).0 - 0.01).abs() < 1e-9);
         assert!((projected(0.5, Some(-1.0), HORIZON_MS) - 0.5).abs() < 1e-9);
     }
 }

@@ -118,6 +118,7 @@ impl LiveConnection {
                 created_at: 0,
                 updated_at: 0,
                 metadata: None,
+                plan_limits_only: false,
             },
             api_key: Some(SecretString::new(token)),
         }

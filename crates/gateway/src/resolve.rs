@@ -88,5 +88,6 @@ pub fn target_for(
         project: None,
         relay_client_headers: connection.row.auth_kind
             == omniroute_store::connections::AUTH_PASSTHROUGH,
+        plan_limits_only: connection.row.plan_limits_only,
     })
 }

@@ -12,6 +12,7 @@ use crate::adapter::Adapter;
 use crate::error::UpstreamError;
 use crate::outbound::Clients;
 use crate::target::Target;
+use omniroute_formats::{ErrorInfo, ErrorKind};
 
 /// Longest upstream error body read (the rest is not worth holding).
 const MAX_ERROR_BODY: usize = 1024 * 1024;
@@ -116,7 +117,7 @@ impl Upstream<'_> {
         }
         let status = response.status();
         if status.is_success() {
-            return Ok(response);
+            return self.within_plan(response);
         }
         if status.is_redirection() {
             return Err(UpstreamError::unreachable(
@@ -136,6 +137,35 @@ impl Upstream<'_> {
                 .adapter
                 .decode_error(self.target, status.as_u16(), &body),
             retry_after_ms,
+        })
+    }
+
+    /// A served answer, unless it was billed past the plan's limits (Claude's extra usage) for
+    /// an account that keeps to its plan: that one counts as the plan used up (a 429 until the
+    /// plan resets), so the account rests and the next target serves. Dropped at the headers,
+    /// a streamed answer stops before most of it is generated.
+    fn within_plan(&self, response: reqwest::Response) -> Result<reqwest::Response, UpstreamError> {
+        if !self.target.plan_limits_only {
+            return Ok(response);
+        }
+        let headers = response
+            .headers()
+            .iter()
+            .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)));
+        let Some(resets_at) = crate::quota::drawn_from_extra_usage(headers) else {
+            return Ok(response);
+        };
+        let now = now_unix_ms_i64();
+        Err(UpstreamError::Status {
+            provider: self.provider().to_owned(),
+            error: ErrorInfo::new(
+                ErrorKind::RateLimited,
+                "the plan's usage limit is reached and this account keeps to its plan limits \
+                 (no extra usage)",
+            ),
+            retry_after_ms: resets_at
+                .filter(|at| *at > now)
+                .and_then(|at| u64::try_from(at - now).ok()),
         })
     }
 

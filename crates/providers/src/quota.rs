@@ -27,12 +27,23 @@ pub struct Window {
     pub resets_at: Option<i64>,
     /// Where the figures came from: `headers` (an answer's), `usage-endpoint`, `observed` (a 429).
     pub source: &'static str,
+    /// Past this limit the provider goes on serving and bills it as extra usage (Claude's extra
+    /// usage, Copilot's premium overage): used up, it stops the account only for an account set
+    /// to "plan limits only".
+    #[serde(default)]
+    pub overage: bool,
 }
 
 impl Window {
     /// Used up, and not reset yet at `now_unix_ms`.
     pub fn exhausted(&self, now_unix_ms: i64) -> bool {
         self.used_fraction >= 1.0 && self.resets_at.is_some_and(|at| at > now_unix_ms)
+    }
+
+    /// Used up so that the account may not serve: a window the provider would go on serving
+    /// past at extra cost stops only an account that keeps to its plan's limits.
+    pub fn stops(&self, now_unix_ms: i64, plan_limits_only: bool) -> bool {
+        self.exhausted(now_unix_ms) && (plan_limits_only || !self.overage)
     }
 }
 
@@ -146,8 +157,10 @@ pub fn from_headers<'a>(
             used_fraction: (used / limit).clamp(0.0, 1.0),
             resets_at,
             source: "headers",
+            overage: false,
         });
     }
+    let overage = claude_overage_allowed(get("anthropic-ratelimit-unified-overage-status"));
     for (span, window) in [("5h", "5h"), ("7d", "weekly")] {
         let prefix = format!("anthropic-ratelimit-unified-{span}-");
         if let Some(utilization) = number(&format!("{prefix}utilization")) {
@@ -158,6 +171,7 @@ pub fn from_headers<'a>(
                 used_fraction: utilization.clamp(0.0, 1.0),
                 resets_at: number(&format!("{prefix}reset")).map(|s| (s * 1000.0) as i64),
                 source: "headers",
+                overage,
             });
         }
     }
@@ -186,9 +200,37 @@ pub fn from_headers<'a>(
             used_fraction: (percent / 100.0).clamp(0.0, 1.0),
             resets_at,
             source: "headers",
+            overage: false,
         });
     }
     out
+}
+
+/// Whether Claude's `anthropic-ratelimit-unified-overage-status` says requests past the plan's
+/// limits are served (and billed as extra usage).
+fn claude_overage_allowed(status: Option<&str>) -> bool {
+    matches!(status, Some("allowed" | "allowed_warning"))
+}
+
+/// When an answer's headers say it was served past the plan's limits, billed as extra usage
+/// (Claude: the unified status `rejected` while the overage status allows it), the time (Unix
+/// ms) the plan's limit resets, if they give one; `None` when the answer is within the plan.
+pub fn drawn_from_extra_usage<'a>(
+    headers: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Option<Option<i64>> {
+    let mut status = None;
+    let mut overage = None;
+    let mut reset = None;
+    for (name, value) in headers {
+        match name.to_ascii_lowercase().as_str() {
+            "anthropic-ratelimit-unified-status" => status = Some(value.trim().to_owned()),
+            "anthropic-ratelimit-unified-overage-status" => overage = Some(value.trim().to_owned()),
+            "anthropic-ratelimit-unified-reset" => reset = value.trim().parse::<f64>().ok(),
+            _ => {}
+        }
+    }
+    (status.as_deref() == Some("rejected") && claude_overage_allowed(overage.as_deref()))
+        .then(|| reset.map(|s| (s * 1000.0) as i64))
 }
 
 enum Reset {
@@ -401,6 +443,49 @@ mod tests {
         assert_eq!(w[0].resets_at, Some(1_764_003_600_000));
         assert_eq!(w[1].window, "weekly");
         assert!(w[1].exhausted(NOW));
+        // Without extra usage, a used-up plan window stops the account whatever its setting.
+        assert!(w[1].stops(NOW, false) && !w[1].overage);
+        assert_eq!(
+            drawn_from_extra_usage([("anthropic-ratelimit-unified-status", "rejected")]),
+            None
+        );
+    }
+
+    #[test]
+    fn claude_answers_served_past_the_plan_on_extra_usage() {
+        let headers = [
+            ("anthropic-ratelimit-unified-5h-utilization", "1.0"),
+            ("anthropic-ratelimit-unified-5h-reset", "1764003600"),
+            ("Anthropic-Ratelimit-Unified-Status", "rejected"),
+            (
+                "anthropic-ratelimit-unified-overage-status",
+                "allowed_warning",
+            ),
+            ("anthropic-ratelimit-unified-reset", "1764003600"),
+        ];
+        let w = windows(&headers);
+        assert!(w[0].overage && w[0].exhausted(NOW));
+        // Extra usage pays past the limit unless the account keeps to its plan.
+        assert!(!w[0].stops(NOW, false) && w[0].stops(NOW, true));
+        assert_eq!(
+            drawn_from_extra_usage(headers.iter().copied()),
+            Some(Some(1_764_003_600_000))
+        );
+        // Within the plan, or with extra usage refused, nothing is drawn from it.
+        for (status, overage) in [("allowed", "allowed"), ("rejected", "rejected")] {
+            let answer = [
+                ("anthropic-ratelimit-unified-status", status),
+                ("anthropic-ratelimit-unified-overage-status", overage),
+            ];
+            assert_eq!(drawn_from_extra_usage(answer), None, "{status} {overage}");
+        }
+        assert_eq!(
+            drawn_from_extra_usage([
+                ("anthropic-ratelimit-unified-status", "rejected"),
+                ("anthropic-ratelimit-unified-overage-status", "allowed"),
+            ]),
+            Some(None)
+        );
     }
 
     #[test]

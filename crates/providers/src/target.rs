@@ -66,6 +66,9 @@ pub struct Target {
     /// The caller's own credential is used (passthrough of an official client's sign-in):
     /// the client's headers go upstream unchanged too.
     pub relay_client_headers: bool,
+    /// The account keeps to its plan's limits: an answer billed as extra usage or overage
+    /// counts as the plan used up.
+    pub plan_limits_only: bool,
 }
 
 impl Target {

@@ -42,6 +42,7 @@ fn window(name: impl Into<String>, fraction: f64, resets_at: Option<i64>) -> Win
         used_fraction: fraction.clamp(0.0, 1.0),
         resets_at,
         source: SOURCE,
+        overage: false,
     }
 }
 
@@ -121,6 +122,9 @@ struct CopilotSnapshot {
     percent_remaining: Option<f64>,
     #[serde(default)]
     unlimited: bool,
+    /// Premium requests past the entitlement are served and billed.
+    #[serde(default)]
+    overage_permitted: bool,
 }
 
 #[derive(Deserialize)]
@@ -177,6 +181,11 @@ pub fn parse(format: UsageFormat, body: &[u8], now_ms: i64) -> Result<Vec<Window
                 ))
             })
             .collect();
+            // With extra usage on, Claude serves past the plan's windows and bills it.
+            let extra_on = usage.extra_usage.as_ref().is_some_and(|e| e.is_enabled);
+            for w in &mut out {
+                w.overage = extra_on;
+            }
             if let Some(extra) = usage.extra_usage.filter(|e| e.is_enabled)
                 && let (Some(used), Some(limit)) = (extra.used_credits, extra.monthly_limit)
                 && limit > 0.0
@@ -234,6 +243,7 @@ pub fn parse(format: UsageFormat, body: &[u8], now_ms: i64) -> Result<Vec<Window
                             .zip(s.remaining)
                             .map(|(a, r)| (a - r).max(0.0)),
                         limit: s.entitlement,
+                        overage: s.overage_permitted,
                         ..window(name.replace('_', "-"), fraction, resets_at)
                     })
                 })

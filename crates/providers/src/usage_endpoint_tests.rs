@@ -25,6 +25,12 @@ fn claude_windows_are_percentages_with_reset_times() {
     assert_eq!(named(&w, "weekly-opus").resets_at, None);
     let extra = named(&w, "extra-usage");
     assert_eq!((extra.used, extra.limit), (Some(12.5), Some(50.0)));
+    // Extra usage on: Claude serves past the plan's windows, billed.
+    assert!(five.overage && named(&w, "weekly").overage);
+    let off = br#"{"five_hour":{"utilization":100.0,"resets_at":"2026-01-28T07:59:59Z"},
+        "extra_usage":{"is_enabled":false}}"#;
+    let w = parse(UsageFormat::Claude, off, 0).unwrap();
+    assert!(!named(&w, "5h").overage && named(&w, "5h").stops(0, false));
 }
 
 #[test]
@@ -52,6 +58,15 @@ fn copilot_snapshots_skip_unlimited_and_reset_on_the_date() {
     assert!((premium.used_fraction - 0.6).abs() < 1e-9);
     assert_eq!((premium.used, premium.limit), (Some(180.0), Some(300.0)));
     assert_eq!(premium.resets_at, Some(1_767_225_600_000));
+    assert!(!premium.overage);
+    // Premium requests used up with overage permitted: served and billed past the entitlement.
+    let body = br#"{"quota_reset_date":"2026-01-01","quota_snapshots":{"premium_interactions":
+        {"entitlement":300,"remaining":0,"percent_remaining":0.0,"overage_permitted":true,"overage_count":4}}}"#;
+    let premium = named(
+        &parse(UsageFormat::Copilot, body, 0).unwrap(),
+        "premium-interactions",
+    );
+    assert!(premium.overage && !premium.stops(0, false) && premium.stops(0, true));
 }
 
 #[test]

@@ -23,6 +23,9 @@ pub struct Connection {
     /// JSON `AccountMeta` of an OAuth account.
     #[serde(skip)]
     pub metadata: Option<String>,
+    /// Keep to the plan's limits: an answer billed as extra usage or overage counts as the plan
+    /// used up instead of being paid for.
+    pub plan_limits_only: bool,
 }
 
 /// `auth_kind` of a signed-in account (its tokens are kept under `oauth_secret_name`).
@@ -104,7 +107,7 @@ pub fn api_key_secret_name(connection_id: &str) -> String {
     format!("connection/{connection_id}/api_key")
 }
 
-const COLUMNS: &str = "id, provider, name, auth_kind, secret_name, base_url, priority, enabled, created_at, updated_at, metadata";
+const COLUMNS: &str = "id, provider, name, auth_kind, secret_name, base_url, priority, enabled, created_at, updated_at, metadata, plan_limits_only";
 
 impl Store {
     /// Inserts a connection; `secret_name` should already exist in `secrets` when given.
@@ -217,6 +220,7 @@ pub struct ConnectionUpdate {
     pub base_url: Option<Option<String>>,
     pub priority: Option<i64>,
     pub enabled: Option<bool>,
+    pub plan_limits_only: Option<bool>,
 }
 
 impl Store {
@@ -230,12 +234,13 @@ impl Store {
             return Ok(None);
         };
         sqlx::query(
-            "UPDATE provider_connections SET name = ?, base_url = ?, priority = ?, enabled = ?, updated_at = ? WHERE id = ?",
+            "UPDATE provider_connections SET name = ?, base_url = ?, priority = ?, enabled = ?, plan_limits_only = ?, updated_at = ? WHERE id = ?",
         )
         .bind(update.name.clone().unwrap_or(current.name))
         .bind(update.base_url.clone().unwrap_or(current.base_url))
         .bind(update.priority.unwrap_or(current.priority))
         .bind(update.enabled.unwrap_or(current.enabled))
+        .bind(update.plan_limits_only.unwrap_or(current.plan_limits_only))
         .bind(now_ms())
         .bind(id)
         .execute(self.pool())

@@ -251,7 +251,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).await.unwrap();
         store.ping().await.unwrap();
-        assert_eq!(store.schema_version().await.unwrap(), 2);
+        assert_eq!(store.schema_version().await.unwrap(), 3);
         let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
             .fetch_one(store.pool())
             .await
@@ -281,7 +281,7 @@ mod tests {
         }
         store.close().await;
         let again = Store::open(dir.path()).await.unwrap();
-        assert_eq!(again.schema_version().await.unwrap(), 2);
+        assert_eq!(again.schema_version().await.unwrap(), 3);
     }
 
     #[tokio::test]
@@ -302,7 +302,7 @@ mod tests {
                 err,
                 StoreError::NewerSchema {
                     found: 9999,
-                    supported: 2,
+                    supported: 3,
                     ..
                 }
             ),

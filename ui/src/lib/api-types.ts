@@ -394,7 +394,12 @@ export type ConnectionView = { id: string, provider: string, name: string, authK
 /**
  * The key masked as `sk-…abcd`; never the key itself.
  */
-apiKey: string | null, baseUrl: string | null, priority: number, enabled: boolean, createdAt: number, updatedAt: number, 
+apiKey: string | null, baseUrl: string | null, priority: number, enabled: boolean, 
+/**
+ * Keeps to its plan's limits: an answer billed as extra usage or overage counts as the
+ * plan used up, and the account rests until it resets.
+ */
+planLimitsOnly: boolean, createdAt: number, updatedAt: number, 
 /**
  * A signed-in account's state; never a token.
  */
@@ -427,7 +432,13 @@ resetsAt: number | null,
 /**
  * Where the figures came from: `headers` (an answer's), `usage-endpoint`, `observed` (a 429).
  */
-source: string, };
+source: string, 
+/**
+ * Past this limit the provider goes on serving and bills it as extra usage (Claude's extra
+ * usage, Copilot's premium overage): used up, it stops the account only for an account set
+ * to "plan limits only".
+ */
+overage: boolean, };
 export type AccountQuota = { connection: string, provider: string, name: string, windows: Array<Window>, };
 export type BreakerProfile = { 
 /**

@@ -40,6 +40,9 @@ pub struct ConnectionView {
     pub base_url: Option<String>,
     pub priority: i64,
     pub enabled: bool,
+    /// Keeps to its plan's limits: an answer billed as extra usage or overage counts as the
+    /// plan used up, and the account rests until it resets.
+    pub plan_limits_only: bool,
     pub created_at: i64,
     pub updated_at: i64,
     /// A signed-in account's state; never a token.
@@ -111,6 +114,7 @@ pub(crate) async fn view(state: &AppState, c: Connection) -> Result<ConnectionVi
         base_url: c.base_url,
         priority: c.priority,
         enabled: c.enabled,
+        plan_limits_only: c.plan_limits_only,
         created_at: c.created_at,
         updated_at: c.updated_at,
         auth,
@@ -203,6 +207,8 @@ pub struct UpdateConnection {
     pub priority: Option<i64>,
     #[serde(default)]
     pub enabled: Option<bool>,
+    #[serde(default)]
+    pub plan_limits_only: Option<bool>,
 }
 
 /// Tells "absent" (`None`) from "null" (`Some(None)`).
@@ -243,6 +249,7 @@ pub async fn update(
         base_url: body.base_url,
         priority: body.priority,
         enabled: body.enabled,
+        plan_limits_only: body.plan_limits_only,
     };
     let updated = state
         .store

@@ -128,6 +128,20 @@ pub async fn unlock(
             ));
         }
     };
+    // A model unlocked by force serves again on every account, also where it rested after
+    // that account's upstream said it does not know it.
+    let snapshot = state.registry.snapshot();
+    let models = snapshot.lockouts.iter().filter(|l| {
+        l.scope == LockScope::Model
+            && match (&body.id, target) {
+                (Some(id), _) => &l.id == id,
+                (None, Some((scope, t))) => scope == LockScope::Model && l.target == t,
+                (None, None) => true,
+            }
+    });
+    for lockout in models {
+        state.health.clear_model(&lockout.target);
+    }
     state.store.unlock(body.id.as_deref(), target).await?;
     state.reload().await?;
     Ok(get(State(state)).await)

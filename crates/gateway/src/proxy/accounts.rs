@@ -28,7 +28,12 @@ pub(super) fn in_order<'a>(
         .filter(|c| state.health.resting_ms(&c.row.id, routed, now) == 0)
         // An exhausted quota window keeps the account out until it resets (then one request
         // finds out whether it is back).
-        .filter(|c| !state.quota.pressure(&c.row.id, wall).1)
+        .filter(|c| {
+            !state
+                .quota
+                .pressure(&c.row.id, wall, c.row.plan_limits_only)
+                .1
+        })
         .collect();
     if available.len() <= 1 {
         return available;
@@ -77,9 +82,12 @@ fn behind_headroom<'a>(
     threshold: f64,
     now_unix_ms: i64,
 ) -> Vec<&'a LiveConnection> {
-    let (mut roomy, tight): (Vec<_>, Vec<_>) = ordered
-        .into_iter()
-        .partition(|c| state.quota.pressure(&c.row.id, now_unix_ms).0 < threshold);
+    let (mut roomy, tight): (Vec<_>, Vec<_>) = ordered.into_iter().partition(|c| {
+        let (soon, _) = state
+            .quota
+            .pressure(&c.row.id, now_unix_ms, c.row.plan_limits_only);
+        soon < threshold
+    });
     roomy.extend(tight);
     roomy
 }

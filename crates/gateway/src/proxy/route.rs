@@ -329,7 +329,7 @@ fn none_available(
                 .quota
                 .windows(&c.row.id, wall)
                 .iter()
-                .filter(|w| w.exhausted(wall))
+                .filter(|w| w.stops(wall, c.row.plan_limits_only))
                 .filter_map(|w| w.resets_at)
                 .max()
                 .map_or(0, |at| u64::try_from(at - wall).unwrap_or(0));
@@ -487,7 +487,6 @@ async fn try_account(
                 scope,
                 hint_ms,
             } => {
-                auto_lock(state, &error, routed).await;
                 state.health.on_failure(
                     provider,
                     &profile(state, snapshot, provider),
@@ -498,6 +497,7 @@ async fn try_account(
                     reason,
                     hint_ms,
                 );
+                auto_lock(state, snapshot, &error, provider, routed).await;
                 // An exhausted quota with a reset time is a window like those the headers report;
                 // without one, the provider's calendar (GLM's daily 10:00) says when it resets.
                 if reason == omniroute_routing::cooldown::Reason::Quota

@@ -60,6 +60,9 @@ pub(super) fn judge(error: &ProxyError) -> Verdict {
                 };
                 next(reason, *retry_after_ms)
             }
+            // This account does not know the model (another account's plan may): only the
+            // model rests on it, for as long as a lockout would last.
+            404 => next(Reason::Failure, Some(MISSING_MODEL_REST_MS)),
             _ => next(Reason::Failure, *retry_after_ms),
         },
         ProxyError::BadRequest(e) => Verdict::Client(ProxyError::BadRequest(e.clone())),
@@ -95,19 +98,31 @@ pub(super) fn profile(state: &AppState, snapshot: &Snapshot, provider: &str) -> 
     }
 }
 
-/// How long a model the upstream says does not exist stays out of routing.
-const MISSING_MODEL_LOCK_MS: i64 = 10 * 60 * 1000;
+/// How long a model an account's upstream says does not exist stays out of routing on it.
+const MISSING_MODEL_REST_MS: u64 = 10 * 60 * 1000;
 
-/// An upstream that answers "no such model" will say it again: the model is locked out for a
-/// while so combos stop spending an attempt on it (force-unlock clears it).
-pub(super) async fn auto_lock(state: &AppState, error: &ProxyError, routed: &str) {
+/// An upstream that answers "no such model" will say it again. Each account rests on the model
+/// (see `judge`); once no account of the provider may serve it, the model is locked out for the
+/// same while, visibly, so combos stop spending an attempt on it (force-unlock clears it).
+pub(super) async fn auto_lock(
+    state: &AppState,
+    snapshot: &Snapshot,
+    error: &ProxyError,
+    provider: &str,
+    routed: &str,
+) {
     let ProxyError::Upstream { error, .. } = error else {
         return;
     };
-    if error.status != 404 {
+    let now = state.health.now();
+    if error.status != 404
+        || snapshot
+            .connections_of(provider)
+            .any(|c| state.health.resting_ms(&c.row.id, routed, now) == 0)
+    {
         return;
     }
-    let until = omniroute_store::now_ms() + MISSING_MODEL_LOCK_MS;
+    let until = omniroute_store::now_ms() + MISSING_MODEL_REST_MS as i64;
     let reason = format!("the upstream does not know it ({})", error.message);
     if state
         .store
