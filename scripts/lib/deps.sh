@@ -43,9 +43,10 @@ ensure_desktop_build_deps() {
 ensure_test_deps() {
     ensure_build_deps
     ensure_desktop_build_deps
-    # The desktop app's GUI tests: a virtual X display, a StatusNotifier tray host, X tools for
-    # screenshots, keys and the clipboard.
-    apt_ensure xvfb xauth imagemagick xdotool xclip dbus-user-session \
+    # The desktop app's GUI tests: a virtual X display, a StatusNotifier tray host, a
+    # notification service (dunst) for the quota notifications, X tools for screenshots, keys
+    # and the clipboard.
+    apt_ensure xvfb xauth imagemagick xdotool xclip dbus-user-session dunst \
         haskell-status-notifier-item-utils haskell-gtk-sni-tray-utils
     # A D-Bus session with an unlocked gnome-keyring runs the OS-keychain tests headless.
     apt_ensure dbus dbus-x11 gnome-keyring python3 python3-venv

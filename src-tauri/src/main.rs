@@ -8,6 +8,7 @@
 mod actions;
 mod gateway;
 mod menu;
+mod notify;
 mod prefs;
 mod signals;
 mod tray;
@@ -56,7 +57,7 @@ fn main() -> ExitCode {
     }
     let minimized = args.iter().any(|arg| arg == MINIMIZED);
     allow_loopback_update_feed(&mut context);
-    let built = tauri::Builder::default()
+    let builder = tauri::Builder::default()
         // First, so a second launch is caught before anything else starts.
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
             tracing::info!("OmniRoute is already running; focusing it");
@@ -68,7 +69,10 @@ fn main() -> ExitCode {
         ))
         .plugin(tauri_plugin_clipboard_manager::init())
         .plugin(tauri_plugin_dialog::init())
-        .plugin(tauri_plugin_updater::Builder::new().build())
+        .plugin(tauri_plugin_updater::Builder::new().build());
+    #[cfg(not(target_os = "linux"))]
+    let builder = builder.plugin(tauri_plugin_notification::init());
+    let built = builder
         .manage(GatewayCell::default())
         .manage(window::WindowProcess::default())
         .setup(move |app| {
@@ -105,6 +109,7 @@ async fn start(app: AppHandle, updater: DesktopUpdater, minimized: bool) {
         Ok(running) => {
             println!("OmniRoute listening on {}", running.origin());
             tray::refresh(&app).await;
+            notify::watch(&app);
             if !minimized {
                 window::open(&app);
             }

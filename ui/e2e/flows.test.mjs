@@ -232,3 +232,21 @@ test('an account served past its plan offers "plan limits only", and the switch 
   );
   assert.deepEqual(page.errors, []);
 });
+
+test('quota notifications are switched per kind in Settings → Routing', async () => {
+  await page.getByTestId('nav-settings').click();
+  await page.getByTestId('settings-tab-routing').click();
+  const card = page.getByTestId('notifications-card');
+  await card.waitFor();
+  const at95 = page.getByTestId('notify-quotaAt95');
+  assert.equal(await at95.isChecked(), true);
+  await at95.uncheck();
+  await page.waitForFunction(async () => {
+    const s = await (await fetch('/api/settings', { credentials: 'same-origin' })).json();
+    return s.notifications.quotaAt95 === false && s.notifications.quotaAt80 === true;
+  });
+  await shot(page, 'flow-13-notifications');
+  await at95.check();
+  await page.waitForFunction(async () => (await (await fetch('/api/settings', { credentials: 'same-origin' })).json()).notifications.quotaAt95);
+  assert.deepEqual(page.errors, []);
+});

@@ -1,8 +1,8 @@
 //! The stored settings, at the bottom of the gateway: their typed sections (routing, AI,
-//! security, cache, logs, resilience profiles), the one loader every reader uses, and RFC 7396
-//! merge patches. Each section is one row; a section that no longer parses (written by a newer
-//! version, edited by hand) falls back to its defaults with a warning — never a failed start,
-//! never a silent reset of the others.
+//! security, cache, logs, notifications, resilience profiles), the one loader every reader
+//! uses, and RFC 7396 merge patches. Each section is one row; a section that no longer parses
+//! (written by a newer version, edited by hand) falls back to its defaults with a warning —
+//! never a failed start, never a silent reset of the others.
 
 use std::collections::BTreeMap;
 
@@ -27,6 +27,8 @@ pub const LOGS: &str = "logs";
 pub const RESILIENCE: &str = "resilience";
 /// Outbound proxies (their passwords live in the secret store).
 pub const PROXY: &str = "proxy";
+/// Which desktop notifications are sent.
+pub const NOTIFICATIONS: &str = "notifications";
 /// The active combo's name (the tray's choice).
 pub const ACTIVE_COMBO: &str = "active_combo";
 
@@ -145,6 +147,8 @@ pub struct Settings {
     pub cache: CacheSettings,
     /// Retention of request logs (`ENABLE_REQUEST_LOGS`).
     pub logs: LogSettings,
+    /// The desktop app's notifications.
+    pub notifications: NotificationSettings,
 }
 
 /// Breaker and backoff profiles; stored, editable, applied without restart.
@@ -236,6 +240,30 @@ impl Default for LogSettings {
     }
 }
 
+/// The desktop app's OS notifications about quota windows, each kind on or off.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct NotificationSettings {
+    /// A window reached 80 %.
+    pub quota_at80: bool,
+    pub quota_at95: bool,
+    /// A window is used up.
+    pub quota_at100: bool,
+    /// A window that had reached one of those reset.
+    pub quota_reset: bool,
+}
+
+impl Default for NotificationSettings {
+    fn default() -> Self {
+        Self {
+            quota_at80: true,
+            quota_at95: true,
+            quota_at100: true,
+            quota_reset: true,
+        }
+    }
+}
+
 impl Settings {
     /// The sections `GET /api/settings` shows.
     pub fn from_stored(stored: &Stored) -> Self {
@@ -245,6 +273,7 @@ impl Settings {
             security: stored.section(SECURITY),
             cache: stored.section(CACHE),
             logs: stored.section(LOGS),
+            notifications: stored.section(NOTIFICATIONS),
         }
     }
 }

@@ -14,7 +14,7 @@ use omniroute_gateway::accounting::calendar::Period;
 use omniroute_gateway::accounting::pricing::{Price, Source};
 use omniroute_gateway::admin::{auth, combos, health, keys, provider_health, usage};
 use omniroute_gateway::replay::cache::CacheStats;
-use omniroute_gateway::settings::{CacheSettings, LogSettings};
+use omniroute_gateway::settings::{CacheSettings, LogSettings, NotificationSettings};
 use omniroute_gateway::telemetry::{LatencySummary, TelemetryReport};
 use omniroute_store::api_keys::ApiKey;
 use omniroute_store::lockouts::Lockout;
@@ -40,6 +40,7 @@ fn declarations() -> String {
         usage::PriceRow::decl(&cfg),
         CacheSettings::decl(&cfg),
         LogSettings::decl(&cfg),
+        NotificationSettings::decl(&cfg),
         CacheStats::decl(&cfg),
         usage::CacheReport::decl(&cfg),
         LatencySummary::decl(&cfg),

@@ -78,6 +78,19 @@ maxMegabytes: number,
  * Longest body kept per request; longer ones are cut with a marker.
  */
 maxBodyKilobytes: number, };
+export type NotificationSettings = { 
+/**
+ * A window reached 80 %.
+ */
+quotaAt80: boolean, quotaAt95: boolean, 
+/**
+ * A window is used up.
+ */
+quotaAt100: boolean, 
+/**
+ * A window that had reached one of those reset.
+ */
+quotaReset: boolean, };
 export type CacheStats = { entries: number, bytes: number, hits: number, misses: number, };
 export type CacheReport = { settings: CacheSettings, entries: number, bytes: number, hits: number, misses: number, };
 export type LatencySummary = { 
@@ -535,4 +548,8 @@ cache: CacheSettings,
 /**
  * Retention of request logs (`ENABLE_REQUEST_LOGS`).
  */
-logs: LogSettings, };
+logs: LogSettings, 
+/**
+ * The desktop app's notifications.
+ */
+notifications: NotificationSettings, };

@@ -78,6 +78,7 @@ describe('settings patch', () => {
       security: { requireApiKeyForModels: false, ipAllow: [], ipDeny: [], blockedProviders: [] },
       cache: { enabled: true, ttlSeconds: 3600, maxEntries: 1000, maxMegabytes: 64 },
       logs: { maxAgeDays: 7, maxMegabytes: 256, maxBodyKilobytes: 256 },
+      notifications: { quotaAt80: true, quotaAt95: true, quotaAt100: true, quotaReset: true },
     };
     expect(settingsPatch(before, { security: { ...before.security } })).toBeNull();
     expect(
@@ -86,5 +87,8 @@ describe('settings patch', () => {
         cache: { ...before.cache },
       }),
     ).toEqual({ ai: { thinkingMode: 'fixed', thinkingBudget: 2048 } });
+    expect(settingsPatch(before, { notifications: { ...before.notifications, quotaAt95: false } })).toEqual({
+      notifications: { quotaAt95: false },
+    });
   });
 });

@@ -12,12 +12,13 @@ use crate::admin::json::ApiJson;
 use crate::error::ApiError;
 use crate::settings::{Settings, Stored, ThinkingMode, merge_patch};
 
-const SECTIONS: [&str; 5] = [
+const SECTIONS: [&str; 6] = [
     crate::settings::ROUTING,
     crate::settings::AI,
     crate::settings::SECURITY,
     crate::settings::CACHE,
     crate::settings::LOGS,
+    crate::settings::NOTIFICATIONS,
 ];
 
 async fn load(state: &AppState) -> Result<Settings, ApiError> {
@@ -76,6 +77,7 @@ pub async fn patch(
                 "security" => serde_json::to_value(&updated.security),
                 "cache" => serde_json::to_value(&updated.cache),
                 "logs" => serde_json::to_value(&updated.logs),
+                "notifications" => serde_json::to_value(&updated.notifications),
                 _ => return None,
             };
             Some(value.map(|v| (name.as_str(), v)))
@@ -100,6 +102,7 @@ fn from_sections(merged: Value) -> Result<Settings, ApiError> {
         security: parse(&merged, "security")?,
         cache: parse(&merged, "cache")?,
         logs: parse(&merged, "logs")?,
+        notifications: parse(&merged, "notifications")?,
     })
 }
 

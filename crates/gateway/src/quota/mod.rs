@@ -7,6 +7,8 @@
 //! window is but how full it will be soon: an account that burns towards its limit moves behind
 //! the others before its provider answers 429.
 
+pub mod alerts;
+
 use std::collections::HashMap;
 use std::sync::RwLock;
 
