@@ -1,0 +1,1 @@
+//! Apply-level crash tests.
