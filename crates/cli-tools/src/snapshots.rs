@@ -133,8 +133,11 @@ fn info(manifest: &Manifest) -> SnapshotInfo {
     }
 }
 
+/// Each saved file's bytes, in the manifest's order; `None` for a file that did not exist.
+pub(crate) type SavedFiles = Vec<Option<Vec<u8>>>;
+
 /// A snapshot's manifest and each file's bytes (checked against their SHA-256).
-pub(crate) fn load(snapshots_dir: &Path, tool: ToolId, id: &str) -> Result<(Manifest, Vec<Option<Vec<u8>>>), Error> {
+pub(crate) fn load(snapshots_dir: &Path, tool: ToolId, id: &str) -> Result<(Manifest, SavedFiles), Error> {
     let invalid = |reason: &str| Error::SnapshotInvalid { id: id.to_owned(), reason: reason.to_owned() };
     if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
         return Err(Error::SnapshotNotFound { tool, id: id.to_owned() });

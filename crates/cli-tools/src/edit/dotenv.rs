@@ -31,7 +31,7 @@ pub(crate) fn set(text: &str, vars: &[(&str, &str)]) -> String {
 
 /// The value of `name` (the last assignment wins, as in `dotenv`).
 pub(crate) fn get(text: &str, name: &str) -> Option<String> {
-    text.split_inclusive('\n').filter_map(assignment).filter(|a| a.name == name).last().map(|a| a.value)
+    text.split_inclusive('\n').rev().filter_map(assignment).find(|a| a.name == name).map(|a| a.value)
 }
 
 struct Assignment<'a> {
