@@ -53,28 +53,51 @@ pub fn mask_secrets(text: &str, secrets: &[&str]) -> String {
     masked.split_inclusive('\n').map(mask_line).collect()
 }
 
+/// Masks the value of every `name: value` / `name = value` / `NAME=value` on the line whose
+/// name looks secret (there can be several, as in a one-line JSON object).
 fn mask_line(line: &str) -> String {
-    let Some(sep) = line.find([':', '=']) else { return line.to_owned() };
-    let name = line[..sep].to_ascii_lowercase();
-    if !SECRET_NAMES.iter().any(|word| name.contains(word)) || line.starts_with("@@") {
+    if line.starts_with("@@") {
         return line.to_owned();
     }
-    let rest = &line[sep + 1..];
-    let lead = rest.len() - rest.trim_start().len();
-    let value = &rest[lead..];
-    let (start, len) = match value.chars().next() {
-        Some(q @ ('"' | '\'')) => (1, value[1..].find(q).unwrap_or(value.len() - 1)),
-        _ => (0, value.find([' ', '\t', ',', '#', '\r', '\n']).unwrap_or(value.len())),
-    };
-    let secret = &value[start..start + len];
-    // Structure (`"keybindings": {`) and plain literals are not secrets.
-    let literal = start == 0
-        && (secret.starts_with(['{', '[']) || ["true", "false", "null"].contains(&secret) || secret.parse::<f64>().is_ok());
-    if secret.is_empty() || secret.contains('…') || literal {
-        return line.to_owned();
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(sep) = rest.find([':', '=']) {
+        let name = last_name(&rest[..sep]).to_ascii_lowercase();
+        let after = &rest[sep + 1..];
+        let lead = after.len() - after.trim_start().len();
+        let value = &after[lead..];
+        let (start, len) = match value.chars().next() {
+            Some(q @ ('"' | '\'')) => (1, value[1..].find(q).unwrap_or(value.len() - 1)),
+            _ => (0, value.find([' ', '\t', ',', '#', '}', ']', '\r', '\n']).unwrap_or(value.len())),
+        };
+        let secret = &value[start..start + len];
+        // Structure (`"keybindings": {`) and plain literals are not secrets.
+        let literal = start == 0
+            && (secret.starts_with(['{', '[']) || ["true", "false", "null"].contains(&secret) || secret.parse::<f64>().is_ok());
+        let masked = SECRET_NAMES.iter().any(|word| name.contains(word)) && !secret.is_empty() && !secret.contains('…') && !literal;
+        if masked {
+            let at = sep + 1 + lead + start;
+            out.push_str(&rest[..at]);
+            out.push_str(&key_hint(secret));
+            rest = &rest[at + len..];
+        } else {
+            out.push_str(&rest[..=sep]);
+            rest = after;
+        }
     }
-    let at = sep + 1 + lead + start;
-    format!("{}{}{}", &line[..at], key_hint(secret), &line[at + len..])
+    out.push_str(rest);
+    out
+}
+
+/// The name just before a separator: `"apiKey"` in `  "apiKey"`, `TOKEN` in `export TOKEN`.
+fn last_name(before: &str) -> &str {
+    let trimmed = before.trim_end().trim_end_matches(['"', '\'']);
+    let start = trimmed
+        .char_indices()
+        .rev()
+        .find(|(_, c)| !(c.is_alphanumeric() || matches!(c, '_' | '-' | '.')))
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    &trimmed[start..]
 }
 
 #[cfg(test)]
@@ -97,5 +120,9 @@ mod tests {
         }
         assert!(masked.contains("\"sk-…1111\""));
         assert!(masked.contains("\"model\": \"gpt\""));
+        let inline = "+  \"env\": {\"ANTHROPIC_AUTH_TOKEN\": \"sk-someone-else-99999999\", \"url\": \"http://x:1\"}\n";
+        assert_eq!(mask_secrets(inline, &[]), "+  \"env\": {\"ANTHROPIC_AUTH_TOKEN\": \"sk-…9999\", \"url\": \"http://x:1\"}\n");
+        let structure = " \"keybindings\": {\n";
+        assert_eq!(mask_secrets(structure, &[]), structure);
     }
 }
