@@ -41,41 +41,81 @@ pub fn apply(plan: &Plan, snapshots_dir: &Path) -> Result<Applied, Error> {
 }
 
 /// [`apply`] with a step run before each rename (the crash tests' seam).
-pub(crate) fn apply_with(plan: &Plan, snapshots_dir: &Path, before_rename: BeforeRename<'_>) -> Result<Applied, Error> {
+pub(crate) fn apply_with(
+    plan: &Plan,
+    snapshots_dir: &Path,
+    before_rename: BeforeRename<'_>,
+) -> Result<Applied, Error> {
     let changed: Vec<&FilePlan> = plan.files.iter().filter(|f| f.changed()).collect();
     if changed.is_empty() {
-        return Ok(Applied { tool: plan.tool, snapshot_id: None, files: Vec::new() });
+        return Ok(Applied {
+            tool: plan.tool,
+            snapshot_id: None,
+            files: Vec::new(),
+        });
     }
     let mut states = Vec::new();
     for file in &changed {
         let target = write_target(&file.path)?;
         let current = read_bytes(&target)?;
         // A link pointed elsewhere since the plan is a change too.
-        if target != file.target || fingerprint(current.as_deref()) != fingerprint(file.before.as_deref()) {
-            let diff = plan.masked_diff(&file.path, file.before.as_deref(), current.as_deref().unwrap_or_default());
-            return Err(Error::ChangedSincePlan { path: file.path.clone(), diff });
+        if target != file.target
+            || fingerprint(current.as_deref()) != fingerprint(file.before.as_deref())
+        {
+            let diff = plan.masked_diff(
+                &file.path,
+                file.before.as_deref(),
+                current.as_deref().unwrap_or_default(),
+            );
+            return Err(Error::ChangedSincePlan {
+                path: file.path.clone(),
+                diff,
+            });
         }
-        states.push(FileState { path: file.path.clone(), bytes: current, mode: atomic_write::mode_of(&file.target) });
+        states.push(FileState {
+            path: file.path.clone(),
+            bytes: current,
+            mode: atomic_write::mode_of(&file.target),
+        });
     }
     let snapshot_id = snapshots::take(snapshots_dir, plan.tool, SnapshotReason::Apply, &states)?;
     let writes: Vec<Write<'_>> = changed
         .iter()
         .zip(&states)
-        .map(|(file, state)| Write { target: file.target.clone(), bytes: Some(&file.after), mode: None, old: state })
+        .map(|(file, state)| Write {
+            target: file.target.clone(),
+            bytes: Some(&file.after),
+            mode: None,
+            old: state,
+        })
         .collect();
     write_all(&writes, Some(&snapshot_id), before_rename)?;
     Ok(Applied {
         tool: plan.tool,
         snapshot_id: Some(snapshot_id),
-        files: changed.iter().map(|f| f.path.display().to_string()).collect(),
+        files: changed
+            .iter()
+            .map(|f| f.path.display().to_string())
+            .collect(),
     })
 }
 
 /// Puts the files of snapshot `snapshot_id` back byte for byte (deleting those that did not
 /// exist then), after snapshotting them as they are now. Only the tool's own config files (as
 /// `ctx` locates them) are written, whatever the manifest says.
-pub fn restore(ctx: &Context, snapshots_dir: &Path, tool: ToolId, snapshot_id: &str) -> Result<Restored, Error> {
-    restore_with(ctx, snapshots_dir, tool, snapshot_id, &mut atomic_write::no_fault)
+pub fn restore(
+    ctx: &Context,
+    snapshots_dir: &Path,
+    tool: ToolId,
+    snapshot_id: &str,
+) -> Result<Restored, Error> {
+    restore_with(
+        ctx,
+        snapshots_dir,
+        tool,
+        snapshot_id,
+        &mut atomic_write::no_fault,
+    )
 }
 
 pub(crate) fn restore_with(
@@ -86,21 +126,35 @@ pub(crate) fn restore_with(
     before_rename: BeforeRename<'_>,
 ) -> Result<Restored, Error> {
     let (manifest, contents) = snapshots::load(snapshots_dir, tool, snapshot_id)?;
-    let known: Vec<PathBuf> = config_files(ctx, tool).into_iter().map(|f| f.path).collect();
+    let known: Vec<PathBuf> = config_files(ctx, tool)
+        .into_iter()
+        .map(|f| f.path)
+        .collect();
     let mut states = Vec::new();
     let mut targets = Vec::new();
     for file in &manifest.files {
         if !known.contains(&file.path) {
             return Err(Error::SnapshotInvalid {
                 id: snapshot_id.to_owned(),
-                reason: format!("{} is not one of {tool}'s config files here", file.path.display()),
+                reason: format!(
+                    "{} is not one of {tool}'s config files here",
+                    file.path.display()
+                ),
             });
         }
         let current = write_target(&file.path)?;
-        states.push(FileState { path: file.path.clone(), bytes: read_bytes(&current)?, mode: atomic_write::mode_of(&current) });
+        states.push(FileState {
+            path: file.path.clone(),
+            bytes: read_bytes(&current)?,
+            mode: atomic_write::mode_of(&current),
+        });
         // A file that did not exist is deleted where the tool looks for it: a link made since
         // then goes, not the file it leads to.
-        targets.push(if file.existed { current } else { file.path.clone() });
+        targets.push(if file.existed {
+            current
+        } else {
+            file.path.clone()
+        });
     }
     let undo_snapshot_id = snapshots::take(snapshots_dir, tool, SnapshotReason::Restore, &states)?;
     let writes: Vec<Write<'_>> = manifest
@@ -109,14 +163,23 @@ pub(crate) fn restore_with(
         .zip(&contents)
         .zip(targets)
         .zip(&states)
-        .map(|(((file, bytes), target), old)| Write { target, bytes: bytes.as_deref(), mode: file.mode, old })
+        .map(|(((file, bytes), target), old)| Write {
+            target,
+            bytes: bytes.as_deref(),
+            mode: file.mode,
+            old,
+        })
         .collect();
     write_all(&writes, Some(&undo_snapshot_id), before_rename)?;
     Ok(Restored {
         tool,
         restored_from: snapshot_id.to_owned(),
         undo_snapshot_id,
-        files: manifest.files.iter().map(|f| f.path.display().to_string()).collect(),
+        files: manifest
+            .files
+            .iter()
+            .map(|f| f.path.display().to_string())
+            .collect(),
     })
 }
 
@@ -129,12 +192,22 @@ struct Write<'a> {
 }
 
 /// Writes each file; when one fails, puts the earlier ones back as they were.
-fn write_all(writes: &[Write<'_>], snapshot_id: Option<&str>, before_rename: BeforeRename<'_>) -> Result<(), Error> {
+fn write_all(
+    writes: &[Write<'_>],
+    snapshot_id: Option<&str>,
+    before_rename: BeforeRename<'_>,
+) -> Result<(), Error> {
     for (i, write) in writes.iter().enumerate() {
         if let Err(source) = put(&write.target, write.bytes, write.mode, before_rename) {
-            let rolled_back = writes[..i]
-                .iter()
-                .all(|done| put(&done.target, done.old.bytes.as_deref(), done.old.mode, &mut atomic_write::no_fault).is_ok());
+            let rolled_back = writes[..i].iter().all(|done| {
+                put(
+                    &done.target,
+                    done.old.bytes.as_deref(),
+                    done.old.mode,
+                    &mut atomic_write::no_fault,
+                )
+                .is_ok()
+            });
             return Err(Error::Write {
                 path: write.old.path.clone(),
                 source,
@@ -146,7 +219,12 @@ fn write_all(writes: &[Write<'_>], snapshot_id: Option<&str>, before_rename: Bef
     Ok(())
 }
 
-fn put(target: &Path, bytes: Option<&[u8]>, mode: Option<u32>, before_rename: BeforeRename<'_>) -> io::Result<()> {
+fn put(
+    target: &Path,
+    bytes: Option<&[u8]>,
+    mode: Option<u32>,
+    before_rename: BeforeRename<'_>,
+) -> io::Result<()> {
     match bytes {
         Some(bytes) => atomic_write::write(target, bytes, mode, before_rename),
         None => atomic_write::remove(target),

@@ -17,7 +17,12 @@ struct Home {
 impl Home {
     fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let ctx = Context { home: dir.path().to_path_buf(), env: HashMap::new(), path_dirs: Vec::new(), os: Os::Linux };
+        let ctx = Context {
+            home: dir.path().to_path_buf(),
+            env: HashMap::new(),
+            path_dirs: Vec::new(),
+            os: Os::Linux,
+        };
         Self { dir, ctx }
     }
 
@@ -45,7 +50,11 @@ impl Home {
 }
 
 fn settings() -> Settings {
-    Settings::new("http://127.0.0.1:20128", ApiKey::new("sk-omni-test-0123456789abcdef"), "m-1")
+    Settings::new(
+        "http://127.0.0.1:20128",
+        ApiKey::new("sk-omni-test-0123456789abcdef"),
+        "m-1",
+    )
 }
 
 /// Fails the `nth` rename (1-based) as a crash would.
@@ -53,8 +62,15 @@ fn crash_at(nth: usize) -> impl FnMut(&Path) -> io::Result<()> {
     let mut seen = 0;
     move |temp: &Path| {
         seen += 1;
-        assert!(temp.exists(), "the temporary file is written before the rename");
-        if seen == nth { Err(io::Error::other("simulated crash")) } else { Ok(()) }
+        assert!(
+            temp.exists(),
+            "the temporary file is written before the rename"
+        );
+        if seen == nth {
+            Err(io::Error::other("simulated crash"))
+        } else {
+            Ok(())
+        }
     }
 }
 
@@ -64,13 +80,29 @@ const GEMINI_ENV: &str = ".gemini/.env";
 #[test]
 fn a_crash_on_the_second_file_puts_the_first_back() {
     let home = Home::new();
-    home.put(GEMINI_SETTINGS, "{\n  // mine\n  \"ui\": {\"theme\": \"GitHub\"}\n}\n");
+    home.put(
+        GEMINI_SETTINGS,
+        "{\n  // mine\n  \"ui\": {\"theme\": \"GitHub\"}\n}\n",
+    );
     home.put(GEMINI_ENV, "DEBUG=1\n");
     let planned = plan(&home.ctx, ToolId::GeminiCli, &settings()).unwrap();
     let err = apply_with(&planned, &home.snapshots(), &mut crash_at(2)).unwrap_err();
-    assert!(matches!(err, Error::Write { rolled_back: true, snapshot_id: Some(_), .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::Write {
+                rolled_back: true,
+                snapshot_id: Some(_),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("every file is as it was"), "{err}");
-    assert_eq!(home.read(GEMINI_SETTINGS).unwrap(), "{\n  // mine\n  \"ui\": {\"theme\": \"GitHub\"}\n}\n");
+    assert_eq!(
+        home.read(GEMINI_SETTINGS).unwrap(),
+        "{\n  // mine\n  \"ui\": {\"theme\": \"GitHub\"}\n}\n"
+    );
     assert_eq!(home.read(GEMINI_ENV).unwrap(), "DEBUG=1\n");
     assert!(home.temporary_files(".gemini").is_empty());
 }
@@ -81,11 +113,18 @@ fn a_crash_on_the_only_file_leaves_it_intact() {
     home.put(".claude/settings.json", "{\"hooks\": {}}");
     let planned = plan(&home.ctx, ToolId::ClaudeCode, &settings()).unwrap();
     assert!(apply_with(&planned, &home.snapshots(), &mut crash_at(1)).is_err());
-    assert_eq!(home.read(".claude/settings.json").unwrap(), "{\"hooks\": {}}");
+    assert_eq!(
+        home.read(".claude/settings.json").unwrap(),
+        "{\"hooks\": {}}"
+    );
     assert!(home.temporary_files(".claude").is_empty());
     // Nothing half-done blocks the next attempt.
     apply(&planned, &home.snapshots()).unwrap();
-    assert!(home.read(".claude/settings.json").unwrap().contains("ANTHROPIC_AUTH_TOKEN"));
+    assert!(
+        home.read(".claude/settings.json")
+            .unwrap()
+            .contains("ANTHROPIC_AUTH_TOKEN")
+    );
 }
 
 #[test]
@@ -107,10 +146,29 @@ fn a_crash_during_a_restore_keeps_the_current_files() {
     let snapshot = applied.snapshot_id.unwrap();
     // The restore first deletes settings.json (it did not exist), then crashes renaming the
     // .env: the deleted file comes back.
-    let err = restore_with(&home.ctx, &home.snapshots(), ToolId::GeminiCli, &snapshot, &mut crash_at(1)).unwrap_err();
-    assert!(matches!(err, Error::Write { rolled_back: true, .. }), "{err:?}");
+    let err = restore_with(
+        &home.ctx,
+        &home.snapshots(),
+        ToolId::GeminiCli,
+        &snapshot,
+        &mut crash_at(1),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Write {
+                rolled_back: true,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     assert_eq!((home.read(GEMINI_SETTINGS), home.read(GEMINI_ENV)), written);
     assert!(home.temporary_files(".gemini").is_empty());
     restore(&home.ctx, &home.snapshots(), ToolId::GeminiCli, &snapshot).unwrap();
-    assert_eq!((home.read(GEMINI_SETTINGS), home.read(GEMINI_ENV)), (None, Some("A=1\n".to_owned())));
+    assert_eq!(
+        (home.read(GEMINI_SETTINGS), home.read(GEMINI_ENV)),
+        (None, Some("A=1\n".to_owned()))
+    );
 }

@@ -26,7 +26,9 @@ pub(crate) fn mode_of(path: &Path) -> Option<u32> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        fs::metadata(path).ok().map(|m| m.permissions().mode() & 0o7777)
+        fs::metadata(path)
+            .ok()
+            .map(|m| m.permissions().mode() & 0o7777)
     }
     #[cfg(not(unix))]
     {
@@ -37,7 +39,12 @@ pub(crate) fn mode_of(path: &Path) -> Option<u32> {
 
 /// Writes `bytes` to `path` atomically. Permissions: `mode` if given, else those of the file
 /// being replaced, else owner-only for a new file. Missing parent directories are created.
-pub(crate) fn write(path: &Path, bytes: &[u8], mode: Option<u32>, before_rename: BeforeRename<'_>) -> io::Result<()> {
+pub(crate) fn write(
+    path: &Path,
+    bytes: &[u8],
+    mode: Option<u32>,
+    before_rename: BeforeRename<'_>,
+) -> io::Result<()> {
     let dir = parent_of(path);
     fs::create_dir_all(&dir)?;
     let existing = fs::metadata(path).ok().map(|m| m.permissions());
@@ -77,7 +84,9 @@ fn parent_of(path: &Path) -> PathBuf {
 /// starts with a dot so tools scanning the directory skip it.
 fn create_temp(dir: &Path, target: &Path) -> io::Result<(PathBuf, File)> {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
-    let name = target.file_name().map_or_else(|| "file".into(), |n| n.to_string_lossy());
+    let name = target
+        .file_name()
+        .map_or_else(|| "file".into(), |n| n.to_string_lossy());
     loop {
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
         let temp_path = dir.join(format!(".{name}.omniroute-{}-{n}.tmp", std::process::id()));
@@ -96,11 +105,17 @@ fn create_temp(dir: &Path, target: &Path) -> io::Result<(PathBuf, File)> {
     }
 }
 
-fn set_permissions(temp: &Path, mode: Option<u32>, existing: Option<fs::Permissions>) -> io::Result<()> {
+fn set_permissions(
+    temp: &Path,
+    mode: Option<u32>,
+    existing: Option<fs::Permissions>,
+) -> io::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = mode.or_else(|| existing.map(|p| p.mode() & 0o7777)).unwrap_or(NEW_FILE_MODE);
+        let mode = mode
+            .or_else(|| existing.map(|p| p.mode() & 0o7777))
+            .unwrap_or(NEW_FILE_MODE);
         fs::set_permissions(temp, fs::Permissions::from_mode(mode))
     }
     #[cfg(not(unix))]
@@ -131,7 +146,10 @@ mod tests {
     use super::*;
 
     fn entries(dir: &Path) -> Vec<String> {
-        let mut names: Vec<String> = fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        let mut names: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
         names.sort();
         names
     }
@@ -157,7 +175,11 @@ mod tests {
             Err(io::Error::other("simulated crash"))
         };
         assert!(write(&path, b"new", None, &mut crash).is_err());
-        assert_eq!(seen.as_deref(), Some(&b"new"[..]), "the temporary file was complete");
+        assert_eq!(
+            seen.as_deref(),
+            Some(&b"new"[..]),
+            "the temporary file was complete"
+        );
         assert_eq!(fs::read(&path).unwrap(), b"old");
         assert_eq!(entries(dir.path()), ["config.toml"]);
     }

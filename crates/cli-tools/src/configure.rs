@@ -56,7 +56,11 @@ pub(crate) fn new_text(
                 Edit::set(&["env", "ANTHROPIC_BASE_URL"], &root),
                 Edit::set(&["env", "ANTHROPIC_AUTH_TOKEN"], key),
             ];
-            edits.extend(CLAUDE_MODEL_VARS.iter().map(|var| Edit::set(&["env", var], model)));
+            edits.extend(
+                CLAUDE_MODEL_VARS
+                    .iter()
+                    .map(|var| Edit::set(&["env", var], model)),
+            );
             json_file(path, current, Dialect::JSON, "{}\n", &edits)?
         }
         // Gemini CLI 0.61: `security.auth.selectedType` and `model.name` in settings.json, which
@@ -66,16 +70,21 @@ pub(crate) fn new_text(
             current,
             Dialect::JSON_WITH_COMMENTS,
             "{}\n",
-            &[Edit::set(&["security", "auth", "selectedType"], "gemini-api-key"), Edit::set(&["model", "name"], model)],
+            &[
+                Edit::set(&["security", "auth", "selectedType"], "gemini-api-key"),
+                Edit::set(&["model", "name"], model),
+            ],
         )?,
-        (ToolId::GeminiCli, FileRole::Env) => {
-            dotenv::set(current.unwrap_or_default(), &[("GEMINI_API_KEY", key), ("GOOGLE_GEMINI_BASE_URL", &root)])
-        }
+        (ToolId::GeminiCli, FileRole::Env) => dotenv::set(
+            current.unwrap_or_default(),
+            &[("GEMINI_API_KEY", key), ("GOOGLE_GEMINI_BASE_URL", &root)],
+        ),
         // OpenClaw reads openclaw.json as JSON5; a model is `provider/model`.
         (ToolId::OpenClaw, _) => {
             let provider = ["models", "providers", PROVIDER_ID];
             let at = |leaf: &'static str| [provider[0], provider[1], provider[2], leaf];
-            let item = NewValue::object([("id", NewValue::str(model)), ("name", NewValue::str(model))]);
+            let item =
+                NewValue::object([("id", NewValue::str(model)), ("name", NewValue::str(model))]);
             json_file(
                 path,
                 current,
@@ -99,11 +108,17 @@ pub(crate) fn new_text(
                 Dialect::JSONC,
                 OPENCODE_SEED,
                 &[
-                    Edit::set(&[provider[0], provider[1], "npm"], "@ai-sdk/openai-compatible"),
+                    Edit::set(
+                        &[provider[0], provider[1], "npm"],
+                        "@ai-sdk/openai-compatible",
+                    ),
                     Edit::set(&[provider[0], provider[1], "name"], PROVIDER_NAME),
                     Edit::set(&[provider[0], provider[1], "options", "baseURL"], &v1),
                     Edit::set(&[provider[0], provider[1], "options", "apiKey"], key),
-                    Edit::ensure(&[provider[0], provider[1], "models", model], NewValue::Object(Vec::new())),
+                    Edit::ensure(
+                        &[provider[0], provider[1], "models", model],
+                        NewValue::Object(Vec::new()),
+                    ),
                     Edit::set(&["model"], &prefixed),
                 ],
             )?
@@ -118,8 +133,12 @@ pub(crate) fn new_text(
                 ("apiBase", v1.as_str()),
                 ("apiKey", key),
             ];
-            yaml_list::upsert(text, "models", &yaml_list::Entry { fields: &fields })
-                .map_err(|r| Error::Unsupported { path: path.to_path_buf(), reason: r.0 })?
+            yaml_list::upsert(text, "models", &yaml_list::Entry { fields: &fields }).map_err(
+                |r| Error::Unsupported {
+                    path: path.to_path_buf(),
+                    reason: r.0,
+                },
+            )?
         }
         (ToolId::Cline | ToolId::RooCode | ToolId::Cursor, _) => return Ok(None),
     };
@@ -130,25 +149,49 @@ fn is_blank(text: &str) -> bool {
     text.trim_start_matches('\u{feff}').trim().is_empty()
 }
 
-fn json_file(path: &Path, current: Option<&str>, dialect: Dialect, seed: &str, edits: &[Edit]) -> Result<String, Error> {
+fn json_file(
+    path: &Path,
+    current: Option<&str>,
+    dialect: Dialect,
+    seed: &str,
+    edits: &[Edit],
+) -> Result<String, Error> {
     let text = current.filter(|t| !is_blank(t)).unwrap_or(seed);
     json_edit::apply(text, dialect, edits).map_err(|e| match e {
         EditError::Syntax(e) => {
             let (line, column) = e.line_column(text);
-            Error::Malformed { path: path.to_path_buf(), format: dialect.name(), line, column, message: e.message }
+            Error::Malformed {
+                path: path.to_path_buf(),
+                format: dialect.name(),
+                line,
+                column,
+                message: e.message,
+            }
         }
-        EditError::NotAnObject => {
-            Error::Unsupported { path: path.to_path_buf(), reason: "its top level is not an object".to_owned() }
-        }
-        EditError::Internal(reason) => Error::Unsupported { path: path.to_path_buf(), reason },
+        EditError::NotAnObject => Error::Unsupported {
+            path: path.to_path_buf(),
+            reason: "its top level is not an object".to_owned(),
+        },
+        EditError::Internal(reason) => Error::Unsupported {
+            path: path.to_path_buf(),
+            reason,
+        },
     })
 }
 
 fn toml_error(path: &Path, e: TomlError) -> Error {
     match e {
-        TomlError::Syntax { line, column, message } => {
-            Error::Malformed { path: path.to_path_buf(), format: "TOML", line, column, message }
-        }
+        TomlError::Syntax {
+            line,
+            column,
+            message,
+        } => Error::Malformed {
+            path: path.to_path_buf(),
+            format: "TOML",
+            line,
+            column,
+            message,
+        },
         TomlError::NotReproducible => Error::Unsupported {
             path: path.to_path_buf(),
             reason: "its layout (mixed line endings?) cannot be kept byte for byte".to_owned(),
@@ -170,14 +213,26 @@ fn codex_text(path: &Path, current: &str, settings: &Settings) -> Result<String,
         providers.set_implicit(true);
         root.insert("model_providers", Item::Table(providers));
     }
-    let Some(providers) = root.get_mut("model_providers").and_then(Item::as_table_like_mut) else {
-        return Err(Error::Unsupported { path: path.to_path_buf(), reason: "`model_providers` is not a table".to_owned() });
+    let Some(providers) = root
+        .get_mut("model_providers")
+        .and_then(Item::as_table_like_mut)
+    else {
+        return Err(Error::Unsupported {
+            path: path.to_path_buf(),
+            reason: "`model_providers` is not a table".to_owned(),
+        });
     };
     if !providers.get(PROVIDER_ID).is_some_and(Item::is_table_like) {
         providers.insert(PROVIDER_ID, Item::Table(Table::new()));
     }
-    let Some(ours) = providers.get_mut(PROVIDER_ID).and_then(Item::as_table_like_mut) else {
-        return Err(Error::Unsupported { path: path.to_path_buf(), reason: "cannot add the provider table".to_owned() });
+    let Some(ours) = providers
+        .get_mut(PROVIDER_ID)
+        .and_then(Item::as_table_like_mut)
+    else {
+        return Err(Error::Unsupported {
+            path: path.to_path_buf(),
+            reason: "cannot add the provider table".to_owned(),
+        });
     };
     toml_doc::set_string(ours, "name", PROVIDER_NAME);
     toml_doc::set_string(ours, "base_url", &settings.gateway_v1());
@@ -200,43 +255,87 @@ pub(crate) struct ReadBack {
 /// What the files say, or an error naming a file that cannot be read as its format.
 pub(crate) fn read_back(tool: ToolId, files: &[FileText]) -> Result<ReadBack, Error> {
     let text_of = |role: FileRole| {
-        files.iter().find(|(f, _)| f.role == role).and_then(|(f, t)| t.as_deref().map(|t| (f.path.as_path(), t)))
+        files
+            .iter()
+            .find(|(f, _)| f.role == role)
+            .and_then(|(f, t)| t.as_deref().map(|t| (f.path.as_path(), t)))
     };
     let json = |role: FileRole, dialect: Dialect| -> Result<Option<Node>, Error> {
-        let Some((path, text)) = text_of(role).filter(|(_, t)| !is_blank(t)) else { return Ok(None) };
+        let Some((path, text)) = text_of(role).filter(|(_, t)| !is_blank(t)) else {
+            return Ok(None);
+        };
         json_text::parse(text, dialect).map(Some).map_err(|e| {
             let (line, column) = e.line_column(text);
-            Error::Malformed { path: path.to_path_buf(), format: dialect.name(), line, column, message: e.message }
+            Error::Malformed {
+                path: path.to_path_buf(),
+                format: dialect.name(),
+                line,
+                column,
+                message: e.message,
+            }
         })
     };
     let owned = |s: Option<&str>| s.map(str::to_owned);
     let found = match tool {
-        ToolId::ClaudeCode => json(FileRole::Settings, Dialect::JSON)?.map_or_else(ReadBack::default, |doc| ReadBack {
-            endpoint: owned(doc.str_at(&["env", "ANTHROPIC_BASE_URL"])),
-            model: owned(doc.str_at(&["env", "ANTHROPIC_MODEL"]).or_else(|| doc.str_at(&["model"]))),
-            key: owned(doc.str_at(&["env", "ANTHROPIC_AUTH_TOKEN"]).or_else(|| doc.str_at(&["env", "ANTHROPIC_API_KEY"]))),
-        }),
+        ToolId::ClaudeCode => {
+            json(FileRole::Settings, Dialect::JSON)?.map_or_else(ReadBack::default, |doc| {
+                ReadBack {
+                    endpoint: owned(doc.str_at(&["env", "ANTHROPIC_BASE_URL"])),
+                    model: owned(
+                        doc.str_at(&["env", "ANTHROPIC_MODEL"])
+                            .or_else(|| doc.str_at(&["model"])),
+                    ),
+                    key: owned(
+                        doc.str_at(&["env", "ANTHROPIC_AUTH_TOKEN"])
+                            .or_else(|| doc.str_at(&["env", "ANTHROPIC_API_KEY"])),
+                    ),
+                }
+            })
+        }
         ToolId::GeminiCli => {
             let settings = json(FileRole::Settings, Dialect::JSON_WITH_COMMENTS)?;
             let env = text_of(FileRole::Env).map(|(_, t)| t).unwrap_or_default();
             ReadBack {
                 endpoint: dotenv::get(env, "GOOGLE_GEMINI_BASE_URL"),
-                model: settings.as_ref().and_then(|s| owned(s.str_at(&["model", "name"]))),
+                model: settings
+                    .as_ref()
+                    .and_then(|s| owned(s.str_at(&["model", "name"]))),
                 key: dotenv::get(env, "GEMINI_API_KEY"),
             }
         }
-        ToolId::OpenClaw => json(FileRole::Settings, Dialect::JSON5)?.map_or_else(ReadBack::default, |doc| {
-            let primary = doc.str_at(&["agents", "defaults", "model", "primary"]).or_else(|| doc.str_at(&["agents", "defaults", "model"]));
-            provider_model(&doc, primary, &["models", "providers"], &["baseUrl"], &["apiKey"])
-        }),
-        ToolId::OpenCode => json(FileRole::Settings, Dialect::JSONC)?.map_or_else(ReadBack::default, |doc| {
-            provider_model(&doc, doc.str_at(&["model"]), &["provider"], &["options", "baseURL"], &["options", "apiKey"])
-        }),
+        ToolId::OpenClaw => {
+            json(FileRole::Settings, Dialect::JSON5)?.map_or_else(ReadBack::default, |doc| {
+                let primary = doc
+                    .str_at(&["agents", "defaults", "model", "primary"])
+                    .or_else(|| doc.str_at(&["agents", "defaults", "model"]));
+                provider_model(
+                    &doc,
+                    primary,
+                    &["models", "providers"],
+                    &["baseUrl"],
+                    &["apiKey"],
+                )
+            })
+        }
+        ToolId::OpenCode => {
+            json(FileRole::Settings, Dialect::JSONC)?.map_or_else(ReadBack::default, |doc| {
+                provider_model(
+                    &doc,
+                    doc.str_at(&["model"]),
+                    &["provider"],
+                    &["options", "baseURL"],
+                    &["options", "apiKey"],
+                )
+            })
+        }
         ToolId::Codex => match text_of(FileRole::Settings) {
             Some((path, text)) => {
                 let toml = TomlText::parse(text).map_err(|e| toml_error(path, e))?;
                 let provider = toml_doc::str_at(&toml.doc, &["model_provider"]);
-                let field = |name: &str| provider.and_then(|p| toml_doc::str_at(&toml.doc, &["model_providers", p, name]));
+                let field = |name: &str| {
+                    provider
+                        .and_then(|p| toml_doc::str_at(&toml.doc, &["model_providers", p, name]))
+                };
                 ReadBack {
                     endpoint: owned(field("base_url")),
                     model: owned(toml_doc::str_at(&toml.doc, &["model"])),
@@ -246,9 +345,18 @@ pub(crate) fn read_back(tool: ToolId, files: &[FileText]) -> Result<ReadBack, Er
             None => ReadBack::default(),
         },
         ToolId::Continue => {
-            let entry = text_of(FileRole::Settings).and_then(|(_, t)| yaml_list::read(t, "models", "name", PROVIDER_NAME));
-            let field = |name: &str| entry.as_ref().and_then(|e| e.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()));
-            ReadBack { endpoint: field("apiBase"), model: field("model"), key: field("apiKey") }
+            let entry = text_of(FileRole::Settings)
+                .and_then(|(_, t)| yaml_list::read(t, "models", "name", PROVIDER_NAME));
+            let field = |name: &str| {
+                entry
+                    .as_ref()
+                    .and_then(|e| e.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
+            };
+            ReadBack {
+                endpoint: field("apiBase"),
+                model: field("model"),
+                key: field("apiKey"),
+            }
         }
         ToolId::Cline | ToolId::RooCode | ToolId::Cursor => ReadBack::default(),
     };
@@ -256,11 +364,23 @@ pub(crate) fn read_back(tool: ToolId, files: &[FileText]) -> Result<ReadBack, Er
 }
 
 /// A `provider/model` reference resolved through the providers object at `providers`.
-fn provider_model(doc: &Node, reference: Option<&str>, providers: &[&str], url: &[&str], key: &[&str]) -> ReadBack {
+fn provider_model(
+    doc: &Node,
+    reference: Option<&str>,
+    providers: &[&str],
+    url: &[&str],
+    key: &[&str],
+) -> ReadBack {
     let Some((provider, model)) = reference.and_then(|r| r.split_once('/')) else {
-        return ReadBack { model: reference.map(str::to_owned), ..ReadBack::default() };
+        return ReadBack {
+            model: reference.map(str::to_owned),
+            ..ReadBack::default()
+        };
     };
-    let entry = doc.lookup(providers).and_then(|p| p.member(provider)).map(|m| &m.value);
+    let entry = doc
+        .lookup(providers)
+        .and_then(|p| p.member(provider))
+        .map(|m| &m.value);
     ReadBack {
         endpoint: entry.and_then(|e| e.str_at(url)).map(str::to_owned),
         model: Some(model.to_owned()),
@@ -280,7 +400,9 @@ pub(crate) fn notes(tool: ToolId, settings: &Settings, files: &[FileText]) -> Ve
                  elsewhere use `omniroute run gemini-cli`."
                     .to_owned(),
             );
-            if !settings.gateway_root().starts_with("https://") && !is_loopback(&settings.gateway_root()) {
+            if !settings.gateway_root().starts_with("https://")
+                && !is_loopback(&settings.gateway_root())
+            {
                 notes.push("Gemini CLI accepts a plain-HTTP base URL only on localhost; use an https:// gateway address.".to_owned());
             }
         }

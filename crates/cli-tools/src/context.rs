@@ -45,22 +45,41 @@ impl Context {
             .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
             .collect();
         let os = Os::current();
-        let home_var = if os == Os::Windows { "USERPROFILE" } else { "HOME" };
-        let home = env.get(home_var).filter(|h| !h.is_empty()).map(PathBuf::from)?;
-        let path_dirs = std::env::var_os("PATH").map(|p| std::env::split_paths(&p).collect()).unwrap_or_default();
-        Some(Self { home, env, path_dirs, os })
+        let home_var = if os == Os::Windows {
+            "USERPROFILE"
+        } else {
+            "HOME"
+        };
+        let home = env
+            .get(home_var)
+            .filter(|h| !h.is_empty())
+            .map(PathBuf::from)?;
+        let path_dirs = std::env::var_os("PATH")
+            .map(|p| std::env::split_paths(&p).collect())
+            .unwrap_or_default();
+        Some(Self {
+            home,
+            env,
+            path_dirs,
+            os,
+        })
     }
 
     /// A variable's value; unset and empty are the same, as for the tools.
     pub fn var(&self, name: &str) -> Option<&str> {
-        self.env.get(name).map(String::as_str).filter(|v| !v.is_empty())
+        self.env
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
     }
 
     /// A directory named by a variable, or `default` under the home directory.
     pub(crate) fn dir_from(&self, var: &str, default: &[&str]) -> PathBuf {
         match self.var(var) {
             Some(dir) => PathBuf::from(dir),
-            None => default.iter().fold(self.home.clone(), |p, part| p.join(part)),
+            None => default
+                .iter()
+                .fold(self.home.clone(), |p, part| p.join(part)),
         }
     }
 
@@ -82,7 +101,10 @@ impl Context {
     /// The first executable named `name` on the PATH (with Windows' executable extensions).
     pub(crate) fn find_executable(&self, name: &str) -> Option<PathBuf> {
         let names: Vec<String> = match self.os {
-            Os::Windows => ["exe", "cmd", "bat", "com"].iter().map(|ext| format!("{name}.{ext}")).collect(),
+            Os::Windows => ["exe", "cmd", "bat", "com"]
+                .iter()
+                .map(|ext| format!("{name}.{ext}"))
+                .collect(),
             _ => vec![name.to_owned()],
         };
         self.path_dirs

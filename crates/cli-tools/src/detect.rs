@@ -13,7 +13,9 @@ use crate::error::Error;
 use crate::plan::read_text;
 use crate::secret::key_hint;
 use crate::settings::gateway_root;
-use crate::tools::{FileRole, Setup, ToolId, ToolSpec, config_files, extension_roots, presence_dirs};
+use crate::tools::{
+    FileRole, Setup, ToolId, ToolSpec, config_files, extension_roots, presence_dirs,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
@@ -67,25 +69,45 @@ pub struct ManualSetup {
 
 /// The status of every known tool, for the gateway at `gateway_base_url`.
 pub fn detect(ctx: &Context, gateway_base_url: &str) -> Vec<ToolStatus> {
-    ToolId::ALL.iter().map(|tool| status(ctx, *tool, gateway_base_url)).collect()
+    ToolId::ALL
+        .iter()
+        .map(|tool| status(ctx, *tool, gateway_base_url))
+        .collect()
 }
 
 fn status(ctx: &Context, tool: ToolId, gateway_base_url: &str) -> ToolStatus {
     let spec = tool.spec();
-    let executable = spec.executables.iter().find_map(|name| ctx.find_executable(name));
+    let executable = spec
+        .executables
+        .iter()
+        .find_map(|name| ctx.find_executable(name));
     let extensions = extension_dirs(ctx, spec);
-    let mut found_at: Vec<PathBuf> = presence_dirs(ctx, tool).into_iter().filter(|d| d.is_dir()).collect();
+    let mut found_at: Vec<PathBuf> = presence_dirs(ctx, tool)
+        .into_iter()
+        .filter(|d| d.is_dir())
+        .collect();
     found_at.extend(extensions.iter().cloned());
     let version = executable
         .as_deref()
         .and_then(|exe| executable_version(exe, spec.npm_packages))
-        .or_else(|| extensions.iter().filter_map(|dir| extension_version(dir, spec)).max_by(|a, b| compare_versions(a, b)));
+        .or_else(|| {
+            extensions
+                .iter()
+                .filter_map(|dir| extension_version(dir, spec))
+                .max_by(|a, b| compare_versions(a, b))
+        });
     let files = config_files(ctx, tool);
     let file_status = files
         .iter()
-        .map(|f| ConfigFileStatus { path: f.path.display().to_string(), role: f.role, exists: f.path.is_file() })
+        .map(|f| ConfigFileStatus {
+            path: f.path.display().to_string(),
+            role: f.role,
+            exists: f.path.is_file(),
+        })
         .collect();
-    let (configured, error) = match read_configured(tool, &files_with_text(&files), gateway_base_url) {
+    let (configured, error) = match files_with_text(&files)
+        .and_then(|texts| read_configured(tool, &texts, gateway_base_url))
+    {
         Ok(configured) => (configured, None),
         Err(e) => (None, Some(e.to_string())),
     };
@@ -113,26 +135,24 @@ fn status(ctx: &Context, tool: ToolId, gateway_base_url: &str) -> ToolStatus {
 }
 
 fn files_with_text(files: &[crate::tools::ConfigFile]) -> Result<Vec<FileText>, Error> {
-    files.iter().map(|f| Ok((f.clone(), read_text(&f.path)?))).collect()
+    files
+        .iter()
+        .map(|f| Ok((f.clone(), read_text(&f.path)?)))
+        .collect()
 }
 
 fn read_configured(
     tool: ToolId,
-    files: &Result<Vec<FileText>, Error>,
+    files: &[FileText],
     gateway_base_url: &str,
 ) -> Result<Option<Configured>, Error> {
-    let files = match files {
-        Ok(files) => files,
-        Err(e) => return Err(Error::Unsupported { path: PathBuf::new(), reason: e.to_string() }),
-    };
     let found = configure::read_back(tool, files)?;
     if found == configure::ReadBack::default() {
         return Ok(None);
     }
-    let this_gateway = found
-        .endpoint
-        .as_deref()
-        .is_some_and(|endpoint| gateway_root(endpoint).eq_ignore_ascii_case(&gateway_root(gateway_base_url)));
+    let this_gateway = found.endpoint.as_deref().is_some_and(|endpoint| {
+        gateway_root(endpoint).eq_ignore_ascii_case(&gateway_root(gateway_base_url))
+    });
     Ok(Some(Configured {
         endpoint: found.endpoint,
         model: found.model,
@@ -153,9 +173,14 @@ fn extension_dirs(ctx: &Context, spec: &ToolSpec) -> Vec<PathBuf> {
         .filter_map(|entry| entry.ok().map(|e| e.path()))
         .filter(|path| {
             path.is_dir()
-                && path.file_name().and_then(|n| n.to_str()).is_some_and(|name| {
-                    spec.extensions.iter().any(|prefix| name.to_ascii_lowercase().starts_with(prefix))
-                })
+                && path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|name| {
+                        spec.extensions
+                            .iter()
+                            .any(|prefix| name.to_ascii_lowercase().starts_with(prefix))
+                    })
         })
         .collect();
     found.sort();
@@ -164,10 +189,15 @@ fn extension_dirs(ctx: &Context, spec: &ToolSpec) -> Vec<PathBuf> {
 
 fn extension_version(dir: &Path, spec: &ToolSpec) -> Option<String> {
     let name = dir.file_name()?.to_str()?.to_ascii_lowercase();
-    let rest = spec.extensions.iter().find_map(|prefix| name.strip_prefix(prefix))?;
+    let rest = spec
+        .extensions
+        .iter()
+        .find_map(|prefix| name.strip_prefix(prefix))?;
     // `1.2.3` or `1.2.3-linux-x64`
     let version = rest.split('-').next()?;
-    version.starts_with(|c: char| c.is_ascii_digit()).then(|| version.to_owned())
+    version
+        .starts_with(|c: char| c.is_ascii_digit())
+        .then(|| version.to_owned())
 }
 
 /// The version of an npm-installed executable (from the `package.json` of its package, found
@@ -176,17 +206,28 @@ fn extension_version(dir: &Path, spec: &ToolSpec) -> Option<String> {
 fn executable_version(executable: &Path, packages: &[&str]) -> Option<String> {
     let real = fs::canonicalize(executable).ok()?;
     let file_name = real.file_name()?.to_str()?;
-    if file_name.split('.').count() >= 2 && file_name.split('.').all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit())) {
+    if file_name.split('.').count() >= 2
+        && file_name
+            .split('.')
+            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()))
+    {
         return Some(file_name.to_owned());
     }
     real.ancestors().skip(1).take(4).find_map(|dir| {
-        let manifest: serde_json::Value = serde_json::from_slice(&fs::read(dir.join("package.json")).ok()?).ok()?;
+        let manifest: serde_json::Value =
+            serde_json::from_slice(&fs::read(dir.join("package.json")).ok()?).ok()?;
         let name = manifest.get("name")?.as_str()?;
-        packages.contains(&name).then(|| manifest.get("version")?.as_str().map(str::to_owned))?
+        packages
+            .contains(&name)
+            .then(|| manifest.get("version")?.as_str().map(str::to_owned))?
     })
 }
 
 fn compare_versions(a: &str, b: &str) -> std::cmp::Ordering {
-    let parts = |v: &str| v.split('.').map(|p| p.parse::<u64>().unwrap_or(0)).collect::<Vec<_>>();
+    let parts = |v: &str| {
+        v.split('.')
+            .map(|p| p.parse::<u64>().unwrap_or(0))
+            .collect::<Vec<_>>()
+    };
     parts(a).cmp(&parts(b))
 }

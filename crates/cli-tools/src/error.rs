@@ -11,7 +11,9 @@ pub enum Error {
     #[error("unknown tool '{0}'")]
     UnknownTool(String),
 
-    #[error("{tool} keeps its settings in its editor, not in a file OmniRoute edits: {instructions}")]
+    #[error(
+        "{tool} keeps its settings in its editor, not in a file OmniRoute edits: {instructions}"
+    )]
     NotFileConfigurable { tool: ToolId, instructions: String },
 
     #[error("{tool} is an editor extension, not a command to launch")]
@@ -28,7 +30,13 @@ pub enum Error {
     },
 
     #[error("{} is not valid {format} (line {line}, column {column}: {message}); it was left untouched", .path.display())]
-    Malformed { path: PathBuf, format: &'static str, line: usize, column: usize, message: String },
+    Malformed {
+        path: PathBuf,
+        format: &'static str,
+        line: usize,
+        column: usize,
+        message: String,
+    },
 
     #[error("{}: {reason}; it was left untouched", .path.display())]
     Unsupported { path: PathBuf, reason: String },

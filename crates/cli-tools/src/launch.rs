@@ -38,8 +38,11 @@ pub struct Launch {
 
 impl fmt::Debug for Launch {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let env: Vec<(&str, String)> =
-            self.env.iter().map(|(k, v)| (k.as_str(), mask_secrets(v, &[&self.secret]))).collect();
+        let env: Vec<(&str, String)> = self
+            .env
+            .iter()
+            .map(|(k, v)| (k.as_str(), mask_secrets(v, &[&self.secret])))
+            .collect();
         f.debug_struct("Launch")
             .field("tool", &self.tool)
             .field("command", &self.command)
@@ -73,8 +76,13 @@ pub fn env_for(tool: ToolId, settings: &Settings) -> Result<Launch, Error> {
     match tool {
         ToolId::ClaudeCode => {
             launch.command = "claude".to_owned();
-            launch.env = vec![var("ANTHROPIC_BASE_URL", &root), var("ANTHROPIC_AUTH_TOKEN", key)];
-            launch.env.extend(CLAUDE_MODEL_VARS.iter().map(|name| var(name, model)));
+            launch.env = vec![
+                var("ANTHROPIC_BASE_URL", &root),
+                var("ANTHROPIC_AUTH_TOKEN", key),
+            ];
+            launch
+                .env
+                .extend(CLAUDE_MODEL_VARS.iter().map(|name| var(name, model)));
             // With both set Claude Code reports an auth conflict.
             launch.unset = vec!["ANTHROPIC_API_KEY".to_owned()];
         }
@@ -90,19 +98,32 @@ pub fn env_for(tool: ToolId, settings: &Settings) -> Result<Launch, Error> {
                 toml_string(CODEX_KEY_VAR),
                 toml_string("responses")
             );
-            launch.args_prefix = ["-c", &format!("model_provider={}", toml_string(PROVIDER_ID)), "-c", &provider, "-c"]
-                .iter()
-                .map(|s| (*s).to_owned())
-                .chain([format!("model={}", toml_string(model))])
-                .collect();
+            launch.args_prefix = [
+                "-c",
+                &format!("model_provider={}", toml_string(PROVIDER_ID)),
+                "-c",
+                &provider,
+                "-c",
+            ]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .chain([format!("model={}", toml_string(model))])
+            .collect();
         }
         // Gemini CLI 0.61 picks its auth type from settings.json, else from the environment,
         // where GOOGLE_GEMINI_BASE_URL selects a "gateway" type it then refuses (exit 41,
         // "Invalid auth method selected"); no variable or flag selects `gemini-api-key`.
         ToolId::GeminiCli => {
             launch.command = "gemini".to_owned();
-            launch.env = vec![var("GEMINI_API_KEY", key), var("GOOGLE_GEMINI_BASE_URL", &root), var("GEMINI_MODEL", model)];
-            launch.unset = vec!["GOOGLE_GENAI_USE_VERTEXAI".to_owned(), "GOOGLE_GENAI_USE_GCA".to_owned()];
+            launch.env = vec![
+                var("GEMINI_API_KEY", key),
+                var("GOOGLE_GEMINI_BASE_URL", &root),
+                var("GEMINI_MODEL", model),
+            ];
+            launch.unset = vec![
+                "GOOGLE_GENAI_USE_VERTEXAI".to_owned(),
+                "GOOGLE_GENAI_USE_GCA".to_owned(),
+            ];
             launch.complete = false;
             let mut note = "Gemini CLI also needs `security.auth.selectedType` = \"gemini-api-key\" in ~/.gemini/settings.json \
                             (no variable or flag selects it; without it Gemini CLI exits with \"Invalid auth method selected\"): \
@@ -130,12 +151,18 @@ pub fn env_for(tool: ToolId, settings: &Settings) -> Result<Launch, Error> {
         ToolId::OpenClaw => {
             launch.command = "openclaw".to_owned();
             launch.complete = false;
-            launch.note = Some("OpenClaw takes its providers from openclaw.json only: apply openclaw instead.".to_owned());
+            launch.note = Some(
+                "OpenClaw takes its providers from openclaw.json only: apply openclaw instead."
+                    .to_owned(),
+            );
         }
         ToolId::Continue => {
             launch.command = "cn".to_owned();
             launch.complete = false;
-            launch.note = Some("Continue takes its models from config.yaml only: apply continue instead.".to_owned());
+            launch.note = Some(
+                "Continue takes its models from config.yaml only: apply continue instead."
+                    .to_owned(),
+            );
         }
         ToolId::Cline | ToolId::RooCode | ToolId::Cursor => return Err(Error::NoLaunch { tool }),
     }
@@ -165,7 +192,9 @@ impl Launch {
         for name in &self.unset {
             out.push_str(&match shell {
                 Shell::Posix => format!("unset {name}\n"),
-                Shell::PowerShell => format!("Remove-Item Env:{name} -ErrorAction SilentlyContinue\n"),
+                Shell::PowerShell => {
+                    format!("Remove-Item Env:{name} -ErrorAction SilentlyContinue\n")
+                }
                 Shell::Fish => format!("set -e {name}\n"),
             });
         }
@@ -173,7 +202,10 @@ impl Launch {
             out.push_str(&match shell {
                 Shell::Posix => format!("export {name}={}\n", posix_quote(value)),
                 Shell::PowerShell => format!("$env:{name} = '{}'\n", value.replace('\'', "''")),
-                Shell::Fish => format!("set -gx {name} '{}'\n", value.replace('\\', "\\\\").replace('\'', "\\'")),
+                Shell::Fish => format!(
+                    "set -gx {name} '{}'\n",
+                    value.replace('\\', "\\\\").replace('\'', "\\'")
+                ),
             });
         }
         if !self.args_prefix.is_empty() {

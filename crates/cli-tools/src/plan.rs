@@ -84,7 +84,10 @@ impl Plan {
 
     /// The new content of the file at `path`, as Apply would write it.
     pub fn new_content(&self, path: &Path) -> Option<&[u8]> {
-        self.files.iter().find(|f| f.path == path).map(|f| f.after.as_slice())
+        self.files
+            .iter()
+            .find(|f| f.path == path)
+            .map(|f| f.after.as_slice())
     }
 
     pub fn id(&self) -> String {
@@ -112,7 +115,13 @@ impl Plan {
                 diff: self.masked_diff(&f.path, f.before.as_deref(), &f.after),
             })
             .collect();
-        Preview { tool: self.tool, plan_id: self.id(), changed: self.changed(), files, notes: self.notes.clone() }
+        Preview {
+            tool: self.tool,
+            plan_id: self.id(),
+            changed: self.changed(),
+            files,
+            notes: self.notes.clone(),
+        }
     }
 
     pub(crate) fn masked_diff(&self, path: &Path, before: Option<&[u8]>, after: &[u8]) -> String {
@@ -122,8 +131,16 @@ impl Plan {
 
 impl fmt::Debug for Plan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let files: Vec<(&Path, bool)> = self.files.iter().map(|p| (p.path.as_path(), p.changed())).collect();
-        f.debug_struct("Plan").field("tool", &self.tool).field("files", &files).field("notes", &self.notes).finish()
+        let files: Vec<(&Path, bool)> = self
+            .files
+            .iter()
+            .map(|p| (p.path.as_path(), p.changed()))
+            .collect();
+        f.debug_struct("Plan")
+            .field("tool", &self.tool)
+            .field("files", &files)
+            .field("notes", &self.notes)
+            .finish()
     }
 }
 
@@ -172,16 +189,23 @@ pub fn plan(ctx: &Context, tool: ToolId, settings: &Settings) -> Result<Plan, Er
         }
     }
     let notes = configure::notes(tool, settings, &texts);
-    Ok(Plan { tool, files, notes, secret: settings.api_key.expose().to_owned() })
+    Ok(Plan {
+        tool,
+        files,
+        notes,
+        secret: settings.api_key.expose().to_owned(),
+    })
 }
 
 /// The path to write for `path`: itself, or the file a symbolic link leads to.
 pub(crate) fn write_target(path: &Path) -> Result<PathBuf, Error> {
-    let unsupported = |reason: &str| Error::Unsupported { path: path.to_path_buf(), reason: reason.to_owned() };
+    let unsupported = |reason: &str| Error::Unsupported {
+        path: path.to_path_buf(),
+        reason: reason.to_owned(),
+    };
     match fs::symlink_metadata(path) {
-        Ok(meta) if meta.file_type().is_symlink() => {
-            fs::canonicalize(path).map_err(|_| unsupported("it is a symbolic link to a file that does not exist"))
-        }
+        Ok(meta) if meta.file_type().is_symlink() => fs::canonicalize(path)
+            .map_err(|_| unsupported("it is a symbolic link to a file that does not exist")),
         Ok(meta) if !meta.is_file() => Err(unsupported("it is not a regular file")),
         _ => Ok(path.to_path_buf()),
     }
@@ -192,15 +216,20 @@ pub(crate) fn read_bytes(path: &Path) -> Result<Option<Vec<u8>>, Error> {
     match fs::read(path) {
         Ok(bytes) => Ok(Some(bytes)),
         Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(Error::Read { path: path.to_path_buf(), source }),
+        Err(source) => Err(Error::Read {
+            path: path.to_path_buf(),
+            source,
+        }),
     }
 }
 
 pub(crate) fn read_text(path: &Path) -> Result<Option<String>, Error> {
     read_bytes(path)?
         .map(|bytes| {
-            String::from_utf8(bytes)
-                .map_err(|_| Error::Unsupported { path: path.to_path_buf(), reason: "it is not UTF-8 text".to_owned() })
+            String::from_utf8(bytes).map_err(|_| Error::Unsupported {
+                path: path.to_path_buf(),
+                reason: "it is not UTF-8 text".to_owned(),
+            })
         })
         .transpose()
 }
@@ -225,7 +254,11 @@ pub(crate) fn unified_diff(path: &Path, before: Option<&[u8]>, after: &[u8]) -> 
     let old = String::from_utf8_lossy(before.unwrap_or_default());
     let new = String::from_utf8_lossy(after);
     let name = path.display().to_string();
-    let old_name = if before.is_some() { name.as_str() } else { "/dev/null" };
+    let old_name = if before.is_some() {
+        name.as_str()
+    } else {
+        "/dev/null"
+    };
     similar::TextDiff::from_lines(old.as_ref(), new.as_ref())
         .unified_diff()
         .context_radius(3)

@@ -40,7 +40,14 @@ pub fn key_hint(key: &str) -> String {
 }
 
 /// Words in a setting's name that mark its value as a secret.
-const SECRET_NAMES: [&str; 6] = ["key", "token", "secret", "password", "bearer", "authorization"];
+const SECRET_NAMES: [&str; 6] = [
+    "key",
+    "token",
+    "secret",
+    "password",
+    "bearer",
+    "authorization",
+];
 
 /// `text` (a diff of config files) with every known secret replaced by its hint, and the value
 /// of every setting whose name looks secret (`apiKey`, `…_TOKEN`, `experimental_bearer_token`)
@@ -68,13 +75,23 @@ fn mask_line(line: &str) -> String {
         let value = &after[lead..];
         let (start, len) = match value.chars().next() {
             Some(q @ ('"' | '\'')) => (1, value[1..].find(q).unwrap_or(value.len() - 1)),
-            _ => (0, value.find([' ', '\t', ',', '#', '}', ']', '\r', '\n']).unwrap_or(value.len())),
+            _ => (
+                0,
+                value
+                    .find([' ', '\t', ',', '#', '}', ']', '\r', '\n'])
+                    .unwrap_or(value.len()),
+            ),
         };
         let secret = &value[start..start + len];
         // Structure (`"keybindings": {`) and plain literals are not secrets.
         let literal = start == 0
-            && (secret.starts_with(['{', '[']) || ["true", "false", "null"].contains(&secret) || secret.parse::<f64>().is_ok());
-        let masked = SECRET_NAMES.iter().any(|word| name.contains(word)) && !secret.is_empty() && !secret.contains('…') && !literal;
+            && (secret.starts_with(['{', '['])
+                || ["true", "false", "null"].contains(&secret)
+                || secret.parse::<f64>().is_ok());
+        let masked = SECRET_NAMES.iter().any(|word| name.contains(word))
+            && !secret.is_empty()
+            && !secret.contains('…')
+            && !literal;
         if masked {
             let at = sep + 1 + lead + start;
             out.push_str(&rest[..at]);
@@ -108,20 +125,32 @@ mod tests {
     fn hints() {
         assert_eq!(key_hint("sk-omni-0123456789abcd"), "sk-…abcd");
         assert_eq!(key_hint("short"), "…");
-        assert_eq!(format!("{:?}", ApiKey::new("sk-omni-0123456789abcd")), "ApiKey(sk-…abcd)");
+        assert_eq!(
+            format!("{:?}", ApiKey::new("sk-omni-0123456789abcd")),
+            "ApiKey(sk-…abcd)"
+        );
     }
 
     #[test]
     fn masks_known_and_secret_looking_values() {
         let diff = "-    \"ANTHROPIC_AUTH_TOKEN\": \"sk-old-000000000000\",\n+    \"ANTHROPIC_AUTH_TOKEN\": \"sk-new-111111111111\",\n     \"apiKey\": \"other-provider-key-2222\"\n+GEMINI_API_KEY=plain-value-3333333\n+experimental_bearer_token = 'tok-4444444444444'\n     \"model\": \"gpt\"\n";
         let masked = mask_secrets(diff, &["sk-new-111111111111"]);
-        for secret in ["sk-old-000000000000", "sk-new-111111111111", "other-provider-key-2222", "plain-value-3333333", "tok-4444444444444"] {
+        for secret in [
+            "sk-old-000000000000",
+            "sk-new-111111111111",
+            "other-provider-key-2222",
+            "plain-value-3333333",
+            "tok-4444444444444",
+        ] {
             assert!(!masked.contains(secret), "{secret} in {masked}");
         }
         assert!(masked.contains("\"sk-…1111\""));
         assert!(masked.contains("\"model\": \"gpt\""));
         let inline = "+  \"env\": {\"ANTHROPIC_AUTH_TOKEN\": \"sk-someone-else-99999999\", \"url\": \"http://x:1\"}\n";
-        assert_eq!(mask_secrets(inline, &[]), "+  \"env\": {\"ANTHROPIC_AUTH_TOKEN\": \"sk-…9999\", \"url\": \"http://x:1\"}\n");
+        assert_eq!(
+            mask_secrets(inline, &[]),
+            "+  \"env\": {\"ANTHROPIC_AUTH_TOKEN\": \"sk-…9999\", \"url\": \"http://x:1\"}\n"
+        );
         let structure = " \"keybindings\": {\n";
         assert_eq!(mask_secrets(structure, &[]), structure);
     }

@@ -14,8 +14,16 @@ pub struct Settings {
 }
 
 impl Settings {
-    pub fn new(gateway_base_url: impl Into<String>, api_key: ApiKey, model: impl Into<String>) -> Self {
-        Self { gateway_base_url: gateway_base_url.into(), api_key, model: model.into() }
+    pub fn new(
+        gateway_base_url: impl Into<String>,
+        api_key: ApiKey,
+        model: impl Into<String>,
+    ) -> Self {
+        Self {
+            gateway_base_url: gateway_base_url.into(),
+            api_key,
+            model: model.into(),
+        }
     }
 
     /// The origin without `/v1` (Anthropic and Gemini clients add their own paths).
@@ -31,19 +39,34 @@ impl Settings {
     pub(crate) fn validate(&self) -> Result<(), Error> {
         let url = self.gateway_root();
         let invalid = |what: &str| Err(Error::InvalidSettings(what.to_owned()));
-        let Some(rest) = url.strip_prefix("http://").or_else(|| url.strip_prefix("https://")) else {
+        let Some(rest) = url
+            .strip_prefix("http://")
+            .or_else(|| url.strip_prefix("https://"))
+        else {
             return invalid("the gateway URL must start with http:// or https://");
         };
-        if rest.is_empty() || url.chars().any(|c| c.is_whitespace() || c.is_control() || "\"'`\\".contains(c)) {
+        if rest.is_empty()
+            || url
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || "\"'`\\".contains(c))
+        {
             return invalid("the gateway URL has no host or holds spaces or quotes");
         }
         let key = self.api_key.expose();
         // Keys are visible ASCII without quotes: every file format and shell then holds them as
         // they are.
-        if key.is_empty() || key.len() > 512 || !key.bytes().all(|b| b.is_ascii_graphic() && !b"\"'`\\".contains(&b)) {
+        if key.is_empty()
+            || key.len() > 512
+            || !key
+                .bytes()
+                .all(|b| b.is_ascii_graphic() && !b"\"'`\\".contains(&b))
+        {
             return invalid("the API key must be printable ASCII without spaces or quotes");
         }
-        if self.model.trim().is_empty() || self.model.len() > 256 || self.model.chars().any(char::is_control) {
+        if self.model.trim().is_empty()
+            || self.model.len() > 256
+            || self.model.chars().any(char::is_control)
+        {
             return invalid("the model must be a non-empty name without control characters");
         }
         Ok(())
@@ -53,7 +76,11 @@ impl Settings {
 /// `http://host:20128/v1/` → `http://host:20128`.
 pub fn gateway_root(url: &str) -> String {
     let trimmed = url.trim().trim_end_matches('/');
-    trimmed.strip_suffix("/v1").unwrap_or(trimmed).trim_end_matches('/').to_owned()
+    trimmed
+        .strip_suffix("/v1")
+        .unwrap_or(trimmed)
+        .trim_end_matches('/')
+        .to_owned()
 }
 
 /// Whether `url` names this machine (tools that refuse plain HTTP elsewhere accept it here).
@@ -80,14 +107,22 @@ mod tests {
         let s = settings("http://localhost:20128/v1/", "sk-1", "m");
         assert_eq!(s.gateway_root(), "http://localhost:20128");
         assert_eq!(s.gateway_v1(), "http://localhost:20128/v1");
-        assert!(is_loopback("http://127.0.0.1:1/x") && is_loopback("http://[::1]:2") && is_loopback("https://LOCALHOST"));
+        assert!(
+            is_loopback("http://127.0.0.1:1/x")
+                && is_loopback("http://[::1]:2")
+                && is_loopback("https://LOCALHOST")
+        );
         assert!(!is_loopback("http://192.168.1.2:20128"));
     }
 
     #[test]
     fn validation_never_echoes_the_key() {
         assert!(settings("http://h", "sk-1", "m").validate().is_ok());
-        for bad in [settings("ftp://h", "k", "m"), settings("http://h", "sk 1", "m"), settings("http://h", "k", " ")] {
+        for bad in [
+            settings("ftp://h", "k", "m"),
+            settings("http://h", "sk 1", "m"),
+            settings("http://h", "k", " "),
+        ] {
             let err = bad.validate().unwrap_err().to_string();
             assert!(!err.contains("sk 1"), "{err}");
         }

@@ -77,27 +77,54 @@ pub(crate) struct FileState {
 }
 
 /// Records `files` as they are and returns the snapshot's id.
-pub(crate) fn take(snapshots_dir: &Path, tool: ToolId, reason: SnapshotReason, files: &[FileState]) -> Result<String, Error> {
+pub(crate) fn take(
+    snapshots_dir: &Path,
+    tool: ToolId,
+    reason: SnapshotReason,
+    files: &[FileState],
+) -> Result<String, Error> {
     let time_ms = now_ms();
     let id = new_id(time_ms);
     let dir = snapshots_dir.join(tool.as_str()).join(&id);
-    let failed = |source: io::Error| Error::Snapshot { path: dir.clone(), source };
+    let failed = |source: io::Error| Error::Snapshot {
+        path: dir.clone(),
+        source,
+    };
     create_private_dir(&dir).map_err(failed)?;
     let mut entries = Vec::new();
     for (i, file) in files.iter().enumerate() {
         let (blob, sha256) = match &file.bytes {
             Some(bytes) => {
                 let blob = format!("{i}.bin");
-                atomic_write::write(&dir.join(&blob), bytes, None, &mut atomic_write::no_fault).map_err(failed)?;
+                atomic_write::write(&dir.join(&blob), bytes, None, &mut atomic_write::no_fault)
+                    .map_err(failed)?;
                 (Some(blob), Some(hex(&Sha256::digest(bytes))))
             }
             None => (None, None),
         };
-        entries.push(ManifestFile { path: file.path.clone(), existed: file.bytes.is_some(), mode: file.mode, blob, sha256 });
+        entries.push(ManifestFile {
+            path: file.path.clone(),
+            existed: file.bytes.is_some(),
+            mode: file.mode,
+            blob,
+            sha256,
+        });
     }
-    let manifest = Manifest { id: id.clone(), time_ms, tool, reason, files: entries };
+    let manifest = Manifest {
+        id: id.clone(),
+        time_ms,
+        tool,
+        reason,
+        files: entries,
+    };
     let json = serde_json::to_vec_pretty(&manifest).map_err(|e| failed(io::Error::other(e)))?;
-    atomic_write::write(&dir.join(MANIFEST), &json, None, &mut atomic_write::no_fault).map_err(failed)?;
+    atomic_write::write(
+        &dir.join(MANIFEST),
+        &json,
+        None,
+        &mut atomic_write::no_fault,
+    )
+    .map_err(failed)?;
     Ok(id)
 }
 
@@ -128,7 +155,10 @@ fn info(manifest: &Manifest) -> SnapshotInfo {
         files: manifest
             .files
             .iter()
-            .map(|f| SnapshotFile { path: f.path.display().to_string(), existed: f.existed })
+            .map(|f| SnapshotFile {
+                path: f.path.display().to_string(),
+                existed: f.existed,
+            })
             .collect(),
     }
 }
@@ -137,15 +167,31 @@ fn info(manifest: &Manifest) -> SnapshotInfo {
 pub(crate) type SavedFiles = Vec<Option<Vec<u8>>>;
 
 /// A snapshot's manifest and each file's bytes (checked against their SHA-256).
-pub(crate) fn load(snapshots_dir: &Path, tool: ToolId, id: &str) -> Result<(Manifest, SavedFiles), Error> {
-    let invalid = |reason: &str| Error::SnapshotInvalid { id: id.to_owned(), reason: reason.to_owned() };
-    if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
-        return Err(Error::SnapshotNotFound { tool, id: id.to_owned() });
+pub(crate) fn load(
+    snapshots_dir: &Path,
+    tool: ToolId,
+    id: &str,
+) -> Result<(Manifest, SavedFiles), Error> {
+    let invalid = |reason: &str| Error::SnapshotInvalid {
+        id: id.to_owned(),
+        reason: reason.to_owned(),
+    };
+    if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    {
+        return Err(Error::SnapshotNotFound {
+            tool,
+            id: id.to_owned(),
+        });
     }
     let dir = snapshots_dir.join(tool.as_str()).join(id);
     let manifest = match read_manifest(&dir) {
         Ok(manifest) => manifest,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(Error::SnapshotNotFound { tool, id: id.to_owned() }),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Err(Error::SnapshotNotFound {
+                tool,
+                id: id.to_owned(),
+            });
+        }
         Err(_) => return Err(invalid("its manifest cannot be read")),
     };
     if manifest.tool != tool || manifest.id != id {
@@ -155,7 +201,8 @@ pub(crate) fn load(snapshots_dir: &Path, tool: ToolId, id: &str) -> Result<(Mani
     for file in &manifest.files {
         let bytes = match (&file.blob, file.existed) {
             (Some(blob), true) if !blob.contains(['/', '\\']) && blob != ".." => {
-                let bytes = fs::read(dir.join(blob)).map_err(|_| invalid("a saved file is missing"))?;
+                let bytes =
+                    fs::read(dir.join(blob)).map_err(|_| invalid("a saved file is missing"))?;
                 if file.sha256.as_deref() != Some(hex(&Sha256::digest(&bytes)).as_str()) {
                     return Err(invalid("a saved file does not match its checksum"));
                 }
@@ -175,7 +222,9 @@ fn read_manifest(dir: &Path) -> io::Result<Manifest> {
 }
 
 fn now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 /// `<ms>-<pid>-<n>`: sortable by time, unique within a process by the counter and across

@@ -12,7 +12,9 @@ use serde::{Deserialize, Serialize};
 use crate::context::Context;
 use crate::error::Error;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS,
+)]
 pub enum ToolId {
     #[serde(rename = "claude-code")]
     ClaudeCode,
@@ -64,7 +66,10 @@ impl ToolId {
 
     pub(crate) fn spec(self) -> &'static ToolSpec {
         // TOOLS lists every id once (a test checks), so the fallback is never taken.
-        TOOLS.iter().find(|spec| spec.id == self).unwrap_or(&TOOLS[0])
+        TOOLS
+            .iter()
+            .find(|spec| spec.id == self)
+            .unwrap_or(&TOOLS[0])
     }
 
     pub fn display_name(self) -> &'static str {
@@ -169,7 +174,9 @@ pub(crate) const TOOLS: [ToolSpec; 9] = [
         executables: &[],
         npm_packages: &[],
         extensions: &["saoudrizwan.claude-dev-"],
-        setup: Setup::Manual { place: "the Cline panel → Settings (gear) → API Provider" },
+        setup: Setup::Manual {
+            place: "the Cline panel → Settings (gear) → API Provider",
+        },
     },
     ToolSpec {
         id: ToolId::RooCode,
@@ -177,7 +184,9 @@ pub(crate) const TOOLS: [ToolSpec; 9] = [
         executables: &[],
         npm_packages: &[],
         extensions: &["rooveterinaryinc.roo-cline-"],
-        setup: Setup::Manual { place: "the Roo Code panel → Settings → Providers" },
+        setup: Setup::Manual {
+            place: "the Roo Code panel → Settings → Providers",
+        },
     },
     ToolSpec {
         id: ToolId::Cursor,
@@ -185,7 +194,9 @@ pub(crate) const TOOLS: [ToolSpec; 9] = [
         executables: &["cursor"],
         npm_packages: &[],
         extensions: &[],
-        setup: Setup::Manual { place: "Cursor Settings → Models → API Keys (OpenAI API Key, Override OpenAI Base URL)" },
+        setup: Setup::Manual {
+            place: "Cursor Settings → Models → API Keys (OpenAI API Key, Override OpenAI Base URL)",
+        },
     },
 ];
 
@@ -230,26 +241,40 @@ fn config_dir(ctx: &Context, tool: ToolId) -> Option<PathBuf> {
 
 /// The tool's config files, the ones Apply writes first.
 pub(crate) fn config_files(ctx: &Context, tool: ToolId) -> Vec<ConfigFile> {
-    let Some(dir) = config_dir(ctx, tool) else { return Vec::new() };
+    let Some(dir) = config_dir(ctx, tool) else {
+        return Vec::new();
+    };
     match tool {
         ToolId::ClaudeCode => vec![file(FileRole::Settings, dir.join("settings.json"))],
         ToolId::Codex => vec![file(FileRole::Settings, dir.join("config.toml"))],
         ToolId::GeminiCli => {
-            vec![file(FileRole::Settings, dir.join("settings.json")), file(FileRole::Env, dir.join(".env"))]
+            vec![
+                file(FileRole::Settings, dir.join("settings.json")),
+                file(FileRole::Env, dir.join(".env")),
+            ]
         }
         ToolId::OpenClaw => {
-            let path = ctx.var("OPENCLAW_CONFIG_PATH").map_or_else(|| dir.join("openclaw.json"), PathBuf::from);
+            let path = ctx
+                .var("OPENCLAW_CONFIG_PATH")
+                .map_or_else(|| dir.join("openclaw.json"), PathBuf::from);
             vec![file(FileRole::Settings, path)]
         }
         // opencode reads both; the JSONC one when it is there.
         ToolId::OpenCode => {
             let jsonc = dir.join("opencode.jsonc");
-            let path = if jsonc.exists() { jsonc } else { dir.join("opencode.json") };
+            let path = if jsonc.exists() {
+                jsonc
+            } else {
+                dir.join("opencode.json")
+            };
             vec![file(FileRole::Settings, path)]
         }
         // Continue loads config.yaml instead of config.json when both exist.
         ToolId::Continue => {
-            vec![file(FileRole::Settings, dir.join("config.yaml")), file(FileRole::Legacy, dir.join("config.json"))]
+            vec![
+                file(FileRole::Settings, dir.join("config.yaml")),
+                file(FileRole::Legacy, dir.join("config.json")),
+            ]
         }
         ToolId::Cline | ToolId::RooCode | ToolId::Cursor => Vec::new(),
     }
@@ -267,10 +292,17 @@ pub(crate) fn presence_dirs(ctx: &Context, tool: ToolId) -> Vec<PathBuf> {
 /// Where editors keep their extensions: VS Code (stable, Insiders, remote server, OSS builds),
 /// Cursor and Windsurf.
 pub(crate) fn extension_roots(ctx: &Context) -> Vec<PathBuf> {
-    [".vscode", ".vscode-insiders", ".vscode-server", ".vscode-oss", ".cursor", ".windsurf"]
-        .iter()
-        .map(|editor| ctx.home.join(editor).join("extensions"))
-        .collect()
+    [
+        ".vscode",
+        ".vscode-insiders",
+        ".vscode-server",
+        ".vscode-oss",
+        ".cursor",
+        ".windsurf",
+    ]
+    .iter()
+    .map(|editor| ctx.home.join(editor).join("extensions"))
+    .collect()
 }
 
 #[cfg(test)]

@@ -1,5 +1,10 @@
 //! Claude Code's settings.json through the whole cycle, in every layout a user may have.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests"
+)]
 
 mod common;
 
@@ -25,10 +30,22 @@ fn hooks_status_line_plugins_and_permissions_are_untouched() {
     let planned = plan(&home.ctx, ToolId::ClaudeCode, &settings(MODEL)).unwrap();
     let diff = &planned.preview().files[0].diff;
     // The two existing variables stay; six are added after them, in two-space indentation.
-    assert!(diff.contains("-    \"DISABLE_TELEMETRY\": \"1\"\n+    \"DISABLE_TELEMETRY\": \"1\",\n"), "{diff}");
-    assert!(diff.contains(&format!("+    \"ANTHROPIC_BASE_URL\": \"{GATEWAY}\",\n")), "{diff}");
-    assert!(diff.contains("+    \"ANTHROPIC_AUTH_TOKEN\": \"sk-…cdef\",\n"), "{diff}");
-    assert!(diff.contains("+    \"ANTHROPIC_DEFAULT_HAIKU_MODEL\": \"up-x/m-1\"\n"), "{diff}");
+    assert!(
+        diff.contains("-    \"DISABLE_TELEMETRY\": \"1\"\n+    \"DISABLE_TELEMETRY\": \"1\",\n"),
+        "{diff}"
+    );
+    assert!(
+        diff.contains(&format!("+    \"ANTHROPIC_BASE_URL\": \"{GATEWAY}\",\n")),
+        "{diff}"
+    );
+    assert!(
+        diff.contains("+    \"ANTHROPIC_AUTH_TOKEN\": \"sk-…cdef\",\n"),
+        "{diff}"
+    );
+    assert!(
+        diff.contains("+    \"ANTHROPIC_DEFAULT_HAIKU_MODEL\": \"up-x/m-1\"\n"),
+        "{diff}"
+    );
     cycle_with_fixture("claude-code/hooks-2space.json");
 }
 
@@ -57,7 +74,10 @@ fn empty_and_missing_files_get_the_minimal_settings() {
     let home = Home::new();
     // The cycle checks the restore deletes the file it created.
     full_cycle(&home, ToolId::ClaudeCode, &[SETTINGS], &INTENDED);
-    assert!(applied.starts_with("{\n  \"env\": {\n    \"ANTHROPIC_BASE_URL\""), "{applied}");
+    assert!(
+        applied.starts_with("{\n  \"env\": {\n    \"ANTHROPIC_BASE_URL\""),
+        "{applied}"
+    );
     assert!(applied.ends_with("\n  }\n}\n"));
 }
 
@@ -65,8 +85,19 @@ fn empty_and_missing_files_get_the_minimal_settings() {
 fn claude_config_dir_moves_the_file() {
     let home = Home::new();
     let dir = home.path("elsewhere/claude");
-    let home = Home { ctx: omniroute_cli_tools::Context { env: [("CLAUDE_CONFIG_DIR".to_owned(), dir.display().to_string())].into(), ..home.ctx.clone() }, ..home };
-    full_cycle(&home, ToolId::ClaudeCode, &["elsewhere/claude/settings.json"], &INTENDED);
+    let home = Home {
+        ctx: omniroute_cli_tools::Context {
+            env: [("CLAUDE_CONFIG_DIR".to_owned(), dir.display().to_string())].into(),
+            ..home.ctx.clone()
+        },
+        ..home
+    };
+    full_cycle(
+        &home,
+        ToolId::ClaudeCode,
+        &["elsewhere/claude/settings.json"],
+        &INTENDED,
+    );
     assert!(home.read(SETTINGS).is_none());
 }
 
@@ -76,18 +107,26 @@ fn invalid_json_is_refused_with_its_position_and_left_alone() {
     let broken = "{\n  \"env\": {\n    \"ANTHROPIC_AUTH_TOKEN\": \"sk-secret-value-123456\"\n  \"x\": 1\n}\n";
     home.put(SETTINGS, broken.as_bytes());
     let err = plan(&home.ctx, ToolId::ClaudeCode, &settings(MODEL)).unwrap_err();
-    let Error::Malformed { line, column, .. } = &err else { panic!("{err:?}") };
+    let Error::Malformed { line, column, .. } = &err else {
+        panic!("{err:?}")
+    };
     assert_eq!((*line, *column), (4, 3));
     assert!(!err.to_string().contains("sk-secret"), "{err}");
     assert_eq!(home.text(SETTINGS), broken);
-    let status = omniroute_cli_tools::detect(&home.ctx, GATEWAY).into_iter().find(|s| s.id == ToolId::ClaudeCode).unwrap();
+    let status = omniroute_cli_tools::detect(&home.ctx, GATEWAY)
+        .into_iter()
+        .find(|s| s.id == ToolId::ClaudeCode)
+        .unwrap();
     assert!(status.error.unwrap().contains("line 4"));
 }
 
 #[test]
 fn notes_warn_about_a_competing_key() {
     let home = Home::new();
-    home.put(SETTINGS, b"{\"env\": {\"ANTHROPIC_API_KEY\": \"sk-ant-x\"}, \"apiKeyHelper\": \"~/bin/key.sh\"}");
+    home.put(
+        SETTINGS,
+        b"{\"env\": {\"ANTHROPIC_API_KEY\": \"sk-ant-x\"}, \"apiKeyHelper\": \"~/bin/key.sh\"}",
+    );
     let planned = plan(&home.ctx, ToolId::ClaudeCode, &settings(MODEL)).unwrap();
     assert_eq!(planned.notes().len(), 2, "{:?}", planned.notes());
 }

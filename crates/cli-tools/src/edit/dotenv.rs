@@ -8,7 +8,9 @@ pub(crate) fn set(text: &str, vars: &[(&str, &str)]) -> String {
     let mut lines: Vec<String> = text.split_inclusive('\n').map(str::to_owned).collect();
     for (name, value) in vars {
         let found = lines.iter().enumerate().rev().find_map(|(i, line)| {
-            assignment(line).filter(|a| a.name == *name).map(|a| (i, a.value_start, a.value_end, a.value))
+            assignment(line)
+                .filter(|a| a.name == *name)
+                .map(|a| (i, a.value_start, a.value_end, a.value))
         });
         match found {
             Some((_, _, _, current)) if current == *value => {}
@@ -31,7 +33,11 @@ pub(crate) fn set(text: &str, vars: &[(&str, &str)]) -> String {
 
 /// The value of `name` (the last assignment wins, as in `dotenv`).
 pub(crate) fn get(text: &str, name: &str) -> Option<String> {
-    text.split_inclusive('\n').rev().filter_map(assignment).find(|a| a.name == name).map(|a| a.value)
+    text.split_inclusive('\n')
+        .rev()
+        .filter_map(assignment)
+        .find(|a| a.name == name)
+        .map(|a| a.value)
 }
 
 struct Assignment<'a> {
@@ -67,27 +73,49 @@ fn assignment(line: &str) -> Option<Assignment<'_>> {
     pos += body[pos..].strip_prefix('=').map(|_| 1)?;
     pos += body[pos..].len() - body[pos..].trim_start_matches([' ', '\t']).len();
     let rest = &body[pos..];
-    let quoted = rest.chars().next().filter(|c| matches!(c, '"' | '\'' | '`')).and_then(|q| {
-        let close = rest[1..].find(q)?;
-        Some((close + 2, rest[1..=close].to_owned()))
-    });
+    let quoted = rest
+        .chars()
+        .next()
+        .filter(|c| matches!(c, '"' | '\'' | '`'))
+        .and_then(|q| {
+            let close = rest[1..].find(q)?;
+            Some((close + 2, rest[1..=close].to_owned()))
+        });
     let (len, value) = match quoted {
         Some(found) => found,
         None => {
-            let end = rest.find(" #").or_else(|| rest.find("\t#")).unwrap_or(rest.len());
-            let raw = if rest.starts_with('#') { "" } else { rest[..end].trim_end() };
+            let end = rest
+                .find(" #")
+                .or_else(|| rest.find("\t#"))
+                .unwrap_or(rest.len());
+            let raw = if rest.starts_with('#') {
+                ""
+            } else {
+                rest[..end].trim_end()
+            };
             (raw.len(), raw.to_owned())
         }
     };
-    Some(Assignment { name, value_start: pos, value_end: pos + len, value })
+    Some(Assignment {
+        name,
+        value_start: pos,
+        value_end: pos + len,
+        value,
+    })
 }
 
 /// Bare when the value cannot be misread, otherwise single-quoted (the values written here never
 /// hold quotes; `Settings` refuses them).
 fn quote(value: &str) -> String {
     let bare = !value.is_empty()
-        && value.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-./:@+=,~%".contains(&b));
-    if bare { value.to_owned() } else { format!("'{value}'") }
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_-./:@+=,~%".contains(&b));
+    if bare {
+        value.to_owned()
+    } else {
+        format!("'{value}'")
+    }
 }
 
 #[cfg(test)]
@@ -97,10 +125,22 @@ mod tests {
     #[test]
     fn replaces_in_place_and_appends() {
         let text = "# keys\r\nexport GEMINI_API_KEY = \"old\" # mine\r\nOTHER=1";
-        let out = set(text, &[("GEMINI_API_KEY", "sk-new"), ("GOOGLE_GEMINI_BASE_URL", "http://h:1")]);
-        assert_eq!(out, "# keys\r\nexport GEMINI_API_KEY = sk-new # mine\r\nOTHER=1\r\nGOOGLE_GEMINI_BASE_URL=http://h:1\r\n");
+        let out = set(
+            text,
+            &[
+                ("GEMINI_API_KEY", "sk-new"),
+                ("GOOGLE_GEMINI_BASE_URL", "http://h:1"),
+            ],
+        );
+        assert_eq!(
+            out,
+            "# keys\r\nexport GEMINI_API_KEY = sk-new # mine\r\nOTHER=1\r\nGOOGLE_GEMINI_BASE_URL=http://h:1\r\n"
+        );
         assert_eq!(set(&out, &[("GEMINI_API_KEY", "sk-new")]), out);
-        assert_eq!(get(&out, "GOOGLE_GEMINI_BASE_URL").as_deref(), Some("http://h:1"));
+        assert_eq!(
+            get(&out, "GOOGLE_GEMINI_BASE_URL").as_deref(),
+            Some("http://h:1")
+        );
         assert_eq!(get(&out, "OTHER").as_deref(), Some("1"));
     }
 
@@ -110,6 +150,9 @@ mod tests {
         let text = "A=1\nA=2 # later wins\nnot an assignment\n#B=3\n";
         assert_eq!(get(text, "A").as_deref(), Some("2"));
         assert_eq!(get(text, "B"), None);
-        assert_eq!(set(text, &[("A", "9")]), "A=1\nA=9 # later wins\nnot an assignment\n#B=3\n");
+        assert_eq!(
+            set(text, &[("A", "9")]),
+            "A=1\nA=9 # later wins\nnot an assignment\n#B=3\n"
+        );
     }
 }

@@ -19,7 +19,12 @@ impl NewValue {
     }
 
     pub fn object<const N: usize>(members: [(&str, NewValue); N]) -> Self {
-        Self::Object(members.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+        Self::Object(
+            members
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect(),
+        )
     }
 }
 
@@ -32,25 +37,43 @@ pub(crate) enum Edit {
     Ensure { path: Vec<String>, value: NewValue },
     /// Appends `item` to the array at `path` unless one of its elements is an object whose
     /// member `key` is the string `id`.
-    EnsureElement { path: Vec<String>, key: String, id: String, item: NewValue },
+    EnsureElement {
+        path: Vec<String>,
+        key: String,
+        id: String,
+        item: NewValue,
+    },
 }
 
 impl Edit {
     pub fn set(path: &[&str], value: impl Into<String>) -> Self {
-        Self::Set { path: owned(path), value: NewValue::Str(value.into()) }
+        Self::Set {
+            path: owned(path),
+            value: NewValue::Str(value.into()),
+        }
     }
 
     pub fn ensure(path: &[&str], value: NewValue) -> Self {
-        Self::Ensure { path: owned(path), value }
+        Self::Ensure {
+            path: owned(path),
+            value,
+        }
     }
 
     pub fn ensure_element(path: &[&str], key: &str, id: &str, item: NewValue) -> Self {
-        Self::EnsureElement { path: owned(path), key: key.to_owned(), id: id.to_owned(), item }
+        Self::EnsureElement {
+            path: owned(path),
+            key: key.to_owned(),
+            id: id.to_owned(),
+            item,
+        }
     }
 
     fn path(&self) -> &[String] {
         match self {
-            Self::Set { path, .. } | Self::Ensure { path, .. } | Self::EnsureElement { path, .. } => path,
+            Self::Set { path, .. }
+            | Self::Ensure { path, .. }
+            | Self::EnsureElement { path, .. } => path,
         }
     }
 
@@ -96,8 +119,9 @@ pub(crate) fn apply(text: &str, dialect: Dialect, edits: &[Edit]) -> Result<Stri
     let mut current = text.to_owned();
     for edit in edits {
         // Reparsing after every edit keeps each one simple: spans always match the text.
-        let root = parse(&current, dialect)
-            .map_err(|e| EditError::Internal(format!("an edit broke the document: {}", e.message)))?;
+        let root = parse(&current, dialect).map_err(|e| {
+            EditError::Internal(format!("an edit broke the document: {}", e.message))
+        })?;
         if let Some(next) = apply_one(&current, &root, &style, edit) {
             current = next;
         }
@@ -124,12 +148,24 @@ fn apply_one(text: &str, root: &Node, style: &Style, edit: &Edit) -> Option<Stri
         }
         // Something other than an object stands where the path needs one: the path wins.
         let value = nest(&path[i + 1..], edit.fresh_value());
-        return Some(replace_value(text, style, member.key_start, &member.value, &value));
+        return Some(replace_value(
+            text,
+            style,
+            member.key_start,
+            &member.value,
+            &value,
+        ));
     }
     None
 }
 
-fn edit_existing(text: &str, style: &Style, key_start: usize, value: &Node, edit: &Edit) -> Option<String> {
+fn edit_existing(
+    text: &str,
+    style: &Style,
+    key_start: usize,
+    value: &Node,
+    edit: &Edit,
+) -> Option<String> {
     match edit {
         Edit::Ensure { .. } => None,
         Edit::Set { value: new, .. } => match (&value.kind, new) {
@@ -138,30 +174,57 @@ fn edit_existing(text: &str, style: &Style, key_start: usize, value: &Node, edit
         },
         Edit::EnsureElement { key, id, item, .. } => match &value.kind {
             Kind::Array(elements) => {
-                if elements.iter().any(|e| e.value.str_at(&[key]) == Some(id.as_str())) {
+                if elements
+                    .iter()
+                    .any(|e| e.value.str_at(&[key]) == Some(id.as_str()))
+                {
                     return None;
                 }
                 let spans: Vec<EntrySpan> = elements
                     .iter()
-                    .map(|e| EntrySpan { start: e.value.start, end: e.value.end, comma: e.comma })
+                    .map(|e| EntrySpan {
+                        start: e.value.start,
+                        end: e.value.end,
+                        comma: e.comma,
+                    })
                     .collect();
                 // A new element follows the layout of the last one: one line, or spread out.
-                let inline = elements.last().is_some_and(|e| !text[e.value.start..e.value.end].contains('\n'));
-                Some(insert_entry(text, style, value, &spans, &|indent, multiline| {
-                    render(item, indent, style, multiline && !inline)
-                }))
+                let inline = elements
+                    .last()
+                    .is_some_and(|e| !text[e.value.start..e.value.end].contains('\n'));
+                Some(insert_entry(
+                    text,
+                    style,
+                    value,
+                    &spans,
+                    &|indent, multiline| render(item, indent, style, multiline && !inline),
+                ))
             }
-            _ => Some(replace_value(text, style, key_start, value, &edit.fresh_value())),
+            _ => Some(replace_value(
+                text,
+                style,
+                key_start,
+                value,
+                &edit.fresh_value(),
+            )),
         },
     }
 }
 
 /// `value` wrapped in one object per remaining path segment.
 fn nest(rest: &[String], value: NewValue) -> NewValue {
-    rest.iter().rev().fold(value, |inner, key| NewValue::Object(vec![(key.clone(), inner)]))
+    rest.iter().rev().fold(value, |inner, key| {
+        NewValue::Object(vec![(key.clone(), inner)])
+    })
 }
 
-fn replace_value(text: &str, style: &Style, key_start: usize, old: &Node, value: &NewValue) -> String {
+fn replace_value(
+    text: &str,
+    style: &Style,
+    key_start: usize,
+    old: &Node,
+    value: &NewValue,
+) -> String {
     let multiline = starts_line(text, key_start);
     let rendered = render(value, line_indent(text, key_start), style, multiline);
     splice(text, old.start, old.end, &rendered)
@@ -169,13 +232,23 @@ fn replace_value(text: &str, style: &Style, key_start: usize, old: &Node, value:
 
 fn insert_member(text: &str, style: &Style, object: &Node, key: &str, value: &NewValue) -> String {
     let spans: Vec<EntrySpan> = match &object.kind {
-        Kind::Object(members) => {
-            members.iter().map(|m| EntrySpan { start: m.key_start, end: m.value.end, comma: m.comma }).collect()
-        }
+        Kind::Object(members) => members
+            .iter()
+            .map(|m| EntrySpan {
+                start: m.key_start,
+                end: m.value.end,
+                comma: m.comma,
+            })
+            .collect(),
         _ => Vec::new(),
     };
     insert_entry(text, style, object, &spans, &|indent, multiline| {
-        format!("{}:{}{}", json_string(key), style.after_colon, render(value, indent, style, multiline))
+        format!(
+            "{}:{}{}",
+            json_string(key),
+            style.after_colon,
+            render(value, indent, style, multiline)
+        )
     })
 }
 
@@ -202,7 +275,12 @@ fn insert_entry(
         let child = format!("{base}{}", style.indent);
         let rendered = entry(&child, true);
         if text[open + 1..close].trim().is_empty() {
-            return splice(text, open + 1, close, &format!("{nl}{child}{rendered}{nl}{base}"));
+            return splice(
+                text,
+                open + 1,
+                close,
+                &format!("{nl}{child}{rendered}{nl}{base}"),
+            );
         }
         // Only comments inside: the entry goes first and they stay after it.
         return splice(text, open + 1, open + 1, &format!("{nl}{child}{rendered}"));
@@ -272,14 +350,19 @@ fn splice(text: &str, start: usize, end: usize, with: &str) -> String {
 fn line_indent(text: &str, pos: usize) -> &str {
     let line_start = text[..pos].rfind('\n').map_or(0, |i| i + 1);
     let line = &text[line_start..];
-    let len = line.bytes().take_while(|b| *b == b' ' || *b == b'\t').count();
+    let len = line
+        .bytes()
+        .take_while(|b| *b == b' ' || *b == b'\t')
+        .count();
     &line[..len]
 }
 
 /// Whether only indentation precedes `pos` on its line.
 fn starts_line(text: &str, pos: usize) -> bool {
     let line_start = text[..pos].rfind('\n').map_or(0, |i| i + 1);
-    text[line_start..pos].bytes().all(|b| b == b' ' || b == b'\t')
+    text[line_start..pos]
+        .bytes()
+        .all(|b| b == b' ' || b == b'\t')
 }
 
 fn detect_style(text: &str, root: &Node) -> Style {
@@ -299,10 +382,17 @@ fn detect_style(text: &str, root: &Node) -> Style {
         .and_then(|m| {
             let between = &text[m.key_end..m.value.start];
             let after = &between[between.find(':')? + 1..];
-            after.bytes().all(|b| b == b' ' || b == b'\t').then(|| after.to_owned())
+            after
+                .bytes()
+                .all(|b| b == b' ' || b == b'\t')
+                .then(|| after.to_owned())
         })
         .unwrap_or_else(|| " ".to_owned());
-    Style { newline, indent, after_colon }
+    Style {
+        newline,
+        indent,
+        after_colon,
+    }
 }
 
 /// `value` as text; containers spread over lines at `indent` (their closing bracket's) when
@@ -310,7 +400,11 @@ fn detect_style(text: &str, root: &Node) -> Style {
 fn render(value: &NewValue, indent: &str, style: &Style, multiline: bool) -> String {
     let (open, close, entries): (&str, &str, Vec<(Option<&str>, &NewValue)>) = match value {
         NewValue::Str(s) => return json_string(s),
-        NewValue::Object(members) => ("{", "}", members.iter().map(|(k, v)| (Some(k.as_str()), v)).collect()),
+        NewValue::Object(members) => (
+            "{",
+            "}",
+            members.iter().map(|(k, v)| (Some(k.as_str()), v)).collect(),
+        ),
         NewValue::Array(items) => ("[", "]", items.iter().map(|v| (None, v)).collect()),
     };
     if entries.is_empty() {
@@ -329,7 +423,11 @@ fn render(value: &NewValue, indent: &str, style: &Style, multiline: bool) -> Str
         .collect();
     if multiline {
         let nl = style.newline;
-        let body = rendered.iter().map(|e| format!("{inner}{e}")).collect::<Vec<_>>().join(&format!(",{nl}"));
+        let body = rendered
+            .iter()
+            .map(|e| format!("{inner}{e}"))
+            .collect::<Vec<_>>()
+            .join(&format!(",{nl}"));
         format!("{open}{nl}{body}{nl}{indent}{close}")
     } else {
         format!("{open}{}{close}", rendered.join(", "))

@@ -7,7 +7,12 @@ use super::*;
 use crate::edit::json_text::{Dialect, Kind, Node, parse};
 
 fn set_model(text: &str, dialect: Dialect) -> String {
-    apply(text, dialect, &[Edit::set(&["env", "ANTHROPIC_MODEL"], "m-1")]).unwrap()
+    apply(
+        text,
+        dialect,
+        &[Edit::set(&["env", "ANTHROPIC_MODEL"], "m-1")],
+    )
+    .unwrap()
 }
 
 #[test]
@@ -26,7 +31,10 @@ fn appends_in_the_style_of_the_siblings() {
 
 #[test]
 fn one_line_objects_stay_on_one_line() {
-    assert_eq!(set_model("{\"a\":1}", Dialect::JSON), "{\"a\":1, \"env\":{\"ANTHROPIC_MODEL\":\"m-1\"}}");
+    assert_eq!(
+        set_model("{\"a\":1}", Dialect::JSON),
+        "{\"a\":1, \"env\":{\"ANTHROPIC_MODEL\":\"m-1\"}}"
+    );
     assert_eq!(
         set_model("{\"env\": {\"X\": \"y\"}}", Dialect::JSON),
         "{\"env\": {\"X\": \"y\", \"ANTHROPIC_MODEL\": \"m-1\"}}"
@@ -35,8 +43,14 @@ fn one_line_objects_stay_on_one_line() {
 
 #[test]
 fn empty_objects_open_up() {
-    assert_eq!(set_model("{}", Dialect::JSON), "{\n  \"env\": {\n    \"ANTHROPIC_MODEL\": \"m-1\"\n  }\n}");
-    assert_eq!(set_model("\u{feff}{ }\n", Dialect::JSON), "\u{feff}{\n  \"env\": {\n    \"ANTHROPIC_MODEL\": \"m-1\"\n  }\n}\n");
+    assert_eq!(
+        set_model("{}", Dialect::JSON),
+        "{\n  \"env\": {\n    \"ANTHROPIC_MODEL\": \"m-1\"\n  }\n}"
+    );
+    assert_eq!(
+        set_model("\u{feff}{ }\n", Dialect::JSON),
+        "\u{feff}{\n  \"env\": {\n    \"ANTHROPIC_MODEL\": \"m-1\"\n  }\n}\n"
+    );
     assert_eq!(
         set_model("{\n  \"env\": {}\n}", Dialect::JSON),
         "{\n  \"env\": {\n    \"ANTHROPIC_MODEL\": \"m-1\"\n  }\n}"
@@ -64,7 +78,10 @@ fn comments_and_trailing_commas_are_kept() {
 #[test]
 fn replaces_only_the_value() {
     let text = "{\n  \"env\": {\"ANTHROPIC_MODEL\" :  \"old\" , \"Z\": 1}\n}";
-    assert_eq!(set_model(text, Dialect::JSON), "{\n  \"env\": {\"ANTHROPIC_MODEL\" :  \"m-1\" , \"Z\": 1}\n}");
+    assert_eq!(
+        set_model(text, Dialect::JSON),
+        "{\n  \"env\": {\"ANTHROPIC_MODEL\" :  \"m-1\" , \"Z\": 1}\n}"
+    );
     let same = "{\"env\": {\"ANTHROPIC_MODEL\": \"m-1\"}}";
     assert_eq!(set_model(same, Dialect::JSON), same);
     // A value that is not an object where the path needs one is replaced.
@@ -77,8 +94,14 @@ fn replaces_only_the_value() {
 #[test]
 fn ensure_keeps_what_is_there() {
     let edit = [Edit::ensure(&["models", "m"], NewValue::Object(vec![]))];
-    assert_eq!(apply("{\"models\": {\"m\": {\"x\": 1}}}", Dialect::JSON, &edit).unwrap(), "{\"models\": {\"m\": {\"x\": 1}}}");
-    assert_eq!(apply("{\"models\": {}}", Dialect::JSON, &edit).unwrap(), "{\"models\": {\n  \"m\": {}\n}}");
+    assert_eq!(
+        apply("{\"models\": {\"m\": {\"x\": 1}}}", Dialect::JSON, &edit).unwrap(),
+        "{\"models\": {\"m\": {\"x\": 1}}}"
+    );
+    assert_eq!(
+        apply("{\"models\": {}}", Dialect::JSON, &edit).unwrap(),
+        "{\"models\": {\n  \"m\": {}\n}}"
+    );
 }
 
 #[test]
@@ -102,14 +125,31 @@ fn array_elements_follow_the_last_one() {
 #[test]
 fn json5_keys_are_matched_unquoted() {
     let text = "{agents: {defaults: {model: {primary: 'a/b'}}},}";
-    let out = apply(text, Dialect::JSON5, &[Edit::set(&["agents", "defaults", "model", "primary"], "omniroute/m")]).unwrap();
-    assert_eq!(out, "{agents: {defaults: {model: {primary: \"omniroute/m\"}}},}");
+    let out = apply(
+        text,
+        Dialect::JSON5,
+        &[Edit::set(
+            &["agents", "defaults", "model", "primary"],
+            "omniroute/m",
+        )],
+    )
+    .unwrap();
+    assert_eq!(
+        out,
+        "{agents: {defaults: {model: {primary: \"omniroute/m\"}}},}"
+    );
 }
 
 #[test]
 fn refuses_what_it_cannot_edit() {
-    assert!(matches!(apply("[1]", Dialect::JSON, &[Edit::set(&["a"], "b")]), Err(EditError::NotAnObject)));
-    assert!(matches!(apply("{\"a\": }", Dialect::JSON, &[Edit::set(&["a"], "b")]), Err(EditError::Syntax(_))));
+    assert!(matches!(
+        apply("[1]", Dialect::JSON, &[Edit::set(&["a"], "b")]),
+        Err(EditError::NotAnObject)
+    ));
+    assert!(matches!(
+        apply("{\"a\": }", Dialect::JSON, &[Edit::set(&["a"], "b")]),
+        Err(EditError::Syntax(_))
+    ));
 }
 
 // --- randomized documents -------------------------------------------------------------------
@@ -140,15 +180,37 @@ enum Gen {
     Lit(&'static str),
 }
 
-const KEYS: [&str; 10] = ["a", "hooks", "model", "ANTHROPIC_MODEL", "x y", "é", "k\"q", "statusLine", "n", "list"];
-const STRINGS: [&str; 6] = ["", "plain", "with \"quotes\"", "tab\tand\\slash", "ünï😀", "// not a comment"];
+const KEYS: [&str; 10] = [
+    "a",
+    "hooks",
+    "model",
+    "ANTHROPIC_MODEL",
+    "x y",
+    "é",
+    "k\"q",
+    "statusLine",
+    "n",
+    "list",
+];
+const STRINGS: [&str; 6] = [
+    "",
+    "plain",
+    "with \"quotes\"",
+    "tab\tand\\slash",
+    "ünï😀",
+    "// not a comment",
+];
 const LITERALS: [&str; 7] = ["0", "-1.5", "2e10", "true", "false", "null", "123456789"];
 
 fn gen_value(rng: &mut Rng, depth: usize) -> Gen {
     match rng.below(if depth > 3 { 2 } else { 4 }) {
         0 => Gen::Str(STRINGS[rng.below(STRINGS.len())].to_owned()),
         1 => Gen::Lit(LITERALS[rng.below(LITERALS.len())]),
-        2 => Gen::Arr((0..rng.below(4)).map(|_| gen_value(rng, depth + 1)).collect()),
+        2 => Gen::Arr(
+            (0..rng.below(4))
+                .map(|_| gen_value(rng, depth + 1))
+                .collect(),
+        ),
         _ => gen_object(rng, depth + 1),
     }
 }
@@ -175,7 +237,11 @@ fn write(rng: &mut Rng, layout: &Layout, value: &Gen, level: usize, out: &mut St
     let (open, close, entries): (char, char, Vec<(Option<&str>, &Gen)>) = match value {
         Gen::Str(s) => return out.push_str(&json_string(s)),
         Gen::Lit(l) => return out.push_str(l),
-        Gen::Obj(m) => ('{', '}', m.iter().map(|(k, v)| (Some(k.as_str()), v)).collect()),
+        Gen::Obj(m) => (
+            '{',
+            '}',
+            m.iter().map(|(k, v)| (Some(k.as_str()), v)).collect(),
+        ),
         Gen::Arr(a) => ('[', ']', a.iter().map(|v| (None, v)).collect()),
     };
     let spread = rng.chance(3) || level == 0;
@@ -213,10 +279,15 @@ fn write(rng: &mut Rng, layout: &Layout, value: &Gen, level: usize, out: &mut St
 
 fn to_json(node: &Node, text: &str) -> serde_json::Value {
     match &node.kind {
-        Kind::Object(members) => {
-            serde_json::Value::Object(members.iter().map(|m| (m.key.clone(), to_json(&m.value, text))).collect())
+        Kind::Object(members) => serde_json::Value::Object(
+            members
+                .iter()
+                .map(|m| (m.key.clone(), to_json(&m.value, text)))
+                .collect(),
+        ),
+        Kind::Array(elements) => {
+            serde_json::Value::Array(elements.iter().map(|e| to_json(&e.value, text)).collect())
         }
-        Kind::Array(elements) => serde_json::Value::Array(elements.iter().map(|e| to_json(&e.value, text)).collect()),
         Kind::String(s) => serde_json::Value::String(s.clone()),
         Kind::Literal => serde_json::from_str(&text[node.start..node.end]).unwrap(),
     }
@@ -247,46 +318,92 @@ fn random_documents_change_only_the_edited_member() {
             jsonc,
         };
         let dialect = if jsonc { Dialect::JSONC } else { Dialect::JSON };
-        let Gen::Obj(mut members) = gen_object(&mut rng, 1) else { unreachable!() };
+        let Gen::Obj(mut members) = gen_object(&mut rng, 1) else {
+            unreachable!()
+        };
         match rng.below(3) {
             0 => members.retain(|(k, _)| k != "env"),
             1 => members.push(("env".to_owned(), Gen::Obj(vec![]))),
             _ => members.push(("env".to_owned(), gen_object(&mut rng, 2))),
         }
         members.retain(|(k, v)| k != "env" || matches!(v, Gen::Obj(_)));
-        let mut text = if rng.chance(5) { "\u{feff}".to_owned() } else { String::new() };
+        let mut text = if rng.chance(5) {
+            "\u{feff}".to_owned()
+        } else {
+            String::new()
+        };
         write(&mut rng, &layout, &Gen::Obj(members), 0, &mut text);
         if rng.chance(2) {
             text.push_str(layout.newline);
         }
 
-        let before = parse(&text, dialect).unwrap_or_else(|e| panic!("round {round}: generated invalid text {e:?}\n{text}"));
+        let before = parse(&text, dialect)
+            .unwrap_or_else(|e| panic!("round {round}: generated invalid text {e:?}\n{text}"));
         let value = format!("m-{round}");
-        let edited = apply(&text, dialect, &[Edit::set(&["env", "ANTHROPIC_MODEL"], &value)]).unwrap();
+        let edited = apply(
+            &text,
+            dialect,
+            &[Edit::set(&["env", "ANTHROPIC_MODEL"], &value)],
+        )
+        .unwrap();
         let after = parse(&edited, dialect).unwrap();
 
         let mut expected = to_json(&before, &text);
-        let env = expected.as_object_mut().unwrap().entry("env").or_insert_with(|| serde_json::json!({}));
-        env.as_object_mut().unwrap().insert("ANTHROPIC_MODEL".to_owned(), serde_json::Value::String(value.clone()));
-        assert_eq!(to_json(&after, &edited), expected, "round {round}\n{text}\n---\n{edited}");
+        let env = expected
+            .as_object_mut()
+            .unwrap()
+            .entry("env")
+            .or_insert_with(|| serde_json::json!({}));
+        env.as_object_mut().unwrap().insert(
+            "ANTHROPIC_MODEL".to_owned(),
+            serde_json::Value::String(value.clone()),
+        );
+        assert_eq!(
+            to_json(&after, &edited),
+            expected,
+            "round {round}\n{text}\n---\n{edited}"
+        );
 
         if let Some(old) = before.lookup(&["env", "ANTHROPIC_MODEL"]) {
-            let want = format!("{}{}{}", &text[..old.start], json_string(&value), &text[old.end..]);
+            let want = format!(
+                "{}{}{}",
+                &text[..old.start],
+                json_string(&value),
+                &text[old.end..]
+            );
             assert_eq!(edited, want, "round {round}");
         } else {
-            assert!(is_subsequence(&text, &edited), "round {round}: original bytes lost\n{text}\n---\n{edited}");
+            assert!(
+                is_subsequence(&text, &edited),
+                "round {round}: original bytes lost\n{text}\n---\n{edited}"
+            );
             let mut added = non_space_counts(&edited);
             for (c, n) in non_space_counts(&text) {
                 *added.entry(c).or_insert(0) -= n;
             }
             added.retain(|_, n| *n != 0);
             let member = format!("\"ANTHROPIC_MODEL\":\"{value}\"");
-            let core = if before.lookup(&["env"]).is_some() { member } else { format!("\"env\":{{{member}}}") };
+            let core = if before.lookup(&["env"]).is_some() {
+                member
+            } else {
+                format!("\"env\":{{{member}}}")
+            };
             let bare = non_space_counts(&core);
             let mut with_comma = bare.clone();
             *with_comma.entry(',').or_insert(0) += 1;
-            assert!(added == bare || added == with_comma, "round {round}: unexpected additions {added:?}\n{text}\n---\n{edited}");
+            assert!(
+                added == bare || added == with_comma,
+                "round {round}: unexpected additions {added:?}\n{text}\n---\n{edited}"
+            );
         }
-        assert_eq!(apply(&edited, dialect, &[Edit::set(&["env", "ANTHROPIC_MODEL"], &value)]).unwrap(), edited);
+        assert_eq!(
+            apply(
+                &edited,
+                dialect,
+                &[Edit::set(&["env", "ANTHROPIC_MODEL"], &value)]
+            )
+            .unwrap(),
+            edited
+        );
     }
 }

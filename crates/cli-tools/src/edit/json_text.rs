@@ -14,10 +14,26 @@ pub(crate) struct Dialect {
 }
 
 impl Dialect {
-    pub const JSON: Self = Self { comments: false, trailing_commas: false, json5: false };
-    pub const JSON_WITH_COMMENTS: Self = Self { comments: true, trailing_commas: false, json5: false };
-    pub const JSONC: Self = Self { comments: true, trailing_commas: true, json5: false };
-    pub const JSON5: Self = Self { comments: true, trailing_commas: true, json5: true };
+    pub const JSON: Self = Self {
+        comments: false,
+        trailing_commas: false,
+        json5: false,
+    };
+    pub const JSON_WITH_COMMENTS: Self = Self {
+        comments: true,
+        trailing_commas: false,
+        json5: false,
+    };
+    pub const JSONC: Self = Self {
+        comments: true,
+        trailing_commas: true,
+        json5: false,
+    };
+    pub const JSON5: Self = Self {
+        comments: true,
+        trailing_commas: true,
+        json5: true,
+    };
 
     pub fn name(self) -> &'static str {
         match (self.json5, self.trailing_commas, self.comments) {
@@ -91,7 +107,8 @@ impl Node {
 
     /// The value at `path` through nested objects.
     pub fn lookup(&self, path: &[&str]) -> Option<&Node> {
-        path.iter().try_fold(self, |node, key| node.member(key).map(|m| &m.value))
+        path.iter()
+            .try_fold(self, |node, key| node.member(key).map(|m| &m.value))
     }
 
     pub fn as_str(&self) -> Option<&str> {
@@ -112,8 +129,17 @@ const MAX_DEPTH: usize = 128;
 
 /// Parses the whole text (a leading byte order mark is skipped) into its root value.
 pub(crate) fn parse(text: &str, dialect: Dialect) -> Result<Node, SyntaxError> {
-    let start = if text.starts_with('\u{feff}') { '\u{feff}'.len_utf8() } else { 0 };
-    let mut parser = Parser { text, pos: start, dialect, depth: 0 };
+    let start = if text.starts_with('\u{feff}') {
+        '\u{feff}'.len_utf8()
+    } else {
+        0
+    };
+    let mut parser = Parser {
+        text,
+        pos: start,
+        dialect,
+        depth: 0,
+    };
     parser.skip_trivia()?;
     if parser.pos >= text.len() {
         return Err(parser.error("the document is empty"));
@@ -135,7 +161,10 @@ struct Parser<'a> {
 
 impl Parser<'_> {
     fn error(&self, message: &str) -> SyntaxError {
-        SyntaxError { offset: self.pos, message: message.to_owned() }
+        SyntaxError {
+            offset: self.pos,
+            message: message.to_owned(),
+        }
     }
 
     fn peek(&self) -> Option<u8> {
@@ -181,7 +210,10 @@ impl Parser<'_> {
         }
     }
 
-    fn nested(&mut self, parse: fn(&mut Self) -> Result<Node, SyntaxError>) -> Result<Node, SyntaxError> {
+    fn nested(
+        &mut self,
+        parse: fn(&mut Self) -> Result<Node, SyntaxError>,
+    ) -> Result<Node, SyntaxError> {
         if self.depth >= MAX_DEPTH {
             return Err(self.error("values are nested too deeply"));
         }
@@ -200,7 +232,11 @@ impl Parser<'_> {
             if self.peek() == Some(b'}') {
                 self.refuse_trailing_comma(members.last().and_then(|m| m.comma))?;
                 self.pos += 1;
-                return Ok(Node { start, end: self.pos, kind: Kind::Object(members) });
+                return Ok(Node {
+                    start,
+                    end: self.pos,
+                    kind: Kind::Object(members),
+                });
             }
             if members.last().is_some_and(|m| m.comma.is_none()) {
                 return Err(self.error("expected ',' or '}'"));
@@ -216,7 +252,13 @@ impl Parser<'_> {
             self.skip_trivia()?;
             let value = self.value()?;
             let comma = self.comma()?;
-            members.push(Member { key, key_start, key_end, value, comma });
+            members.push(Member {
+                key,
+                key_start,
+                key_end,
+                value,
+                comma,
+            });
         }
     }
 
@@ -229,7 +271,11 @@ impl Parser<'_> {
             if self.peek() == Some(b']') {
                 self.refuse_trailing_comma(elements.last().and_then(|e| e.comma))?;
                 self.pos += 1;
-                return Ok(Node { start, end: self.pos, kind: Kind::Array(elements) });
+                return Ok(Node {
+                    start,
+                    end: self.pos,
+                    kind: Kind::Array(elements),
+                });
             }
             if elements.last().is_some_and(|e| e.comma.is_none()) {
                 return Err(self.error("expected ',' or ']'"));
@@ -263,7 +309,9 @@ impl Parser<'_> {
         match self.peek() {
             Some(b'"') => self.string(b'"'),
             Some(b'\'') if self.dialect.json5 => self.string(b'\''),
-            Some(c) if self.dialect.json5 && (c.is_ascii_alphabetic() || c == b'_' || c == b'$') => {
+            Some(c)
+                if self.dialect.json5 && (c.is_ascii_alphabetic() || c == b'_' || c == b'$') =>
+            {
                 let rest = &self.text.as_bytes()[self.pos..];
                 let len = rest
                     .iter()
@@ -280,7 +328,11 @@ impl Parser<'_> {
     fn string_node(&mut self, quote: u8) -> Result<Node, SyntaxError> {
         let start = self.pos;
         let value = self.string(quote)?;
-        Ok(Node { start, end: self.pos, kind: Kind::String(value) })
+        Ok(Node {
+            start,
+            end: self.pos,
+            kind: Kind::String(value),
+        })
     }
 
     /// A quoted string from its opening quote; leaves the position after the closing one.
@@ -296,7 +348,9 @@ impl Parser<'_> {
                     return Ok(out);
                 }
                 '\\' => {
-                    let Some((j, escaped)) = chars.next() else { break };
+                    let Some((j, escaped)) = chars.next() else {
+                        break;
+                    };
                     match escaped {
                         '"' | '\\' | '/' => out.push(escaped),
                         'b' => out.push('\u{8}'),
@@ -306,10 +360,11 @@ impl Parser<'_> {
                         't' => out.push('\t'),
                         'u' => {
                             let at = self.pos + j + 1;
-                            let (decoded, used) = decode_unicode_escape(&self.text[at..]).ok_or(SyntaxError {
-                                offset: at,
-                                message: "invalid \\u escape".to_owned(),
-                            })?;
+                            let (decoded, used) =
+                                decode_unicode_escape(&self.text[at..]).ok_or(SyntaxError {
+                                    offset: at,
+                                    message: "invalid \\u escape".to_owned(),
+                                })?;
                             out.push(decoded);
                             for _ in 0..used {
                                 chars.next();
@@ -327,7 +382,10 @@ impl Parser<'_> {
                     }
                 }
                 '\n' | '\r' => {
-                    return Err(SyntaxError { offset: self.pos + i, message: "line break inside a string".to_owned() });
+                    return Err(SyntaxError {
+                        offset: self.pos + i,
+                        message: "line break inside a string".to_owned(),
+                    });
                 }
                 c if (c as u32) < 0x20 && !self.dialect.json5 => {
                     return Err(SyntaxError {
@@ -338,7 +396,10 @@ impl Parser<'_> {
                 c => out.push(c),
             }
         }
-        Err(SyntaxError { offset: open, message: "unterminated string".to_owned() })
+        Err(SyntaxError {
+            offset: open,
+            message: "unterminated string".to_owned(),
+        })
     }
 
     fn literal(&mut self) -> Result<Node, SyntaxError> {
@@ -346,7 +407,9 @@ impl Parser<'_> {
         let rest = &self.text.as_bytes()[start..];
         let len = rest
             .iter()
-            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.' | b'_' | b'$'))
+            .take_while(|c| {
+                c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.' | b'_' | b'$')
+            })
             .count();
         let word = &self.text[start..start + len];
         let valid = match word {
@@ -359,14 +422,22 @@ impl Parser<'_> {
             return Err(self.error("expected a value"));
         }
         self.pos += len;
-        Ok(Node { start, end: self.pos, kind: Kind::Literal })
+        Ok(Node {
+            start,
+            end: self.pos,
+            kind: Kind::Literal,
+        })
     }
 }
 
 /// `XXXX` (after `\u`), or a surrogate pair `XXXX\uYYYY`: the character and how many characters
 /// of the text it used. A lone surrogate becomes U+FFFD, as JavaScript would keep it unpaired.
 fn decode_unicode_escape(text: &str) -> Option<(char, usize)> {
-    let hex = |s: &str| s.get(..4).filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit())).and_then(|h| u32::from_str_radix(h, 16).ok());
+    let hex = |s: &str| {
+        s.get(..4)
+            .filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()))
+            .and_then(|h| u32::from_str_radix(h, 16).ok())
+    };
     let first = hex(text)?;
     if (0xD800..0xDC00).contains(&first)
         && text.get(4..6) == Some("\\u")
@@ -439,7 +510,16 @@ mod tests {
         let err = parse(text, Dialect::JSON).unwrap_err();
         assert_eq!(err.line_column(text), (3, 3));
         assert!(!err.message.contains("sk-secret"));
-        for bad in ["", "{", "{\"a\" 1}", "[1 2]", "{\"a\": tru}", "{\"a\": 01}", "{} x", "\"\\q\""] {
+        for bad in [
+            "",
+            "{",
+            "{\"a\" 1}",
+            "[1 2]",
+            "{\"a\": tru}",
+            "{\"a\": 01}",
+            "{} x",
+            "\"\\q\"",
+        ] {
             assert!(parse(bad, Dialect::JSON).is_err(), "{bad}");
         }
     }

@@ -9,7 +9,11 @@ use toml_edit::{DocumentMut, Item, TableLike, Value};
 pub(crate) enum TomlError {
     /// Not valid TOML; the message is toml_edit's, without the quoted source line (it may hold
     /// a key).
-    Syntax { line: usize, column: usize, message: String },
+    Syntax {
+        line: usize,
+        column: usize,
+        message: String,
+    },
     /// Valid, but toml_edit would not write it back unchanged.
     NotReproducible,
 }
@@ -30,7 +34,11 @@ impl TomlText {
         let bom = text.starts_with(BOM);
         let body = text.strip_prefix(BOM).unwrap_or(text);
         let crlf = body.contains("\r\n");
-        let mut normalized = if crlf { body.replace("\r\n", "\n") } else { body.to_owned() };
+        let mut normalized = if crlf {
+            body.replace("\r\n", "\n")
+        } else {
+            body.to_owned()
+        };
         let final_newline = normalized.is_empty() || normalized.ends_with('\n');
         if !final_newline {
             normalized.push('\n');
@@ -44,7 +52,12 @@ impl TomlText {
                 message: e.message().to_owned(),
             }
         })?;
-        let parsed = Self { doc, bom, crlf, final_newline };
+        let parsed = Self {
+            doc,
+            bom,
+            crlf,
+            final_newline,
+        };
         if parsed.render() != text {
             return Err(TomlError::NotReproducible);
         }
@@ -102,15 +115,25 @@ mod tests {
 
     #[test]
     fn round_trips_byte_for_byte() {
-        for text in ["", "a = 1", "\u{feff}a = 1\r\n# c\r\n[t]\r\nb = 'x' # d\r\n", "[t]\nx = 1\n\n\n"] {
+        for text in [
+            "",
+            "a = 1",
+            "\u{feff}a = 1\r\n# c\r\n[t]\r\nb = 'x' # d\r\n",
+            "[t]\nx = 1\n\n\n",
+        ] {
             assert_eq!(TomlText::parse(text).unwrap().render(), text);
         }
     }
 
     #[test]
     fn refuses_what_it_cannot_reproduce() {
-        assert_eq!(TomlText::parse("a = 1\r\nb = 2\n").err(), Some(TomlError::NotReproducible));
-        let Err(TomlError::Syntax { line, message, .. }) = TomlText::parse("a = 1\nkey = \"sk-secret\nb = 2\n") else {
+        assert_eq!(
+            TomlText::parse("a = 1\r\nb = 2\n").err(),
+            Some(TomlError::NotReproducible)
+        );
+        let Err(TomlError::Syntax { line, message, .. }) =
+            TomlText::parse("a = 1\nkey = \"sk-secret\nb = 2\n")
+        else {
             panic!("expected a syntax error");
         };
         assert_eq!(line, 2);

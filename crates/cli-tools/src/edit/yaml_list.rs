@@ -35,13 +35,21 @@ pub(crate) fn upsert(text: &str, list: &str, entry: &Entry<'_>) -> Result<String
     if block.flow_empty {
         // `models: []` becomes a block list holding the entry.
         let ending = line_ending(lines[block.header]);
-        out[block.header] = format!("{list}:{}{}", if ending.is_empty() { newline } else { ending }, render(entry, "  ", newline));
+        out[block.header] = format!(
+            "{list}:{}{}",
+            if ending.is_empty() { newline } else { ending },
+            render(entry, "  ", newline)
+        );
         return Ok(out.concat());
     }
     let indent = " ".repeat(block.item_indent);
     let mut rendered = render(entry, &indent, newline);
     let (marker, wanted) = entry.fields.first().copied().unwrap_or_default();
-    if let Some(&(start, end)) = block.items.iter().find(|(s, e)| item_field(&lines[*s..*e], marker).as_deref() == Some(wanted)) {
+    if let Some(&(start, end)) = block
+        .items
+        .iter()
+        .find(|(s, e)| item_field(&lines[*s..*e], marker).as_deref() == Some(wanted))
+    {
         let existing = lines[start..end].concat();
         if !existing.ends_with('\n') {
             rendered.truncate(rendered.len() - newline.len());
@@ -61,11 +69,18 @@ pub(crate) fn upsert(text: &str, list: &str, entry: &Entry<'_>) -> Result<String
 }
 
 /// The fields of the entry whose marker field has the value `wanted`.
-pub(crate) fn read(text: &str, list: &str, marker: &str, wanted: &str) -> Option<Vec<(String, String)>> {
+pub(crate) fn read(
+    text: &str,
+    list: &str,
+    marker: &str,
+    wanted: &str,
+) -> Option<Vec<(String, String)>> {
     let lines: Vec<&str> = text.split_inclusive('\n').collect();
     let block = find_list(&lines, list).ok()??;
-    let &(start, end) =
-        block.items.iter().find(|(s, e)| item_field(&lines[*s..*e], marker).as_deref() == Some(wanted))?;
+    let &(start, end) = block
+        .items
+        .iter()
+        .find(|(s, e)| item_field(&lines[*s..*e], marker).as_deref() == Some(wanted))?;
     Some(lines[start..end].iter().filter_map(|l| field(l)).collect())
 }
 
@@ -80,7 +95,12 @@ struct ListBlock {
 
 fn find_list(lines: &[&str], list: &str) -> Result<Option<ListBlock>, Refusal> {
     let prefix = format!("{list}:");
-    let headers: Vec<usize> = lines.iter().enumerate().filter(|(_, l)| l.starts_with(&prefix)).map(|(i, _)| i).collect();
+    let headers: Vec<usize> = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.starts_with(&prefix))
+        .map(|(i, _)| i)
+        .collect();
     let header = match headers.as_slice() {
         [] => return Ok(None),
         [one] => *one,
@@ -89,12 +109,21 @@ fn find_list(lines: &[&str], list: &str) -> Result<Option<ListBlock>, Refusal> {
     if lines.iter().any(|l| l.trim_end() == "---") {
         return Err(Refusal("the file holds several YAML documents".to_owned()));
     }
-    let inline = strip_comment(&lines[header][prefix.len()..]).trim().to_owned();
+    let inline = strip_comment(&lines[header][prefix.len()..])
+        .trim()
+        .to_owned();
     if inline == "[]" {
-        return Ok(Some(ListBlock { header, flow_empty: true, item_indent: 2, items: Vec::new() }));
+        return Ok(Some(ListBlock {
+            header,
+            flow_empty: true,
+            item_indent: 2,
+            items: Vec::new(),
+        }));
     }
     if !inline.is_empty() {
-        return Err(Refusal(format!("`{list}:` is written inline; add the entry by hand")));
+        return Err(Refusal(format!(
+            "`{list}:` is written inline; add the entry by hand"
+        )));
     }
     let mut item_indent = None;
     let mut items: Vec<(usize, usize)> = Vec::new();
@@ -127,12 +156,21 @@ fn find_list(lines: &[&str], list: &str) -> Result<Option<ListBlock>, Refusal> {
     if let Some(open) = items.last_mut() {
         open.1 = last_content + 1;
     }
-    Ok(Some(ListBlock { header, flow_empty: false, item_indent: item_indent.unwrap_or(2), items }))
+    Ok(Some(ListBlock {
+        header,
+        flow_empty: false,
+        item_indent: item_indent.unwrap_or(2),
+        items,
+    }))
 }
 
 /// The unquoted value of `key` among an item's lines.
 fn item_field(lines: &[&str], key: &str) -> Option<String> {
-    lines.iter().filter_map(|l| field(l)).find(|(k, _)| k == key).map(|(_, v)| v)
+    lines
+        .iter()
+        .filter_map(|l| field(l))
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v)
 }
 
 /// `key: value` on a line of an item (after its `- `), the value unquoted.
@@ -147,10 +185,16 @@ fn field(line: &str) -> Option<(String, String)> {
 }
 
 fn unquote(value: &str) -> String {
-    if let Some(inner) = value.strip_prefix('"').and_then(|v| v.rfind('"').map(|end| &v[..end])) {
+    if let Some(inner) = value
+        .strip_prefix('"')
+        .and_then(|v| v.rfind('"').map(|end| &v[..end]))
+    {
         return inner.replace("\\\"", "\"").replace("\\\\", "\\");
     }
-    if let Some(inner) = value.strip_prefix('\'').and_then(|v| v.rfind('\'').map(|end| &v[..end])) {
+    if let Some(inner) = value
+        .strip_prefix('\'')
+        .and_then(|v| v.rfind('\'').map(|end| &v[..end]))
+    {
         return inner.replace("''", "'");
     }
     strip_comment(value).trim().to_owned()
@@ -190,7 +234,11 @@ fn render(entry: &Entry<'_>, indent: &str, newline: &str) -> String {
 mod tests {
     use super::*;
 
-    const FIELDS: [(&str, &str); 3] = [("name", "OmniRoute"), ("provider", "openai"), ("apiKey", "sk-1")];
+    const FIELDS: [(&str, &str); 3] = [
+        ("name", "OmniRoute"),
+        ("provider", "openai"),
+        ("apiKey", "sk-1"),
+    ];
 
     fn upsert_ours(text: &str) -> Result<String, Refusal> {
         upsert(text, "models", &Entry { fields: &FIELDS })
@@ -232,7 +280,12 @@ mod tests {
 
     #[test]
     fn refuses_shapes_it_does_not_follow() {
-        for text in ["models: [{name: a}]\n", "models:\n  a: 1\n", "models:\n- a\nmodels:\n- b\n", "models:\n\t- a\n"] {
+        for text in [
+            "models: [{name: a}]\n",
+            "models:\n  a: 1\n",
+            "models:\n- a\nmodels:\n- b\n",
+            "models:\n\t- a\n",
+        ] {
             assert!(upsert_ours(text).is_err(), "{text}");
         }
     }

@@ -1,12 +1,21 @@
 //! Shared by the integration tests: a temporary home with fixtures in it, and the full
 //! plan → apply → detect → restore cycle with its checks.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests")]
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests"
+)]
 
 use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use omniroute_cli_tools::{Applied, ApiKey, Context, Os, Settings, SnapshotReason, ToolId, apply, detect, key_hint, plan, restore, snapshots};
+use omniroute_cli_tools::{
+    ApiKey, Applied, Context, Os, Settings, SnapshotReason, ToolId, apply, detect, key_hint, plan,
+    restore, snapshots,
+};
 
 pub const KEY: &str = "sk-omni-test-0123456789abcdef";
 pub const GATEWAY: &str = "http://127.0.0.1:20128";
@@ -17,7 +26,10 @@ pub fn settings(model: &str) -> Settings {
 }
 
 pub fn fixture(name: &str) -> Vec<u8> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("fixtures").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("fixtures")
+        .join(name);
     fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
@@ -35,10 +47,22 @@ impl Home {
 
     pub fn with_env(vars: &[(&str, &str)]) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let env: HashMap<String, String> = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
-        let ctx = Context { home: dir.path().to_path_buf(), env, path_dirs: Vec::new(), os: Os::Linux };
+        let env: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let ctx = Context {
+            home: dir.path().to_path_buf(),
+            env,
+            path_dirs: Vec::new(),
+            os: Os::Linux,
+        };
         let snapshots = dir.path().join("omniroute-data").join("snapshots");
-        Self { dir, ctx, snapshots }
+        Self {
+            dir,
+            ctx,
+            snapshots,
+        }
     }
 
     pub fn path(&self, rel: &str) -> PathBuf {
@@ -77,7 +101,10 @@ impl Home {
 /// The `-` and `+` lines of a unified diff, without their marker and line ending.
 pub fn changed_lines(diff: &str) -> (Vec<String>, Vec<String>) {
     let (mut removed, mut added) = (Vec::new(), Vec::new());
-    for line in diff.lines().filter(|l| !l.starts_with("---") && !l.starts_with("+++")) {
+    for line in diff
+        .lines()
+        .filter(|l| !l.starts_with("---") && !l.starts_with("+++"))
+    {
         let text = line[1..].trim_end_matches('\r').to_owned();
         match line.as_bytes().first() {
             Some(b'-') => removed.push(text),
@@ -92,7 +119,10 @@ pub fn changed_lines(diff: &str) -> (Vec<String>, Vec<String>) {
 fn comma_added(shorter: &str, longer: &str) -> bool {
     longer.len() == shorter.len() + 1
         && (0..=shorter.len()).any(|i| {
-            shorter.is_char_boundary(i) && longer.get(..i) == shorter.get(..i) && longer.get(i..=i) == Some(",") && longer.get(i + 1..) == shorter.get(i..)
+            shorter.is_char_boundary(i)
+                && longer.get(..i) == shorter.get(..i)
+                && longer.get(i..=i) == Some(",")
+                && longer.get(i + 1..) == shorter.get(i..)
         })
 }
 
@@ -111,7 +141,9 @@ pub fn assert_only_intended(diff: &str, intended: &[&str]) {
     }
     for line in &added {
         assert!(
-            is_intended(line) || is_structure(line) || removed.iter().any(|r| r == line || comma_added(r, line)),
+            is_intended(line)
+                || is_structure(line)
+                || removed.iter().any(|r| r == line || comma_added(r, line)),
             "an unrelated line was added: {line:?}\n{diff}"
         );
     }
@@ -145,7 +177,10 @@ pub fn full_cycle(home: &Home, tool: ToolId, files: &[&str], intended: &[&str]) 
     let preview = planned.preview();
     assert!(preview.changed, "{preview:?}");
     assert!(!format!("{planned:?}").contains(KEY));
-    assert!(!serde_json::to_string(&preview).unwrap().contains(KEY), "the preview leaks the key");
+    assert!(
+        !serde_json::to_string(&preview).unwrap().contains(KEY),
+        "the preview leaks the key"
+    );
     for file in &preview.files {
         assert_only_intended(&file.diff, intended);
     }
@@ -155,8 +190,15 @@ pub fn full_cycle(home: &Home, tool: ToolId, files: &[&str], intended: &[&str]) 
         .iter()
         .map(|f| {
             let bytes = home.read(f).unwrap();
-            assert_eq!(Some(bytes.as_slice()), planned.new_content(&home.path(f)), "{f} holds what was previewed");
-            assert!(home.siblings(f).iter().all(|n| !n.ends_with(".tmp")), "a temporary file was left beside {f}");
+            assert_eq!(
+                Some(bytes.as_slice()),
+                planned.new_content(&home.path(f)),
+                "{f} holds what was previewed"
+            );
+            assert!(
+                home.siblings(f).iter().all(|n| !n.ends_with(".tmp")),
+                "a temporary file was left beside {f}"
+            );
             bytes
         })
         .collect();
@@ -167,9 +209,16 @@ pub fn full_cycle(home: &Home, tool: ToolId, files: &[&str], intended: &[&str]) 
     }
 
     let again = plan(&home.ctx, tool, &settings(MODEL)).unwrap();
-    assert!(!again.changed(), "applying twice changes more: {:?}", again.preview());
+    assert!(
+        !again.changed(),
+        "applying twice changes more: {:?}",
+        again.preview()
+    );
 
-    let status = detect(&home.ctx, GATEWAY).into_iter().find(|s| s.id == tool).unwrap();
+    let status = detect(&home.ctx, GATEWAY)
+        .into_iter()
+        .find(|s| s.id == tool)
+        .unwrap();
     assert_eq!(status.error, None);
     assert!(status.installed);
     let configured = status.configured.unwrap();
@@ -185,16 +234,27 @@ pub fn full_cycle(home: &Home, tool: ToolId, files: &[&str], intended: &[&str]) 
     #[cfg(unix)]
     for (file, original) in files.iter().zip(&originals) {
         if original.is_some() {
-            assert_eq!(mode(&home.path(file)), 0o640, "permissions of {file} after the restore");
+            assert_eq!(
+                mode(&home.path(file)),
+                0o640,
+                "permissions of {file} after the restore"
+            );
         }
     }
     let listed = snapshots(&home.snapshots, tool).unwrap();
-    assert_eq!(listed.iter().map(|s| s.reason).collect::<Vec<_>>(), [SnapshotReason::Restore, SnapshotReason::Apply]);
+    assert_eq!(
+        listed.iter().map(|s| s.reason).collect::<Vec<_>>(),
+        [SnapshotReason::Restore, SnapshotReason::Apply]
+    );
     assert_eq!(listed[0].id, restored.undo_snapshot_id);
 
     restore(&home.ctx, &home.snapshots, tool, &restored.undo_snapshot_id).unwrap();
     for (file, bytes) in files.iter().zip(&written) {
-        assert_eq!(home.read(file).as_ref(), Some(bytes), "undoing the restore brings back {file}");
+        assert_eq!(
+            home.read(file).as_ref(),
+            Some(bytes),
+            "undoing the restore brings back {file}"
+        );
     }
     applied
 }
