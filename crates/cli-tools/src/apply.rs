@@ -3,6 +3,7 @@
 //! snapshots them, then replaces each atomically; if one write fails, the files already written
 //! are put back. Restore snapshots the current state first, so it can be undone the same way.
 
+use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -40,6 +41,18 @@ pub fn apply(plan: &Plan, snapshots_dir: &Path) -> Result<Applied, Error> {
     apply_with(plan, snapshots_dir, &mut atomic_write::no_fault)
 }
 
+/// [`apply`], provided `plan` is the very plan the user previewed as `plan_id` ([`Preview`]'s
+/// id): the API's flow, where the server plans again on confirmation and writes only if
+/// neither the files nor the settings moved in between.
+///
+/// [`Preview`]: crate::Preview
+pub fn apply_previewed(plan: &Plan, plan_id: &str, snapshots_dir: &Path) -> Result<Applied, Error> {
+    if plan.id() != plan_id {
+        return Err(Error::PreviewOutdated);
+    }
+    apply(plan, snapshots_dir)
+}
+
 /// [`apply`] with a step run before each rename (the crash tests' seam).
 pub(crate) fn apply_with(
     plan: &Plan,
@@ -72,11 +85,7 @@ pub(crate) fn apply_with(
                 diff,
             });
         }
-        states.push(FileState {
-            path: file.path.clone(),
-            bytes: current,
-            mode: atomic_write::mode_of(&file.target),
-        });
+        states.push(FileState::new(&file.path, &target, current));
     }
     let snapshot_id = snapshots::take(snapshots_dir, plan.tool, SnapshotReason::Apply, &states)?;
     let writes: Vec<Write<'_>> = changed
@@ -143,11 +152,7 @@ pub(crate) fn restore_with(
             });
         }
         let current = write_target(&file.path)?;
-        states.push(FileState {
-            path: file.path.clone(),
-            bytes: read_bytes(&current)?,
-            mode: atomic_write::mode_of(&current),
-        });
+        states.push(FileState::capture(&file.path, &current)?);
         // A file that did not exist is deleted where the tool looks for it: a link made since
         // then goes, not the file it leads to.
         targets.push(if file.existed {
@@ -171,6 +176,17 @@ pub(crate) fn restore_with(
         })
         .collect();
     write_all(&writes, Some(&undo_snapshot_id), before_rename)?;
+    // Apply created these directories for files that did not exist: leave no trace of them,
+    // unless something else is in them now.
+    for file in manifest.files.iter().filter(|f| !f.existed) {
+        for dir in file
+            .missing_dirs
+            .iter()
+            .filter(|dir| file.path.starts_with(dir))
+        {
+            let _ = fs::remove_dir(dir);
+        }
+    }
     Ok(Restored {
         tool,
         restored_from: snapshot_id.to_owned(),

@@ -46,6 +46,11 @@ pub enum Error {
     #[error("{} changed since the preview; nothing was written, preview again", .path.display())]
     ChangedSincePlan { path: PathBuf, diff: String },
 
+    #[error(
+        "the files or the settings changed since the preview; nothing was written, preview again"
+    )]
+    PreviewOutdated,
+
     #[error("cannot write {}: {source}; {}", .path.display(), rollback_note(*.rolled_back))]
     Write {
         path: PathBuf,
@@ -91,6 +96,7 @@ impl Error {
             Self::Malformed { .. } => "malformed_config",
             Self::Unsupported { .. } => "unsupported_config",
             Self::ChangedSincePlan { .. } => "changed_since_preview",
+            Self::PreviewOutdated => "preview_outdated",
             Self::Write { .. } => "write_failed",
             Self::Snapshot { .. } => "snapshot_failed",
             Self::SnapshotNotFound { .. } => "snapshot_not_found",

@@ -3,7 +3,8 @@
 //!
 //! - [`detect`]: which tools are installed and where their files point now.
 //! - [`plan`] → [`Plan::preview`]: the exact change, as masked diffs; reads files only.
-//! - [`apply`]: refuses if a file changed since the plan, snapshots, writes atomically.
+//! - [`apply`] / [`apply_previewed`]: refuse if a file changed since the plan (or the plan is
+//!   not the one previewed), snapshot, write atomically.
 //! - [`snapshots`] / [`restore`]: every Apply (and Restore) can be undone byte for byte.
 //! - [`env_for`]: the variables and arguments for one run, writing nothing.
 //!
@@ -25,7 +26,7 @@ mod settings;
 mod snapshots;
 mod tools;
 
-pub use apply::{Applied, Restored, apply, restore};
+pub use apply::{Applied, Restored, apply, apply_previewed, restore};
 pub use context::{Context, Os};
 pub use detect::{ConfigFileStatus, Configured, ManualSetup, ToolStatus, detect};
 pub use error::Error;

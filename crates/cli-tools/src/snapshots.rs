@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 
 use crate::atomic_write;
 use crate::error::Error;
-use crate::plan::hex;
+use crate::plan::{hex, read_bytes};
 use crate::tools::ToolId;
 
 const MANIFEST: &str = "manifest.json";
@@ -67,6 +67,10 @@ pub(crate) struct ManifestFile {
     /// The copy's file name within the snapshot, when the file existed.
     pub blob: Option<String>,
     pub sha256: Option<String>,
+    /// For a file that did not exist: its parent directories that did not exist either,
+    /// deepest first; a restore removes them again when they are empty.
+    #[serde(default)]
+    pub missing_dirs: Vec<PathBuf>,
 }
 
 /// A file's state at the time of the snapshot.
@@ -74,6 +78,34 @@ pub(crate) struct FileState {
     pub path: PathBuf,
     pub bytes: Option<Vec<u8>>,
     pub mode: Option<u32>,
+    pub missing_dirs: Vec<PathBuf>,
+}
+
+impl FileState {
+    /// The file the tool reads at `path`, whose bytes are at `target` (the same path, or the
+    /// file a link leads to).
+    pub fn capture(path: &Path, target: &Path) -> Result<Self, Error> {
+        Ok(Self::new(path, target, read_bytes(target)?))
+    }
+
+    /// Like `capture`, with the bytes already read.
+    pub fn new(path: &Path, target: &Path, bytes: Option<Vec<u8>>) -> Self {
+        let missing_dirs = match bytes {
+            Some(_) => Vec::new(),
+            None => target
+                .ancestors()
+                .skip(1)
+                .take_while(|dir| !dir.as_os_str().is_empty() && !dir.exists())
+                .map(Path::to_path_buf)
+                .collect(),
+        };
+        Self {
+            path: path.to_path_buf(),
+            bytes,
+            mode: atomic_write::mode_of(target),
+            missing_dirs,
+        }
+    }
 }
 
 /// Records `files` as they are and returns the snapshot's id.
@@ -108,6 +140,7 @@ pub(crate) fn take(
             mode: file.mode,
             blob,
             sha256,
+            missing_dirs: file.missing_dirs.clone(),
         });
     }
     let manifest = Manifest {

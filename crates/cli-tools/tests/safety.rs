@@ -13,7 +13,9 @@ mod common;
 use std::fs;
 
 use common::{Home, KEY, MODEL, full_cycle, settings};
-use omniroute_cli_tools::{Error, ToolId, apply, env_for, plan, restore, snapshots};
+use omniroute_cli_tools::{
+    Error, ToolId, apply, apply_previewed, env_for, plan, restore, snapshots,
+};
 
 const CLAUDE: &str = ".claude/settings.json";
 
@@ -183,4 +185,24 @@ fn nothing_to_change_writes_nothing() {
             .len(),
         1
     );
+}
+
+#[test]
+fn apply_previewed_insists_on_the_plan_the_user_saw() {
+    let home = Home::new();
+    home.put(CLAUDE, b"{}");
+    let seen = plan(&home.ctx, ToolId::ClaudeCode, &settings(MODEL))
+        .unwrap()
+        .preview()
+        .plan_id;
+    home.put(CLAUDE, b"{\"model\": \"opus\"}");
+    let now = plan(&home.ctx, ToolId::ClaudeCode, &settings(MODEL)).unwrap();
+    assert!(matches!(
+        apply_previewed(&now, &seen, &home.snapshots),
+        Err(Error::PreviewOutdated)
+    ));
+    assert_eq!(home.text(CLAUDE), "{\"model\": \"opus\"}");
+    let confirmed = now.preview().plan_id;
+    apply_previewed(&now, &confirmed, &home.snapshots).unwrap();
+    assert!(home.text(CLAUDE).contains("ANTHROPIC_BASE_URL"));
 }

@@ -230,6 +230,14 @@ pub fn full_cycle(home: &Home, tool: ToolId, files: &[&str], intended: &[&str]) 
     let restored = restore(&home.ctx, &home.snapshots, tool, &snapshot).unwrap();
     for (file, original) in files.iter().zip(&originals) {
         assert_eq!(&home.read(file), original, "{file} is back byte for byte");
+        let dir = home.path(file).parent().unwrap().to_path_buf();
+        if original.is_none() && dir != home.dir.path() {
+            let others = std::fs::read_dir(&dir).map(|d| d.count()).unwrap_or(0);
+            assert!(
+                others > 0 || !dir.exists(),
+                "the directory made for {file} is gone"
+            );
+        }
     }
     #[cfg(unix)]
     for (file, original) in files.iter().zip(&originals) {
