@@ -6,6 +6,7 @@ use std::path::Path;
 
 use toml_edit::{Item, Table};
 
+use crate::context::Context;
 use crate::edit::json_edit::{self, Edit, EditError, NewValue};
 use crate::edit::json_text::{self, Dialect, Node};
 use crate::edit::toml_doc::{self, TomlError, TomlText};
@@ -81,8 +82,7 @@ pub(crate) fn new_text(
         ),
         // OpenClaw reads openclaw.json as JSON5; a model is `provider/model`.
         (ToolId::OpenClaw, _) => {
-            let provider = ["models", "providers", PROVIDER_ID];
-            let at = |leaf: &'static str| [provider[0], provider[1], provider[2], leaf];
+            let ours = |leaf| path_under(&["models", "providers", PROVIDER_ID], leaf);
             let item =
                 NewValue::object([("id", NewValue::str(model)), ("name", NewValue::str(model))]);
             json_file(
@@ -92,33 +92,28 @@ pub(crate) fn new_text(
                 "{}\n",
                 &[
                     Edit::set(&["agents", "defaults", "model", "primary"], &prefixed),
-                    Edit::set(&at("baseUrl"), &v1),
-                    Edit::set(&at("apiKey"), key),
-                    Edit::set(&at("api"), "openai-completions"),
-                    Edit::ensure_element(&at("models"), "id", model, item),
+                    Edit::set(&ours(&["baseUrl"]), &v1),
+                    Edit::set(&ours(&["apiKey"]), key),
+                    Edit::set(&ours(&["api"]), "openai-completions"),
+                    Edit::ensure_element(&ours(&["models"]), "id", model, item),
                 ],
             )?
         }
-        // opencode: a custom provider through the AI SDK's OpenAI-compatible package.
+        // opencode: a custom provider through the AI SDK's OpenAI-compatible package; the
+        // model's entry is only made sure of, so options the user gave it stay.
         (ToolId::OpenCode, _) => {
-            let provider = ["provider", PROVIDER_ID];
+            let ours = |leaf| path_under(&["provider", PROVIDER_ID], leaf);
             json_file(
                 path,
                 current,
                 Dialect::JSONC,
                 OPENCODE_SEED,
                 &[
-                    Edit::set(
-                        &[provider[0], provider[1], "npm"],
-                        "@ai-sdk/openai-compatible",
-                    ),
-                    Edit::set(&[provider[0], provider[1], "name"], PROVIDER_NAME),
-                    Edit::set(&[provider[0], provider[1], "options", "baseURL"], &v1),
-                    Edit::set(&[provider[0], provider[1], "options", "apiKey"], key),
-                    Edit::ensure(
-                        &[provider[0], provider[1], "models", model],
-                        NewValue::Object(Vec::new()),
-                    ),
+                    Edit::set(&ours(&["npm"]), "@ai-sdk/openai-compatible"),
+                    Edit::set(&ours(&["name"]), PROVIDER_NAME),
+                    Edit::set(&ours(&["options", "baseURL"]), &v1),
+                    Edit::set(&ours(&["options", "apiKey"]), key),
+                    Edit::ensure(&ours(&["models", model]), NewValue::Object(Vec::new())),
                     Edit::set(&["model"], &prefixed),
                 ],
             )?
@@ -143,6 +138,11 @@ pub(crate) fn new_text(
         (ToolId::Cline | ToolId::RooCode | ToolId::Cursor, _) => return Ok(None),
     };
     Ok(Some(text))
+}
+
+/// `prefix` followed by `rest`, as one path.
+fn path_under<'a>(prefix: &[&'a str], rest: &[&'a str]) -> Vec<&'a str> {
+    prefix.iter().chain(rest).copied().collect()
 }
 
 fn is_blank(text: &str) -> bool {
@@ -389,10 +389,23 @@ fn provider_model(
 }
 
 /// What the user should know about the result, from the tool's documented behaviour.
-pub(crate) fn notes(tool: ToolId, settings: &Settings, files: &[FileText]) -> Vec<String> {
+pub(crate) fn notes(
+    tool: ToolId,
+    ctx: &Context,
+    settings: &Settings,
+    files: &[FileText],
+) -> Vec<String> {
     let mut notes = Vec::new();
     match tool {
         ToolId::GeminiCli => {
+            // A .env file never overrides a variable the process already has.
+            for var in ["GEMINI_API_KEY", "GOOGLE_GEMINI_BASE_URL"] {
+                if ctx.var(var).is_some() {
+                    notes.push(format!(
+                        "{var} is set in the environment, and Gemini CLI uses it instead of the one in ~/.gemini/.env."
+                    ));
+                }
+            }
             // Gemini CLI 0.61 loads ~/.gemini/.env only in a trusted folder, and only when no
             // .env of the project (in the folder or a parent) comes first.
             notes.push(

@@ -188,7 +188,7 @@ pub fn plan(ctx: &Context, tool: ToolId, settings: &Settings) -> Result<Plan, Er
             });
         }
     }
-    let notes = configure::notes(tool, settings, &texts);
+    let notes = configure::notes(tool, ctx, settings, &texts);
     Ok(Plan {
         tool,
         files,

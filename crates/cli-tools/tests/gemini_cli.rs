@@ -66,3 +66,18 @@ fn a_plain_http_gateway_elsewhere_gets_a_note() {
         planned.notes()
     );
 }
+
+#[test]
+fn a_key_in_the_environment_wins_over_the_env_file() {
+    let home = Home::with_env(&[("GEMINI_API_KEY", "AIza-from-the-shell")]);
+    let planned = plan(&home.ctx, ToolId::GeminiCli, &settings(MODEL)).unwrap();
+    assert!(
+        planned
+            .notes()
+            .iter()
+            .any(|n| n.starts_with("GEMINI_API_KEY is set in the environment")),
+        "{:?}",
+        planned.notes()
+    );
+    assert!(!planned.notes().concat().contains("AIza-from-the-shell"));
+}
