@@ -2,6 +2,7 @@
 //! nothing here reads the process's own (tests point it at a temporary directory).
 
 use std::collections::HashMap;
+use std::fmt;
 use std::path::{Path, PathBuf};
 
 /// The operating system whose conventions locate config files and executables.
@@ -29,13 +30,27 @@ impl Os {
     }
 }
 
-/// The user's home, environment and PATH, as the tools would see them.
-#[derive(Debug, Clone)]
+/// The user's home, environment and PATH, as the tools would see them. `Debug` lists the
+/// variables' names only: their values may be keys.
+#[derive(Clone)]
 pub struct Context {
     pub home: PathBuf,
     pub env: HashMap<String, String>,
     pub path_dirs: Vec<PathBuf>,
     pub os: Os,
+}
+
+impl fmt::Debug for Context {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut names: Vec<&str> = self.env.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        f.debug_struct("Context")
+            .field("home", &self.home)
+            .field("env", &names)
+            .field("path_dirs", &self.path_dirs)
+            .field("os", &self.os)
+            .finish()
+    }
 }
 
 impl Context {

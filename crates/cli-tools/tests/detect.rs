@@ -163,3 +163,10 @@ fn unreadable_files_are_reported_not_fatal() {
     assert!(opencode.error.is_some());
     assert!(opencode.files[0].exists);
 }
+
+#[test]
+fn context_debug_shows_variable_names_only() {
+    let home = Home::with_env(&[("ANTHROPIC_API_KEY", "sk-ant-secret-value")]);
+    let debug = format!("{:?}", home.ctx);
+    assert!(debug.contains("ANTHROPIC_API_KEY") && !debug.contains("sk-ant-secret-value"));
+}
