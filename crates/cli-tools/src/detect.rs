@@ -12,7 +12,7 @@ use crate::context::Context;
 use crate::error::Error;
 use crate::plan::read_text;
 use crate::secret::key_hint;
-use crate::settings::gateway_root;
+use crate::settings::{gateway_root, same_gateway};
 use crate::tools::{
     FileRole, Setup, ToolId, ToolSpec, config_files, extension_roots, presence_dirs,
 };
@@ -150,9 +150,10 @@ fn read_configured(
     if found == configure::ReadBack::default() {
         return Ok(None);
     }
-    let this_gateway = found.endpoint.as_deref().is_some_and(|endpoint| {
-        gateway_root(endpoint).eq_ignore_ascii_case(&gateway_root(gateway_base_url))
-    });
+    let this_gateway = found
+        .endpoint
+        .as_deref()
+        .is_some_and(|endpoint| same_gateway(endpoint, gateway_base_url));
     Ok(Some(Configured {
         endpoint: found.endpoint,
         model: found.model,

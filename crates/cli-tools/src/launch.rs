@@ -16,7 +16,9 @@ use crate::tools::ToolId;
 /// stays out of the command line, which other users can list).
 const CODEX_KEY_VAR: &str = "OMNIROUTE_API_KEY";
 
-#[derive(Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+/// Serialized for the API and read back by `omniroute run`/`env` (the key is in `env`, which
+/// is the point: the caller runs the tool with it).
+#[derive(Clone, PartialEq, Eq, Serialize, serde::Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct Launch {
     pub tool: ToolId,
@@ -31,9 +33,24 @@ pub struct Launch {
     /// says what else it needs.
     pub complete: bool,
     pub note: Option<String>,
+    /// A file the launcher writes outside the tool's own configuration (no key in it) and
+    /// names in a variable, for what no variable or flag can say.
+    #[serde(default)]
+    pub side_file: Option<SideFile>,
     #[serde(skip)]
     #[ts(skip)]
     secret: String,
+}
+
+/// A small file for one launch: `name` in the launcher's runtime directory, its path in `env`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SideFile {
+    /// The variable that gets the file's path.
+    pub env: String,
+    /// The file's name.
+    pub name: String,
+    pub content: String,
 }
 
 impl fmt::Debug for Launch {
@@ -51,6 +68,7 @@ impl fmt::Debug for Launch {
             .field("args_prefix", &self.args_prefix)
             .field("complete", &self.complete)
             .field("note", &self.note)
+            .field("side_file", &self.side_file)
             .finish()
     }
 }
@@ -71,6 +89,7 @@ pub fn env_for(tool: ToolId, settings: &Settings) -> Result<Launch, Error> {
         args_prefix: Vec::new(),
         complete: true,
         note: None,
+        side_file: None,
         secret: key.to_owned(),
     };
     match tool {
@@ -112,7 +131,9 @@ pub fn env_for(tool: ToolId, settings: &Settings) -> Result<Launch, Error> {
         }
         // Gemini CLI 0.61 picks its auth type from settings.json, else from the environment,
         // where GOOGLE_GEMINI_BASE_URL selects a "gateway" type it then refuses (exit 41,
-        // "Invalid auth method selected"); no variable or flag selects `gemini-api-key`.
+        // "Invalid auth method selected"); no variable or flag selects `gemini-api-key`. Its
+        // system settings file, which wins over the user's and whose path
+        // GEMINI_CLI_SYSTEM_SETTINGS_PATH names, can: the launcher writes one (no key in it).
         ToolId::GeminiCli => {
             launch.command = "gemini".to_owned();
             launch.env = vec![
@@ -124,12 +145,20 @@ pub fn env_for(tool: ToolId, settings: &Settings) -> Result<Launch, Error> {
                 "GOOGLE_GENAI_USE_VERTEXAI".to_owned(),
                 "GOOGLE_GENAI_USE_GCA".to_owned(),
             ];
-            launch.complete = false;
-            let mut note = "Gemini CLI also needs `security.auth.selectedType` = \"gemini-api-key\" in ~/.gemini/settings.json \
-                            (no variable or flag selects it; without it Gemini CLI exits with \"Invalid auth method selected\"): \
-                            apply gemini-cli once, or choose \"Use Gemini API Key\" in /auth."
+            let settings = serde_json::json!({
+                "security": { "auth": { "selectedType": "gemini-api-key" } },
+                "model": { "name": model },
+            });
+            launch.side_file = Some(SideFile {
+                env: "GEMINI_CLI_SYSTEM_SETTINGS_PATH".to_owned(),
+                name: "gemini-cli-settings.json".to_owned(),
+                content: format!("{settings:#}\n"),
+            });
+            let mut note = "For this run Gemini CLI's system settings (normally \
+                            /etc/gemini-cli/settings.json) are a file selecting the Gemini API key."
                 .to_owned();
             if !root.starts_with("https://") && !is_loopback(&root) {
+                launch.complete = false;
                 note.push_str(" Gemini CLI accepts a plain-HTTP base URL only on localhost.");
             }
             launch.note = Some(note);
@@ -185,6 +214,14 @@ pub enum Shell {
 }
 
 impl Launch {
+    /// Points the side file's variable at `path`, where the launcher wrote the file.
+    pub fn side_file_written(&mut self, path: &std::path::Path) {
+        if let Some(file) = &self.side_file {
+            self.env
+                .push((file.env.clone(), path.display().to_string()));
+        }
+    }
+
     /// Lines that set up the current shell like the launch would, then (as comments) the
     /// command line and the note.
     pub fn shell_exports(&self, shell: Shell) -> String {

@@ -30,7 +30,7 @@ pub use apply::{Applied, Restored, apply, apply_previewed, restore};
 pub use context::{Context, Os};
 pub use detect::{ConfigFileStatus, Configured, ManualSetup, ToolStatus, detect};
 pub use error::Error;
-pub use launch::{Launch, Shell, env_for};
+pub use launch::{Launch, Shell, SideFile, env_for};
 pub use plan::{FilePreview, Plan, Preview, plan};
 pub use secret::{ApiKey, key_hint, mask_secrets};
 pub use settings::{Settings, gateway_root};

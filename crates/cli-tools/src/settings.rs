@@ -83,6 +83,32 @@ pub fn gateway_root(url: &str) -> String {
         .to_owned()
 }
 
+/// Whether two addresses name the same gateway: the same origin, where `localhost`,
+/// `127.0.0.1` and `[::1]` are one host (a tool written `localhost` is still pointed here).
+pub(crate) fn same_gateway(a: &str, b: &str) -> bool {
+    let key = |url: &str| {
+        let root = gateway_root(url).to_ascii_lowercase();
+        let (scheme, rest) = root.split_once("://").unwrap_or(("http", root.as_str()));
+        let (host, port) = match rest.strip_prefix('[') {
+            Some(v6) => {
+                let (host, after) = v6.split_once(']').unwrap_or((v6, ""));
+                (host.to_owned(), after.trim_start_matches(':').to_owned())
+            }
+            None => match rest.rsplit_once(':') {
+                Some((h, p)) => (h.to_owned(), p.to_owned()),
+                None => (rest.to_owned(), String::new()),
+            },
+        };
+        let host = if is_loopback(&root) {
+            "loopback".to_owned()
+        } else {
+            host
+        };
+        (scheme.to_owned(), host, port)
+    };
+    key(a) == key(b)
+}
+
 /// Whether `url` names this machine (tools that refuse plain HTTP elsewhere accept it here).
 pub(crate) fn is_loopback(url: &str) -> bool {
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
@@ -100,6 +126,34 @@ mod tests {
 
     fn settings(url: &str, key: &str, model: &str) -> Settings {
         Settings::new(url, ApiKey::new(key), model)
+    }
+
+    #[test]
+    fn loopback_names_are_one_gateway() {
+        assert!(same_gateway(
+            "http://localhost:20128/v1",
+            "http://127.0.0.1:20128"
+        ));
+        assert!(same_gateway(
+            "http://[::1]:20128/",
+            "http://LOCALHOST:20128"
+        ));
+        assert!(!same_gateway(
+            "http://localhost:20128",
+            "http://127.0.0.1:20129"
+        ));
+        assert!(!same_gateway(
+            "https://localhost:20128",
+            "http://localhost:20128"
+        ));
+        assert!(!same_gateway(
+            "http://10.0.0.2:20128",
+            "http://127.0.0.1:20128"
+        ));
+        assert!(same_gateway(
+            "http://gw.lan:20128/v1",
+            "http://gw.lan:20128"
+        ));
     }
 
     #[test]

@@ -9,7 +9,7 @@
 mod common;
 
 use common::{GATEWAY, KEY, MODEL, settings};
-use omniroute_cli_tools::{Shell, ToolId, env_for};
+use omniroute_cli_tools::{ApiKey, Settings, Shell, ToolId, env_for};
 
 fn env_of(launch: &omniroute_cli_tools::Launch) -> Vec<(&str, &str)> {
     launch
@@ -61,7 +61,7 @@ fn codex_gets_config_overrides_and_the_key_in_a_variable() {
 }
 
 #[test]
-fn gemini_cli_says_what_else_it_needs() {
+fn gemini_cli_gets_its_auth_type_from_a_side_file() {
     let launch = env_for(ToolId::GeminiCli, &settings(MODEL)).unwrap();
     assert_eq!(
         env_of(&launch),
@@ -71,8 +71,25 @@ fn gemini_cli_says_what_else_it_needs() {
             ("GEMINI_MODEL", MODEL)
         ]
     );
-    assert!(!launch.complete);
-    assert!(launch.note.as_deref().unwrap().contains("selectedType"));
+    assert!(launch.complete);
+    let file = launch.side_file.as_ref().unwrap();
+    assert_eq!(file.env, "GEMINI_CLI_SYSTEM_SETTINGS_PATH");
+    let settings: serde_json::Value = serde_json::from_str(&file.content).unwrap();
+    assert_eq!(
+        settings["security"]["auth"]["selectedType"],
+        "gemini-api-key"
+    );
+    assert_eq!(settings["model"]["name"], MODEL);
+    assert!(
+        !file.content.contains(KEY),
+        "the key stays in the environment"
+    );
+    let remote = env_for(
+        ToolId::GeminiCli,
+        &Settings::new("http://10.0.0.2:20128", ApiKey::new(KEY), MODEL),
+    )
+    .unwrap();
+    assert!(!remote.complete && remote.note.unwrap().contains("plain-HTTP"));
 }
 
 #[test]

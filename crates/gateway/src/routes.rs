@@ -8,8 +8,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 
 use crate::admin::{
-    auth, backups, combos, health, keys, models, nodes, oauth, provider_health, providers,
-    proxy as proxy_settings, quota, resilience, settings, telemetry, translator, updates, usage,
+    auth, backups, cli_tools, combos, health, keys, models, nodes, oauth, provider_health,
+    providers, proxy as proxy_settings, quota, resilience, settings, telemetry, translator,
+    updates, usage,
 };
 use crate::client_api::{self, Endpoint};
 use crate::{AppState, ErrorCode, access, access_log, error::ApiError, proxy};
@@ -126,6 +127,12 @@ pub fn app(state: AppState) -> Router {
                 .delete(models::delete_custom),
         )
         .route("/api/models/catalog", get(models::catalog))
+        .route("/api/cli-tools", get(cli_tools::list))
+        .route("/api/cli-tools/{tool}/preview", post(cli_tools::preview))
+        .route("/api/cli-tools/{tool}/apply", post(cli_tools::apply))
+        .route("/api/cli-tools/{tool}/restore", post(cli_tools::restore))
+        .route("/api/cli-tools/{tool}/snapshots", get(cli_tools::snapshots))
+        .route("/api/cli-tools/{tool}/launch", post(cli_tools::launch))
         .route("/api/keys", get(keys::list).post(keys::create))
         .route("/api/keys/{id}", axum::routing::delete(keys::delete))
         .route("/api/usage", get(usage::report))

@@ -110,6 +110,21 @@ fn declarations() -> String {
         omniroute_gateway::settings::AiSettings::decl(&cfg),
         omniroute_gateway::settings::SecuritySettings::decl(&cfg),
         omniroute_gateway::settings::Settings::decl(&cfg),
+        omniroute_cli_tools::ToolId::decl(&cfg),
+        omniroute_cli_tools::FileRole::decl(&cfg),
+        omniroute_cli_tools::ConfigFileStatus::decl(&cfg),
+        omniroute_cli_tools::Configured::decl(&cfg),
+        omniroute_cli_tools::ManualSetup::decl(&cfg),
+        omniroute_cli_tools::ToolStatus::decl(&cfg),
+        omniroute_cli_tools::FilePreview::decl(&cfg),
+        omniroute_cli_tools::Preview::decl(&cfg),
+        omniroute_cli_tools::SnapshotReason::decl(&cfg),
+        omniroute_cli_tools::SnapshotFile::decl(&cfg),
+        omniroute_cli_tools::SnapshotInfo::decl(&cfg),
+        omniroute_cli_tools::Applied::decl(&cfg),
+        omniroute_cli_tools::Restored::decl(&cfg),
+        omniroute_gateway::admin::cli_tools::AppliedView::decl(&cfg),
+        omniroute_gateway::admin::cli_tools::RestoredView::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the Rust types of the management API by\n\

@@ -9,6 +9,8 @@ pub const USAGE: &str = "\
 Usage: omniroute [serve] [--port PORT] [--host ADDRESS] [--data-dir DIR]
        omniroute quota [--port PORT] [--host ADDRESS]
        omniroute login PROVIDER [--device | --paste | --browser] [--name NAME] [--port PORT]
+       omniroute run [--model MODEL] [--port PORT] TOOL [ARGS...]
+       omniroute env [--model MODEL] [--shell sh|fish|powershell] [--port PORT] TOOL
        omniroute --version | --help
 
 Commands:
@@ -16,12 +18,16 @@ Commands:
   quota        print each account's quota windows, from the running gateway
   login        sign a subscription account in (cc, cx, gc, gh, kr…) through the running
                gateway: prints the address or code, waits, names the account connected
+  run          start a coding tool (claude-code, codex, gemini-cli, opencode) pointed at the
+               running gateway for this one run, with its own key; writes none of its
+               configuration. MODEL: a model or combo (default: the active combo)
+  env          print the exports that point a shell's tools at the running gateway
 
 Flags override the environment variables PORT, HOSTNAME and DATA_DIR.
 Other settings come from the environment: JWT_SECRET, INITIAL_PASSWORD, BASE_URL, CLOUD_URL,
 API_KEY_SECRET, REQUIRE_API_KEY, ENABLE_REQUEST_LOGS, AUTH_COOKIE_SECURE, OMNIROUTE_SECRETS,
-SHUTDOWN_TIMEOUT, RUST_LOG. `quota` and `login` read OMNIROUTE_PASSWORD when the gateway
-wants a dashboard session.";
+SHUTDOWN_TIMEOUT, RUST_LOG. `quota`, `login`, `run` and `env` read OMNIROUTE_PASSWORD when the
+gateway wants a dashboard session.";
 
 #[derive(Debug)]
 pub enum Command {
@@ -29,12 +35,26 @@ pub enum Command {
     /// Print the quota windows of the gateway on these host/port overrides.
     Quota(Overrides),
     Login(crate::login::LoginArgs),
+    /// Start a tool pointed at the gateway.
+    Run(crate::launch::LaunchArgs),
+    /// Print the exports that point a shell's tools at the gateway.
+    Env(crate::launch::LaunchArgs),
     Help,
     Version,
 }
 
 pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> {
     let mut args = args.into_iter().peekable();
+    if let Some(which @ ("run" | "env")) = args.peek().map(String::as_str) {
+        let run = which == "run";
+        args.next();
+        let launch = parse_launch(args, run)?;
+        return Ok(if run {
+            Command::Run(launch)
+        } else {
+            Command::Env(launch)
+        });
+    }
     let quota = args.peek().is_some_and(|a| a == "quota");
     let login = args.peek().is_some_and(|a| a == "login");
     if args
@@ -85,6 +105,50 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
     })
 }
 
+/// `run`/`env`: omniroute's flags, then the tool, then (for `run`) the tool's own arguments
+/// untouched — a tool's `--model` is its own.
+fn parse_launch(
+    mut args: impl Iterator<Item = String>,
+    run: bool,
+) -> Result<crate::launch::LaunchArgs, String> {
+    let mut launch = crate::launch::LaunchArgs::default();
+    while let Some(arg) = args.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f.to_owned(), Some(v.to_owned())),
+            _ => (arg.clone(), None),
+        };
+        let mut value = |name: &str| {
+            inline
+                .clone()
+                .or_else(|| args.next())
+                .ok_or_else(|| format!("{name} needs a value"))
+        };
+        match flag.as_str() {
+            "--model" | "-m" => launch.model = Some(value("--model")?),
+            "--shell" if !run => launch.shell = Some(value("--shell")?),
+            "--port" | "-p" => launch.overrides.port = Some(value("--port")?),
+            "--host" | "--hostname" => launch.overrides.host = Some(value("--host")?),
+            other if other.starts_with('-') => {
+                return Err(format!(
+                    "unknown argument '{other}' (the tool comes before its own flags)"
+                ));
+            }
+            _ => {
+                launch.tool = arg;
+                break;
+            }
+        }
+    }
+    if launch.tool.is_empty() {
+        return Err("name the tool: claude-code, codex, gemini-cli or opencode".into());
+    }
+    launch.args = args.collect();
+    if !run && !launch.args.is_empty() {
+        return Err(format!("unknown argument '{}'", launch.args[0]));
+    }
+    Ok(launch)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,6 +170,32 @@ mod tests {
         assert!(parse(args("login")).is_err());
         assert!(parse(args("login --device")).is_err());
         assert!(parse(args("serve --device")).is_err());
+    }
+
+    #[test]
+    fn run_passes_everything_after_the_tool_to_it() {
+        let Command::Run(r) =
+            parse(args("run --model cheap --port 9 claude -p hi --model opus")).unwrap()
+        else {
+            panic!("not run");
+        };
+        assert_eq!(
+            (r.tool.as_str(), r.model.as_deref()),
+            ("claude", Some("cheap"))
+        );
+        assert_eq!(r.overrides.port.as_deref(), Some("9"));
+        assert_eq!(r.args, ["-p", "hi", "--model", "opus"]);
+        let Command::Env(e) = parse(args("env --shell=fish codex")).unwrap() else {
+            panic!("not env");
+        };
+        assert_eq!(
+            (e.tool.as_str(), e.shell.as_deref()),
+            ("codex", Some("fish"))
+        );
+        assert!(parse(args("run")).is_err());
+        assert!(parse(args("run --bogus claude")).is_err());
+        assert!(parse(args("env codex extra")).is_err());
+        assert!(parse(args("run --shell fish claude")).is_err());
     }
 
     #[test]

@@ -32,6 +32,8 @@ fn main() -> ExitCode {
         }
         cli::Command::Quota(overrides) => quota::print(&overrides),
         cli::Command::Login(args) => login::run(&args),
+        cli::Command::Run(args) => launch::run(&args),
+        cli::Command::Env(args) => launch::print(&args),
         cli::Command::Serve(overrides) => {
             init_logging();
             let config = match Config::from_env(|name| std::env::var(name).ok(), &overrides) {
@@ -50,6 +52,7 @@ fn main() -> ExitCode {
     }
 }
 
+mod launch;
 mod login;
 mod quota;
 mod remote;

@@ -1,4 +1,4 @@
-//! Talking to the running gateway from the terminal (`omniroute quota`, `omniroute login`):
+//! Talking to the running gateway from the terminal (`omniroute quota`, `login`, `run`, `env`):
 //! where it listens — the same `--port`/`--host` flags and `PORT`/`HOSTNAME` variables as
 //! `omniroute serve` — and its management API, with a session when `OMNIROUTE_PASSWORD` is set
 //! (a gateway reachable beyond loopback wants one).

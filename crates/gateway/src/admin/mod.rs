@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod backups;
+pub mod cli_tools;
 pub mod combos;
 pub mod health;
 pub mod json;
