@@ -19,6 +19,7 @@ pub fn perform(app: &AppHandle, action: Action) {
         Action::ActivateCombo(name) => activate(app, Some(name)),
         Action::ClearCombo => activate(app, None),
         Action::OpenDashboard | Action::SignInAgain(_) => window::open(app),
+        Action::ConfigureTools => window::open_at(app, Some("cli-tools")),
         Action::CopyEndpoint => copy_endpoint(app),
         Action::ToggleAutostart => {
             toggle_autostart(app);

@@ -42,6 +42,8 @@ pub enum Action {
     /// An account that needs a new sign-in (`provider/account`): opens the dashboard, where its
     /// "Sign in again" is.
     SignInAgain(String),
+    /// The dashboard's CLI Tools page (detect, configure and restore coding tools).
+    ConfigureTools,
     CopyEndpoint,
     ToggleAutostart,
     CheckForUpdates,
@@ -87,6 +89,7 @@ impl Action {
             Self::ClearCombo => "combo-none".into(),
             Self::OpenDashboard => "open".into(),
             Self::SignInAgain(account) => format!("{SIGN_IN_PREFIX}{account}"),
+            Self::ConfigureTools => "configure-tools".into(),
             Self::CopyEndpoint => "copy-endpoint".into(),
             Self::ToggleAutostart => "autostart".into(),
             Self::CheckForUpdates => "check-updates".into(),
@@ -105,6 +108,7 @@ impl Action {
         Some(match id {
             "combo-none" => Self::ClearCombo,
             "open" => Self::OpenDashboard,
+            "configure-tools" => Self::ConfigureTools,
             "copy-endpoint" => Self::CopyEndpoint,
             "autostart" => Self::ToggleAutostart,
             "check-updates" => Self::CheckForUpdates,
@@ -222,6 +226,11 @@ impl TrayModel {
             Entry::Item {
                 action: Action::OpenDashboard,
                 text: "Open dashboard".into(),
+                enabled: running,
+            },
+            Entry::Item {
+                action: Action::ConfigureTools,
+                text: "Configure tools…".into(),
                 enabled: running,
             },
             Entry::Item {

@@ -82,8 +82,9 @@ fn every_clickable_id_maps_back_to_its_action() {
     }
     let mut actions = Vec::new();
     walk(&m.entries(), &mut actions);
-    // Three combo choices, Open, Copy, Start at login, the update entry, Quit.
-    assert_eq!(actions.len(), 8);
+    // Three combo choices, Open, Configure tools, Copy, Start at login, the update entry, Quit.
+    assert_eq!(actions.len(), 9);
+    assert!(actions.contains(&Action::ConfigureTools));
     for action in actions {
         assert_eq!(Action::from_id(&action.id()), Some(action));
     }
@@ -212,6 +213,7 @@ fn actions_needing_the_gateway_are_disabled_until_it_runs() {
         find(&entries, id).unwrap()
     };
     assert!(!enabled("open"));
+    assert!(!enabled("configure-tools"));
     assert!(!enabled("copy-endpoint"));
     assert!(!enabled("combo:cheap"));
     assert!(enabled("quit"));

@@ -5,8 +5,8 @@
 //! app idling in the tray costs the gateway and the tray only. "Open dashboard" starts a new
 //! window process, or brings the open one to the front.
 //!
-//! The window process reads commands on stdin (`focus`) and quits when stdin closes, so it never
-//! outlives the app.
+//! The window process reads commands on stdin (`focus`, `page <name>`) and quits when stdin
+//! closes, so it never outlives the app.
 
 use std::io::{BufRead, Write};
 use std::process::{ChildStdin, Command, Stdio};
@@ -40,11 +40,20 @@ impl WindowProcess {
 
 /// Opens the dashboard window, or focuses the one that is open.
 pub fn open(app: &AppHandle) {
+    open_at(app, None);
+}
+
+/// Opens the dashboard (or brings it to the front) on `page` (`cli-tools`, …), or where it is.
+pub fn open_at(app: &AppHandle, page: Option<&str>) {
     let windows = app.state::<WindowProcess>();
     let mut slot = windows.lock();
     if let Some((stdin, alive)) = slot.as_mut() {
+        let command = match page {
+            Some(page) => format!("focus\npage {page}"),
+            None => "focus".to_owned(),
+        };
         if alive.load(Ordering::Acquire)
-            && writeln!(stdin, "focus")
+            && writeln!(stdin, "{command}")
                 .and_then(|()| stdin.flush())
                 .is_ok()
         {
@@ -63,9 +72,10 @@ pub fn open(app: &AppHandle) {
             return;
         }
     };
+    let fragment = page.map(|p| format!("#/{p}")).unwrap_or_default();
     let spawned = Command::new(exe)
         .arg(WINDOW_FLAG)
-        .arg(format!("{}/", running.origin()))
+        .arg(format!("{}/{fragment}", running.origin()))
         .stdin(Stdio::piped())
         .spawn();
     let mut child = match spawned {
@@ -151,6 +161,16 @@ fn follow_parent(app: &AppHandle) {
                     let _ = window.unminimize();
                     let _ = window.show();
                     let _ = window.set_focus();
+                }
+            }
+            Ok(line) if line.starts_with("page ") => {
+                let page = &line["page ".len()..];
+                // Page names are the dashboard's route names: letters and dashes only.
+                if let Some(window) = app.get_webview_window(LABEL)
+                    && !page.is_empty()
+                    && page.chars().all(|c| c.is_ascii_lowercase() || c == '-')
+                {
+                    let _ = window.eval(format!("location.hash = '#/{page}'"));
                 }
             }
             Ok(other) => tracing::debug!(command = other, "unknown window command"),

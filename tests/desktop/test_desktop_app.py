@@ -173,6 +173,16 @@ def test_closing_the_window_keeps_the_gateway_and_frees_the_webview(app, env, tr
     tray.click("Open dashboard")
     wait_for("the window to come back", lambda: x_windows("^OmniRoute$"))
     wait_for("the dashboard to load again", lambda: app.text().count("path=/api/auth/status") > requests_before)
+    # "Configure tools…" turns the open window to the CLI Tools page, which asks for the tools…
+    tools_before = app.text().count("path=/api/cli-tools ")
+    tray.click("Configure tools…")
+    wait_for("the CLI Tools page", lambda: app.text().count("path=/api/cli-tools ") > tools_before)
+    close_windows("^OmniRoute$")
+    # …and, with no window, opens one on that page.
+    tools_before = app.text().count("path=/api/cli-tools ")
+    tray.click("Configure tools…")
+    wait_for("a window on the CLI Tools page", lambda: app.text().count("path=/api/cli-tools ") > tools_before)
+    assert x_windows("^OmniRoute$")
     close_windows("^OmniRoute$")
 
 
