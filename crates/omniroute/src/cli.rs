@@ -72,10 +72,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
     }
     let mut overrides = Overrides::default();
     while let Some(arg) = args.next() {
-        let (flag, inline) = match arg.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f.to_owned(), Some(v.to_owned())),
-            _ => (arg.clone(), None),
-        };
+        let (flag, inline) = split_flag(&arg);
         let mut value = |name: &str| {
             inline
                 .clone()
@@ -105,6 +102,14 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
     })
 }
 
+/// `--flag=value` as the flag and its value; anything else as itself.
+fn split_flag(arg: &str) -> (String, Option<String>) {
+    match arg.split_once('=') {
+        Some((f, v)) if f.starts_with("--") => (f.to_owned(), Some(v.to_owned())),
+        _ => (arg.to_owned(), None),
+    }
+}
+
 /// `run`/`env`: omniroute's flags, then the tool, then (for `run`) the tool's own arguments
 /// untouched — a tool's `--model` is its own.
 fn parse_launch(
@@ -113,10 +118,7 @@ fn parse_launch(
 ) -> Result<crate::launch::LaunchArgs, String> {
     let mut launch = crate::launch::LaunchArgs::default();
     while let Some(arg) = args.next() {
-        let (flag, inline) = match arg.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f.to_owned(), Some(v.to_owned())),
-            _ => (arg.clone(), None),
-        };
+        let (flag, inline) = split_flag(&arg);
         let mut value = |name: &str| {
             inline
                 .clone()
