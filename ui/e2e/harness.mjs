@@ -43,11 +43,16 @@ export async function startMock() {
 
 /**
  * The gateway on all interfaces (so the dashboard asks for a password), reached on 127.0.0.1.
- * `files` are written into its DATA_DIR before it starts (`{ 'providers.json': '…' }`).
+ * `files` are written into its DATA_DIR before it starts (`{ 'providers.json': '…' }`); the
+ * DATA_DIR is also its HOME, so `{ '.claude/settings.json': '…' }` is a tool's configuration
+ * (directories are made as needed). The result's `dataDir` is that directory.
  */
 export async function startGateway(extraEnv = {}, files = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'omniroute-e2e-'));
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(dataDir, name), text);
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dataDir, name)), { recursive: true });
+    writeFileSync(join(dataDir, name), text);
+  }
   const env = { PATH: process.env.PATH ?? '', HOME: dataDir, RUST_LOG: 'warn', HOSTNAME: '0.0.0.0', INITIAL_PASSWORD: PASSWORD, ...extraEnv };
   const started = await start('omniroute', ['serve', '--port', '0', '--data-dir', dataDir], env);
   const url = started.url.replace('0.0.0.0', '127.0.0.1');
