@@ -46,11 +46,16 @@ impl ConflictList {
     /// Adds what a merge reported. A loser already listed keeps its first entry.
     pub fn add(&mut self, conflicts: impl IntoIterator<Item = Conflict>) {
         for conflict in conflicts {
-            if !self.entries.iter().any(|held| held.loser.stamp == conflict.loser.stamp) {
+            if !self
+                .entries
+                .iter()
+                .any(|held| held.loser.stamp == conflict.loser.stamp)
+            {
                 self.entries.push(conflict);
             }
         }
-        self.entries.sort_by(|a, b| b.loser.stamp.cmp(&a.loser.stamp));
+        self.entries
+            .sort_by_key(|conflict| std::cmp::Reverse(conflict.loser.stamp));
         self.entries.truncate(MAX_CONFLICTS);
     }
 
@@ -78,7 +83,10 @@ impl ConflictList {
         clock: &mut Clock,
         now_ms: u64,
     ) -> Option<Record> {
-        let position = self.entries.iter().position(|conflict| conflict.id() == id)?;
+        let position = self
+            .entries
+            .iter()
+            .position(|conflict| conflict.id() == id)?;
         let conflict = self.entries.remove(position);
         let body = conflict.loser.body.clone();
         Some(state.edit(conflict.key(), body, clock, now_ms))
@@ -121,8 +129,14 @@ mod tests {
         assert_eq!(restored.body, Some(json!("model-a")));
         assert!(list.is_empty());
         let at_b = merge(&b, &a);
-        assert!(at_b.conflicts.is_empty(), "the restore was made from B's version");
-        assert_eq!(at_b.state.body(&RecordKey::new(Kind::Alias, "fast")), Some(&json!("model-a")));
+        assert!(
+            at_b.conflicts.is_empty(),
+            "the restore was made from B's version"
+        );
+        assert_eq!(
+            at_b.state.body(&RecordKey::new(Kind::Alias, "fast")),
+            Some(&json!("model-a"))
+        );
         assert!(list.restore(&id, &mut a, &mut a_clock, 16).is_none());
     }
 
@@ -131,7 +145,12 @@ mod tests {
         let (a, mut b, _, mut b_clock, mut list) = lost_on_a();
         list.settle(&a);
         assert_eq!(list.len(), 1, "the winner is still in effect");
-        b.edit(RecordKey::new(Kind::Alias, "fast"), Some(json!("model-a")), &mut b_clock, 30);
+        b.edit(
+            RecordKey::new(Kind::Alias, "fast"),
+            Some(json!("model-a")),
+            &mut b_clock,
+            30,
+        );
         list.settle(&merge(&a, &b).state);
         assert!(list.is_empty());
 

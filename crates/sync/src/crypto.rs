@@ -54,12 +54,18 @@ pub struct KdfParams {
 
 impl KdfParams {
     /// 64 MiB, 3 passes, one lane: about half a second on a laptop, once per pairing.
-    pub const RECOMMENDED: KdfParams =
-        KdfParams { memory_kib: 64 * 1024, iterations: 3, parallelism: 1 };
+    pub const RECOMMENDED: KdfParams = KdfParams {
+        memory_kib: 64 * 1024,
+        iterations: 3,
+        parallelism: 1,
+    };
 
     /// The cheapest Argon2 allows. For tests only: keys from it are easy to brute-force.
-    pub const INSECURE_FOR_TESTS: KdfParams =
-        KdfParams { memory_kib: 8, iterations: 1, parallelism: 1 };
+    pub const INSECURE_FOR_TESTS: KdfParams = KdfParams {
+        memory_kib: 8,
+        iterations: 1,
+        parallelism: 1,
+    };
 }
 
 /// The name of a device group on the hub: 16 bytes, written as 32 hex digits. Derived from the
@@ -103,7 +109,9 @@ impl SyncKeys {
     pub fn from_passphrase(passphrase: &str, params: KdfParams) -> Result<Self, SyncError> {
         let passphrase = passphrase.trim();
         if passphrase.chars().count() < MIN_PASSPHRASE_CHARS {
-            return Err(SyncError::WeakPassphrase { min: MIN_PASSPHRASE_CHARS });
+            return Err(SyncError::WeakPassphrase {
+                min: MIN_PASSPHRASE_CHARS,
+            });
         }
         Self::derive(passphrase.as_bytes(), params)
     }
@@ -133,7 +141,10 @@ impl SyncKeys {
         hkdf.expand(KEY_INFO, key.as_mut())
             .and_then(|()| hkdf.expand(GROUP_INFO, &mut group))
             .map_err(|e| SyncError::KeyDerivation(e.to_string()))?;
-        Ok(Self { key: SyncKey(key), group: GroupId(group) })
+        Ok(Self {
+            key: SyncKey(key),
+            group: GroupId(group),
+        })
     }
 
     /// The group's id, the one thing about the group the hub sees.
@@ -148,7 +159,13 @@ impl SyncKeys {
         let aad = self.associated_data(SEAL_VERSION, name);
         let ciphertext = self
             .cipher()
-            .encrypt(XNonce::from_slice(&nonce), Payload { msg: plaintext, aad: &aad })
+            .encrypt(
+                XNonce::from_slice(&nonce),
+                Payload {
+                    msg: plaintext,
+                    aad: &aad,
+                },
+            )
             .map_err(|_| SyncError::Encode("encryption failed".into()))?;
         let mut sealed = Vec::with_capacity(HEADER_LEN + ciphertext.len());
         sealed.push(SEAL_VERSION);
@@ -171,7 +188,13 @@ impl SyncKeys {
         let (nonce, ciphertext) = rest.split_at(NONCE_LEN);
         let aad = self.associated_data(version, name);
         self.cipher()
-            .decrypt(XNonce::from_slice(nonce), Payload { msg: ciphertext, aad: &aad })
+            .decrypt(
+                XNonce::from_slice(nonce),
+                Payload {
+                    msg: ciphertext,
+                    aad: &aad,
+                },
+            )
             .map(Zeroizing::new)
             .map_err(|_| SyncError::CannotOpen)
     }
@@ -207,14 +230,22 @@ mod tests {
         let (one, two) = (keys(PASSPHRASE), keys(&format!("  {PASSPHRASE}\n")));
         assert_eq!(one.group(), two.group());
         let sealed = one.seal("devices/x.snapshot", b"hello").unwrap();
-        assert_eq!(two.open("devices/x.snapshot", &sealed).unwrap().as_slice(), b"hello");
+        assert_eq!(
+            two.open("devices/x.snapshot", &sealed).unwrap().as_slice(),
+            b"hello"
+        );
         assert_ne!(one.group(), keys("another passphrase here").group());
     }
 
     #[test]
     fn short_passphrases_are_refused() {
         let refused = SyncKeys::from_passphrase("  hunter2  ", KdfParams::INSECURE_FOR_TESTS);
-        assert_eq!(refused.unwrap_err(), SyncError::WeakPassphrase { min: MIN_PASSPHRASE_CHARS });
+        assert_eq!(
+            refused.unwrap_err(),
+            SyncError::WeakPassphrase {
+                min: MIN_PASSPHRASE_CHARS
+            }
+        );
     }
 
     #[test]
@@ -228,19 +259,57 @@ mod tests {
     }
 
     #[test]
+    fn a_ciphertext_moved_to_another_name_or_group_fails() {
+        let keys = keys(PASSPHRASE);
+        let sealed = keys.seal("devices/a.snapshot", b"body").unwrap();
+        assert_eq!(
+            keys.open("devices/b.snapshot", &sealed).unwrap_err(),
+            SyncError::CannotOpen
+        );
+        // Even with the right key, another group's name does not open it.
+        let elsewhere = SyncKeys {
+            key: SyncKey(keys.key.0.clone()),
+            group: GroupId([0; 16]),
+        };
+        let moved = elsewhere.open("devices/a.snapshot", &sealed);
+        assert_eq!(moved.unwrap_err(), SyncError::CannotOpen);
+        assert_eq!(
+            keys.open("devices/a.snapshot", &sealed).unwrap().as_slice(),
+            b"body"
+        );
+    }
+
+    #[test]
     fn recommended_parameters_are_accepted() {
         let keys = SyncKeys::from_passphrase(PASSPHRASE, KdfParams::RECOMMENDED).unwrap();
-        assert_ne!(keys.group(), self::keys(PASSPHRASE).group(), "the cost is part of the key");
+        assert_ne!(
+            keys.group(),
+            self::keys(PASSPHRASE).group(),
+            "the cost is part of the key"
+        );
     }
 
     #[test]
     fn malformed_objects_fail_with_typed_errors() {
         let keys = keys(PASSPHRASE);
         assert_eq!(keys.open("n", &[]).unwrap_err(), SyncError::Truncated);
-        assert_eq!(keys.open("n", &[SEAL_VERSION; 40]).unwrap_err(), SyncError::Truncated);
-        assert_eq!(keys.open("n", &[9; 80]).unwrap_err(), SyncError::UnsupportedFormat(9));
-        assert_eq!(keys.open("n", &[SEAL_VERSION; 41]).unwrap_err(), SyncError::CannotOpen);
-        let bad = KdfParams { memory_kib: 1, iterations: 0, parallelism: 0 };
+        assert_eq!(
+            keys.open("n", &[SEAL_VERSION; 40]).unwrap_err(),
+            SyncError::Truncated
+        );
+        assert_eq!(
+            keys.open("n", &[9; 80]).unwrap_err(),
+            SyncError::UnsupportedFormat(9)
+        );
+        assert_eq!(
+            keys.open("n", &[SEAL_VERSION; 41]).unwrap_err(),
+            SyncError::CannotOpen
+        );
+        let bad = KdfParams {
+            memory_kib: 1,
+            iterations: 0,
+            parallelism: 0,
+        };
         assert!(matches!(
             SyncKeys::from_passphrase(PASSPHRASE, bad),
             Err(SyncError::KeyDerivation(_))

@@ -178,7 +178,10 @@ pub struct Clock {
 impl Clock {
     /// A clock that has seen nothing yet.
     pub fn new(device: DeviceId) -> Self {
-        Self { device, last: (0, 0) }
+        Self {
+            device,
+            last: (0, 0),
+        }
     }
 
     /// A clock that continues above `highest` — the highest stamp in the device's stored state.
@@ -216,7 +219,11 @@ impl Clock {
             (last_wall.saturating_add(1), 0)
         };
         self.last = next;
-        Stamp { wall_ms: next.0, counter: next.1, device: self.device }
+        Stamp {
+            wall_ms: next.0,
+            counter: next.1,
+            device: self.device,
+        }
     }
 
     /// Takes note of a received stamp so later ticks outrank it. A stamp more than
@@ -224,7 +231,9 @@ impl Clock {
     pub fn observe(&mut self, remote: &Stamp, now_ms: u64) -> Result<(), TooFarAhead> {
         let limit = now_ms.saturating_add(MAX_FORWARD_DRIFT_MS);
         if remote.wall_ms > limit {
-            return Err(TooFarAhead { ahead_ms: remote.wall_ms - now_ms });
+            return Err(TooFarAhead {
+                ahead_ms: remote.wall_ms - now_ms,
+            });
         }
         self.last = self.last.max(remote.time());
         Ok(())
@@ -255,7 +264,11 @@ mod tests {
     #[test]
     fn a_tick_after_observing_outranks_the_observed_stamp() {
         let mut clock = Clock::new(B);
-        let remote = Stamp { wall_ms: 10 * HOUR, counter: 7, device: A };
+        let remote = Stamp {
+            wall_ms: 10 * HOUR,
+            counter: 7,
+            device: A,
+        };
         clock.observe(&remote, 9 * HOUR).unwrap();
         let local = clock.tick(9 * HOUR);
         assert!(local > remote);
@@ -266,45 +279,88 @@ mod tests {
     fn a_stamp_far_in_the_future_is_refused_and_does_not_move_the_clock() {
         let now = 100 * HOUR;
         let mut clock = Clock::new(A);
-        let far = Stamp { wall_ms: now + 25 * HOUR, counter: 0, device: B };
-        assert_eq!(clock.observe(&far, now), Err(TooFarAhead { ahead_ms: 25 * HOUR }));
+        let far = Stamp {
+            wall_ms: now + 25 * HOUR,
+            counter: 0,
+            device: B,
+        };
+        assert_eq!(
+            clock.observe(&far, now),
+            Err(TooFarAhead {
+                ahead_ms: 25 * HOUR
+            })
+        );
         assert_eq!(clock.tick(now).wall_ms, now);
-        let absurd = Stamp { wall_ms: u64::MAX, counter: u32::MAX, device: B };
+        let absurd = Stamp {
+            wall_ms: u64::MAX,
+            counter: u32::MAX,
+            device: B,
+        };
         assert!(clock.observe(&absurd, now).is_err());
         // Within the bound, the clock follows.
-        let near = Stamp { wall_ms: now + 23 * HOUR, counter: 0, device: B };
+        let near = Stamp {
+            wall_ms: now + 23 * HOUR,
+            counter: 0,
+            device: B,
+        };
         clock.observe(&near, now).unwrap();
         assert!(clock.tick(now) > near);
     }
 
     #[test]
     fn the_counter_never_wraps() {
-        let mut clock = Clock::resume(A, Some(Stamp { wall_ms: 5, counter: u32::MAX, device: B }));
+        let mut clock = Clock::resume(
+            A,
+            Some(Stamp {
+                wall_ms: 5,
+                counter: u32::MAX,
+                device: B,
+            }),
+        );
         let stamp = clock.tick(0);
         assert_eq!((stamp.wall_ms, stamp.counter), (6, 0));
     }
 
     #[test]
     fn resume_continues_above_the_stored_state_even_far_ahead() {
-        let stored = Stamp { wall_ms: 1_000 * HOUR, counter: 3, device: A };
+        let stored = Stamp {
+            wall_ms: 1_000 * HOUR,
+            counter: 3,
+            device: A,
+        };
         let mut clock = Clock::resume(A, Some(stored));
         assert!(clock.tick(HOUR) > stored);
     }
 
     #[test]
     fn equal_times_are_ordered_by_device() {
-        let a = Stamp { wall_ms: 1, counter: 0, device: A };
-        let b = Stamp { wall_ms: 1, counter: 0, device: B };
+        let a = Stamp {
+            wall_ms: 1,
+            counter: 0,
+            device: A,
+        };
+        let b = Stamp {
+            wall_ms: 1,
+            counter: 0,
+            device: B,
+        };
         assert!(a < b);
     }
 
     #[test]
     fn stamps_and_device_ids_round_trip_as_text() {
-        let stamp = Stamp { wall_ms: 1_718_000_000_000, counter: 12, device: A };
+        let stamp = Stamp {
+            wall_ms: 1_718_000_000_000,
+            counter: 12,
+            device: A,
+        };
         let text = stamp.to_string();
         assert_eq!(text, format!("1718000000000.12.{}", "aa".repeat(16)));
         assert_eq!(text.parse::<Stamp>().unwrap(), stamp);
-        assert_eq!(serde_json::to_string(&stamp).unwrap(), format!("\"{text}\""));
+        assert_eq!(
+            serde_json::to_string(&stamp).unwrap(),
+            format!("\"{text}\"")
+        );
         assert!("1.2".parse::<Stamp>().is_err());
         assert!("x.2.aa".parse::<Stamp>().is_err());
         assert!("AA".repeat(16).parse::<DeviceId>().is_err());

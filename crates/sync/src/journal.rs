@@ -90,18 +90,27 @@ mod tests {
         db.insert(combo("b"), json!({"models": ["m2"]}));
         let created = changes(&mut state, &db, &mut clock, 2);
         assert_eq!(created.len(), 2);
-        assert!(changes(&mut state, &db, &mut clock, 3).is_empty(), "no change, no records");
+        assert!(
+            changes(&mut state, &db, &mut clock, 3).is_empty(),
+            "no change, no records"
+        );
 
         db.insert(combo("a"), json!({"models": ["m1", "m3"]}));
         let edited = changes(&mut state, &db, &mut clock, 4);
-        assert_eq!(edited, vec![(combo("a"), Some(json!({"models": ["m1", "m3"]})))]);
+        assert_eq!(
+            edited,
+            vec![(combo("a"), Some(json!({"models": ["m1", "m3"]})))]
+        );
         let stamp_after_edit = state.get(&combo("a")).unwrap().stamp;
 
         db.remove(&combo("b"));
         let deleted = changes(&mut state, &db, &mut clock, 5);
         assert_eq!(deleted, vec![(combo("b"), None)]);
         assert!(state.get(&combo("b")).unwrap().is_tombstone());
-        assert!(changes(&mut state, &db, &mut clock, 6).is_empty(), "a tombstone is not re-deleted");
+        assert!(
+            changes(&mut state, &db, &mut clock, 6).is_empty(),
+            "a tombstone is not re-deleted"
+        );
         assert_eq!(state.get(&combo("a")).unwrap().stamp, stamp_after_edit);
 
         // Created again after deletion: a new version above the tombstone.

@@ -53,7 +53,9 @@ pub fn snapshot_path(group: GroupId, device: DeviceId) -> String {
 /// The device whose snapshot a file listed in [`devices_folder`] is (`<device>.snapshot`);
 /// `None` for anything else (temporary uploads, stray files).
 pub fn device_of_file(file_name: &str) -> Option<DeviceId> {
-    let stem = file_name.strip_suffix(SNAPSHOT_EXTENSION)?.strip_suffix('.')?;
+    let stem = file_name
+        .strip_suffix(SNAPSHOT_EXTENSION)?
+        .strip_suffix('.')?;
     stem.parse().ok()
 }
 
@@ -72,18 +74,27 @@ impl Snapshot {
     /// The snapshot of `state` a device publishes: only the kinds in `scope`, so credentials
     /// leave the device only when the user turned that on.
     pub fn new(device: DeviceId, written_at_ms: u64, state: &State, scope: Scope) -> Self {
-        Self { device, written_at_ms, state: state.scoped(scope) }
+        Self {
+            device,
+            written_at_ms,
+            state: state.scoped(scope),
+        }
     }
 }
 
 /// The bytes to store at [`snapshot_path`] for `snapshot`.
 pub fn seal_snapshot(snapshot: &Snapshot, keys: &SyncKeys) -> Result<Vec<u8>, SyncError> {
-    let json = Zeroizing::new(
-        serde_json::to_vec(snapshot).map_err(|e| SyncError::Encode(e.to_string()))?,
-    );
+    let json =
+        Zeroizing::new(serde_json::to_vec(snapshot).map_err(|e| SyncError::Encode(e.to_string()))?);
     let mut encoder = DeflateEncoder::new(Vec::new(), Compression::default());
-    encoder.write_all(&json).map_err(|e| SyncError::Encode(e.to_string()))?;
-    let deflated = Zeroizing::new(encoder.finish().map_err(|e| SyncError::Encode(e.to_string()))?);
+    encoder
+        .write_all(&json)
+        .map_err(|e| SyncError::Encode(e.to_string()))?;
+    let deflated = Zeroizing::new(
+        encoder
+            .finish()
+            .map_err(|e| SyncError::Encode(e.to_string()))?,
+    );
     keys.seal(&snapshot_name(snapshot.device), &deflated)
 }
 

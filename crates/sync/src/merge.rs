@@ -97,7 +97,11 @@ pub fn merge(local: &State, remote: &State) -> Merged {
             }
         }
     }
-    Merged { state: State::from_map(records), conflicts, changed }
+    Merged {
+        state: State::from_map(records),
+        conflicts,
+        changed,
+    }
 }
 
 /// Which of two versions of one record wins: the higher stamp. Two different versions with one
@@ -243,7 +247,12 @@ mod tests {
         let mut remote_clock = Clock::new(B);
         remote.edit(key("soon"), Some(json!(1)), &mut remote_clock, now + 60_000);
         let credential = RecordKey::new(Kind::Credential, "openai");
-        remote.edit(credential.clone(), Some(json!("sk-1")), &mut remote_clock, now);
+        remote.edit(
+            credential.clone(),
+            Some(json!("sk-1")),
+            &mut remote_clock,
+            now,
+        );
         let far = now + 3 * MAX_FORWARD_DRIFT_MS;
         remote.edit(key("later"), Some(json!(2)), &mut remote_clock, far);
 
@@ -257,7 +266,13 @@ mod tests {
 
         // Two days later the same snapshot is accepted in full.
         let later = now + 2 * MAX_FORWARD_DRIFT_MS + 1;
-        let received = receive(&received.merged.state, &remote, Scope::ALL, &mut clock, later);
+        let received = receive(
+            &received.merged.state,
+            &remote,
+            Scope::ALL,
+            &mut clock,
+            later,
+        );
         assert!(received.deferred.is_empty());
         assert_eq!(received.merged.changed, vec![credential, key("later")]);
     }

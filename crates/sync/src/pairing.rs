@@ -53,7 +53,9 @@ impl PairingCode {
             let value = ALPHABET
                 .iter()
                 .position(|letter| char::from(*letter) == symbol)
-                .ok_or(SyncError::InvalidPairingCode("a character is not in the code's alphabet"))?;
+                .ok_or(SyncError::InvalidPairingCode(
+                    "a character is not in the code's alphabet",
+                ))?;
             values.push(value as u8);
         }
         if values.len() != DATA_SYMBOLS + 1 {
@@ -71,7 +73,9 @@ impl PairingCode {
     }
 
     fn from_values(values: &[u8]) -> Self {
-        let mut text = Zeroizing::new(String::with_capacity(values.len() + values.len() / GROUP_LEN));
+        let mut text = Zeroizing::new(String::with_capacity(
+            values.len() + values.len() / GROUP_LEN,
+        ));
         for (index, value) in values.iter().enumerate() {
             if index > 0 && index % GROUP_LEN == 0 {
                 text.push('-');
@@ -83,7 +87,10 @@ impl PairingCode {
 }
 
 fn check_symbol(data: &[u8]) -> u8 {
-    let digest = Sha256::new().chain_update(CHECK_LABEL).chain_update(data).finalize();
+    let digest = Sha256::new()
+        .chain_update(CHECK_LABEL)
+        .chain_update(data)
+        .finalize();
     digest[0] >> 3
 }
 
@@ -104,7 +111,11 @@ mod tests {
         assert_eq!(text.len(), 29);
         assert_eq!(text.matches('-').count(), 4);
         assert_eq!(PairingCode::parse(text).unwrap(), code);
-        let sloppy = text.to_lowercase().replace('-', " ").replace('0', "o").replace('1', "l");
+        let sloppy = text
+            .to_lowercase()
+            .replace('-', " ")
+            .replace('0', "o")
+            .replace('1', "l");
         assert_eq!(PairingCode::parse(&sloppy).unwrap(), code);
         assert_ne!(PairingCode::generate().unwrap(), code);
         assert!(!format!("{code:?}").contains(&text[..5]));
@@ -123,7 +134,8 @@ mod tests {
                 }
                 typed[position] = replacement;
                 tried += 1;
-                caught += usize::from(PairingCode::parse(&typed.iter().collect::<String>()).is_err());
+                caught +=
+                    usize::from(PairingCode::parse(&typed.iter().collect::<String>()).is_err());
             }
         }
         // The check symbol is 5 bits: about one typo in 32 slips through.
@@ -135,7 +147,14 @@ mod tests {
         let code = PairingCode::generate().unwrap();
         assert!(PairingCode::parse(&code.as_str()[..28]).is_err());
         assert!(PairingCode::parse(&format!("{}0", code.as_str())).is_err());
-        assert!(PairingCode::parse(&code.as_str().replacen(|c: char| c.is_ascii_alphanumeric(), "U", 1)).is_err());
+        assert!(
+            PairingCode::parse(&code.as_str().replacen(
+                |c: char| c.is_ascii_alphanumeric(),
+                "U",
+                1
+            ))
+            .is_err()
+        );
         assert!(PairingCode::parse("").is_err());
     }
 }

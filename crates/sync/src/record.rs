@@ -80,7 +80,10 @@ pub struct RecordKey {
 
 impl RecordKey {
     pub fn new(kind: Kind, id: impl Into<String>) -> Self {
-        Self { kind, id: id.into() }
+        Self {
+            kind,
+            id: id.into(),
+        }
     }
 }
 
@@ -269,9 +272,9 @@ impl State {
     /// Refuses a state no well-behaved device could have written.
     pub fn validate(&self) -> Result<(), SyncError> {
         for (key, record) in &self.records {
-            record
-                .check()
-                .map_err(|reason| SyncError::Corrupt(format!("{:?} {}: {reason}", key.kind, key.id)))?;
+            record.check().map_err(|reason| {
+                SyncError::Corrupt(format!("{:?} {}: {reason}", key.kind, key.id))
+            })?;
         }
         Ok(())
     }
@@ -309,7 +312,10 @@ impl<'de> Deserialize<'de> for State {
         let entries = Vec::<Entry>::deserialize(deserializer)?;
         let mut records = BTreeMap::new();
         for entry in entries {
-            let key = RecordKey { kind: entry.kind, id: entry.id };
+            let key = RecordKey {
+                kind: entry.kind,
+                id: entry.id,
+            };
             if records.insert(key.clone(), entry.record).is_some() {
                 return Err(serde::de::Error::custom(format!(
                     "record {:?} {} listed twice",
@@ -354,8 +360,14 @@ mod tests {
 
     #[test]
     fn kinds_serialize_in_kebab_case() {
-        assert_eq!(serde_json::to_value(Kind::CustomModel).unwrap(), json!("custom-model"));
-        assert_eq!(serde_json::to_value(Kind::ProviderNode).unwrap(), json!("provider-node"));
+        assert_eq!(
+            serde_json::to_value(Kind::CustomModel).unwrap(),
+            json!("custom-model")
+        );
+        assert_eq!(
+            serde_json::to_value(Kind::ProviderNode).unwrap(),
+            json!("provider-node")
+        );
         assert!(!Scope::default().includes(Kind::Credential));
         assert!(Scope::default().includes(Kind::Settings));
         assert!(Scope::ALL.includes(Kind::Credential));
@@ -365,8 +377,18 @@ mod tests {
     fn state_round_trips_and_rejects_inconsistent_versions() {
         let mut state = State::new();
         let mut clock = Clock::new(A);
-        state.edit(RecordKey::new(Kind::Alias, "x"), Some(json!("y")), &mut clock, 5);
-        state.edit(RecordKey::new(Kind::Settings, "routing"), None, &mut clock, 6);
+        state.edit(
+            RecordKey::new(Kind::Alias, "x"),
+            Some(json!("y")),
+            &mut clock,
+            5,
+        );
+        state.edit(
+            RecordKey::new(Kind::Settings, "routing"),
+            None,
+            &mut clock,
+            6,
+        );
         let text = serde_json::to_string(&state).unwrap();
         let back: State = serde_json::from_str(&text).unwrap();
         assert_eq!(back, state);
@@ -385,8 +407,18 @@ mod tests {
     fn pending_counts_own_edits_after_the_last_publish() {
         let mut state = State::new();
         let mut clock = Clock::new(A);
-        let first = state.edit(RecordKey::new(Kind::Combo, "1"), Some(json!(1)), &mut clock, 1);
-        state.edit(RecordKey::new(Kind::Combo, "2"), Some(json!(2)), &mut clock, 2);
+        let first = state.edit(
+            RecordKey::new(Kind::Combo, "1"),
+            Some(json!(1)),
+            &mut clock,
+            1,
+        );
+        state.edit(
+            RecordKey::new(Kind::Combo, "2"),
+            Some(json!(2)),
+            &mut clock,
+            2,
+        );
         assert_eq!(state.pending_since(A, None), 2);
         assert_eq!(state.pending_since(A, Some(first.stamp)), 1);
         assert_eq!(state.pending_since(B, None), 0);

@@ -133,7 +133,10 @@ pub struct ClockWarning {
 pub fn clock_warnings(deferred: &[Deferred]) -> Vec<ClockWarning> {
     let mut warnings: Vec<ClockWarning> = Vec::new();
     for record in deferred {
-        match warnings.iter_mut().find(|warning| warning.device == record.device()) {
+        match warnings
+            .iter_mut()
+            .find(|warning| warning.device == record.device())
+        {
             Some(warning) => {
                 warning.ahead_ms = warning.ahead_ms.max(record.ahead_ms);
                 warning.records = warning.records.saturating_add(1);
@@ -207,7 +210,11 @@ impl SyncStatus {
         schedule: &SyncSchedule,
     ) {
         self.consecutive_failures = self.consecutive_failures.saturating_add(1);
-        self.last_error = Some(SyncFailure { at_ms: now_ms, kind, message: message.into() });
+        self.last_error = Some(SyncFailure {
+            at_ms: now_ms,
+            kind,
+            message: message.into(),
+        });
         let doublings = self.consecutive_failures.saturating_sub(1).min(32);
         let wait = schedule
             .first_retry_ms
@@ -241,7 +248,10 @@ mod tests {
     #[test]
     fn failures_back_off_and_a_success_resets() {
         let schedule = SyncSchedule::default();
-        let mut status = SyncStatus { enabled: true, ..SyncStatus::default() };
+        let mut status = SyncStatus {
+            enabled: true,
+            ..SyncStatus::default()
+        };
         assert!(status.due(0));
         let mut waits = Vec::new();
         for _ in 0..8 {
@@ -251,7 +261,11 @@ mod tests {
         assert_eq!(&waits[..4], &[10_000, 20_000, 40_000, 80_000]);
         assert_eq!(waits[7], schedule.max_retry_ms);
         status.local_change(2_000, &schedule);
-        assert_eq!(status.next_run_ms, Some(1_000 + schedule.max_retry_ms), "backoff stands");
+        assert_eq!(
+            status.next_run_ms,
+            Some(1_000 + schedule.max_retry_ms),
+            "backoff stands"
+        );
         assert!(!status.due(2_000));
 
         status.succeeded(5_000, &schedule);
@@ -268,8 +282,14 @@ mod tests {
         let mut status = SyncStatus::default();
         status.failed(7, FailureKind::HubRejected, "401", &SyncSchedule::default());
         let value = serde_json::to_value(&status).unwrap();
-        assert_eq!(value["lastError"], json!({"atMs": 7, "kind": "hub-rejected", "message": "401"}));
+        assert_eq!(
+            value["lastError"],
+            json!({"atMs": 7, "kind": "hub-rejected", "message": "401"})
+        );
         assert_eq!(value["consecutiveFailures"], json!(1));
-        assert_eq!(SyncError::CannotOpen.failure_kind(), FailureKind::CannotOpen);
+        assert_eq!(
+            SyncError::CannotOpen.failure_kind(),
+            FailureKind::CannotOpen
+        );
     }
 }
