@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::hlc::Clock;
 use crate::merge::Conflict;
-use crate::record::{Record, State};
+use crate::record::{Record, RecordKey, State};
 
 /// Conflicts kept per device; older ones are dropped first.
 pub const MAX_CONFLICTS: usize = 200;
@@ -75,21 +75,24 @@ impl ConflictList {
     }
 
     /// Puts the loser's content back as a new local edit made at `now_ms` and drops the entry.
-    /// Returns the new version (publish it like any local edit), or `None` for an unknown id.
+    /// Returns the record and its new version, or `None` for an unknown id. The gateway writes
+    /// the body to its database too — otherwise the next [`crate::record_local_changes`] sees
+    /// the database's older content as a newer local edit and undoes the restore.
     pub fn restore(
         &mut self,
         id: &str,
         state: &mut State,
         clock: &mut Clock,
         now_ms: u64,
-    ) -> Option<Record> {
+    ) -> Option<(RecordKey, Record)> {
         let position = self
             .entries
             .iter()
             .position(|conflict| conflict.id() == id)?;
         let conflict = self.entries.remove(position);
-        let body = conflict.loser.body.clone();
-        Some(state.edit(conflict.key(), body, clock, now_ms))
+        let key = conflict.key();
+        let record = state.edit(key.clone(), conflict.loser.body, clock, now_ms);
+        Some((key, record))
     }
 }
 
@@ -100,7 +103,7 @@ mod tests {
     use super::*;
     use crate::hlc::DeviceId;
     use crate::merge::merge;
-    use crate::record::{Kind, RecordKey};
+    use crate::record::Kind;
 
     const A: DeviceId = DeviceId::from_bytes([1; 16]);
     const B: DeviceId = DeviceId::from_bytes([2; 16]);
@@ -125,7 +128,7 @@ mod tests {
         let (mut a, b, mut a_clock, _, mut list) = lost_on_a();
         assert_eq!(list.len(), 1, "a loser is listed once");
         let id = list.entries()[0].id();
-        let restored = list.restore(&id, &mut a, &mut a_clock, 15).unwrap();
+        let (_, restored) = list.restore(&id, &mut a, &mut a_clock, 15).unwrap();
         assert_eq!(restored.body, Some(json!("model-a")));
         assert!(list.is_empty());
         let at_b = merge(&b, &a);

@@ -1,6 +1,6 @@
 //! End-to-end encryption of what a device stores on the hub.
 //!
-//! **Keys.** The sync passphrase (or a [`PairingCode`](crate::PairingCode)) goes through
+//! **Keys.** The sync passphrase (or a [`PairingCode`]) goes through
 //! Argon2id once, to a 32-byte master secret; HKDF-SHA256 expands that into two independent
 //! values with two labels: the encryption key (`omniroute-sync/v1/key`) and the group id
 //! (`omniroute-sync/v1/group`) under which the devices' objects are stored. The hub sees the

@@ -11,9 +11,16 @@
 //!    [`receive`] it into the state; write [`Merged::changed`] to the database, add
 //!    [`Merged::conflicts`] to the [`ConflictList`].
 //! 3. [`seal_snapshot`] the state ([`Snapshot::new`]) and put it at [`snapshot_path`].
-//! 4. Update the [`SyncStatus`].
+//! 4. Update the [`SyncStatus`] (pending changes: [`State::pending_since`] the highest stamp of
+//!    the last snapshot written).
 //!
-//! Modules: [`hlc`] (stamps and the clock), [`record`] (records and the state), [`merge`]
+//! At start the clock continues above what is stored: [`Clock::resume`] with
+//! [`State::highest_stamp`]. When a device joins a group it merges first (step 2, from an empty
+//! state, writing every changed record to its database) and only then records its local changes:
+//! the group's records replace the local ones with the same key, and only what is new on this
+//! device becomes an edit — otherwise the newcomer's defaults would override the group's.
+//!
+//! Modules: [`hlc`] (stamps and the clock), [`record`] (records and the state), [`mod@merge`]
 //! (merging and conflicts), [`conflicts`] (the list the user restores from), [`journal`] (local
 //! changes), [`crypto`] and [`pairing`] (keys, group id, sealing), [`layout`] (object names and
 //! snapshots), [`status`] (the API's view and the run schedule).

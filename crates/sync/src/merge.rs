@@ -1,6 +1,6 @@
 //! Merging what another device published into what this device holds.
 //!
-//! [`merge`] keeps, for every record, the version with the higher [`Stamp`](crate::Stamp) —
+//! [`merge`] keeps, for every record, the version with the higher [`Stamp`] —
 //! a pure function of the two states that is commutative, associative and idempotent (the
 //! maximum over a total order), so devices that merge each other's snapshots in any order and
 //! any number of times end with the same state. Causality needs no special case: an edit is
@@ -13,7 +13,8 @@
 //! loses to this device's is not reported here — its own device reports it when it merges this
 //! one. A deletion and a concurrent edit are no different: the higher stamp wins, the other is
 //! a conflict, so a week-old edit of a record deleted since stays deleted, and a deletion that
-//! lost to a later edit shows up as a conflict on the device that deleted.
+//! lost to a later edit shows up as a conflict on the device that deleted. A concurrent version
+//! with the same content as the one it replaces is not a conflict: nothing is lost.
 //!
 //! [`receive`] is the step before: it leaves out of scope kinds (credentials when off) and
 //! records stamped too far in the future for this clock (held back, reported, and accepted by a
@@ -85,7 +86,9 @@ pub fn merge(local: &State, remote: &State) -> Merged {
                 if incoming.body != held.body {
                     changed.push(key.clone());
                 }
-                if !incoming.descends_from(held) {
+                // Concurrent versions with the same content lose nothing: two devices that set a
+                // setting to the same value, or paired with the same defaults.
+                if !incoming.descends_from(held) && incoming.body != held.body {
                     conflicts.push(Conflict {
                         kind: key.kind,
                         record_id: key.id.clone(),
@@ -212,6 +215,18 @@ mod tests {
         assert!(at_b.conflicts.is_empty(), "B's own version won");
         assert!(at_b.changed.is_empty());
         assert_eq!(at_a.state, at_b.state);
+    }
+
+    #[test]
+    fn concurrent_versions_with_the_same_content_are_no_conflict() {
+        let (mut a_clock, mut b_clock) = (Clock::new(A), Clock::new(B));
+        let (mut a, mut b) = (State::new(), State::new());
+        let defaults = json!({"strategy": "priority"});
+        a.edit(key("routing"), Some(defaults.clone()), &mut a_clock, 1);
+        b.edit(key("routing"), Some(defaults), &mut b_clock, 2);
+        let at_a = merge(&a, &b);
+        assert!(at_a.conflicts.is_empty() && at_a.changed.is_empty());
+        assert_eq!(at_a.state, merge(&b, &a).state);
     }
 
     #[test]

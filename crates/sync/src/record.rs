@@ -242,7 +242,8 @@ impl State {
     }
 
     /// Local edits not yet published: this device's versions stamped after `published` (the
-    /// highest stamp of the last snapshot it wrote to the hub; `None` = never wrote one).
+    /// state's [`State::highest_stamp`] when it last wrote its snapshot; `None` = never wrote
+    /// one). Edits made since are stamped above it, whatever the wall clock did.
     pub fn pending_since(&self, device: DeviceId, published: Option<Stamp>) -> usize {
         self.records
             .values()

@@ -278,6 +278,21 @@ mod tests {
     }
 
     #[test]
+    fn typescript_declarations_name_what_the_json_carries() {
+        use ts_rs::TS;
+        let cfg = ts_rs::Config::new().with_large_int("number");
+        let status = SyncStatus::decl(&cfg);
+        assert!(status.contains("lastSuccessMs: number | null"), "{status}");
+        assert!(status.contains("device: DeviceId | null"), "{status}");
+        assert_eq!(DeviceId::decl(&cfg), "type DeviceId = string;");
+        assert_eq!(crate::hlc::Stamp::decl(&cfg), "type Stamp = string;");
+        let conflict = crate::merge::Conflict::decl(&cfg);
+        assert!(conflict.contains("recordId: string"), "{conflict}");
+        assert!(crate::record::Record::decl(&cfg).contains("body: unknown"));
+        assert!(FailureKind::decl(&cfg).contains("\"hub-rejected\""));
+    }
+
+    #[test]
     fn status_serializes_in_camel_case() {
         let mut status = SyncStatus::default();
         status.failed(7, FailureKind::HubRejected, "401", &SyncSchedule::default());

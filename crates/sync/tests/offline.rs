@@ -162,10 +162,11 @@ fn a_stale_edit_of_a_deleted_record_does_not_resurrect_it_and_new_records_arrive
 
     // The user restores the stale edit on the wanderer: it now wins everywhere.
     let id = conflict.id();
-    let restored = wanderer
+    let (key, restored) = wanderer
         .conflicts
-        .restore(&id, &mut wanderer.state, &mut wanderer.clock, back);
-    assert!(restored.is_some());
+        .restore(&id, &mut wanderer.state, &mut wanderer.clock, back)
+        .unwrap();
+    wanderer.database.insert(key, restored.body.unwrap());
     let wanderers = wanderer.publish(&keys, back);
     assert_eq!(server.merge_from(&wanderers, &keys, MONDAY + 7 * DAY), 0);
     assert_eq!(
