@@ -43,6 +43,7 @@ const KDF_SALT: &[u8] = b"omniroute-sync/v1/argon2id";
 const KEY_INFO: &[u8] = b"omniroute-sync/v1/key";
 const GROUP_INFO: &[u8] = b"omniroute-sync/v1/group";
 const AAD_LABEL: &[u8] = b"omniroute-sync/v1/object";
+const HUB_TOKEN_LABEL: &[u8] = b"omniroute-sync/v1/hub-token";
 
 /// Argon2id's cost.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -152,6 +153,50 @@ impl SyncKeys {
         self.group
     }
 
+    /// What a device keeps instead of the passphrase: key then group (48 bytes), for the secret
+    /// store. Wiped when dropped.
+    pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
+        let mut out = Zeroizing::new(Vec::with_capacity(48));
+        out.extend_from_slice(self.key.0.as_ref());
+        out.extend_from_slice(&self.group.0);
+        out
+    }
+
+    /// Keys kept with [`SyncKeys::to_bytes`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, SyncError> {
+        let (Some(key), Some(group)) = (bytes.get(..32), bytes.get(32..48)) else {
+            return Err(SyncError::KeyDerivation(
+                "stored sync keys are not 48 bytes".into(),
+            ));
+        };
+        if bytes.len() != 48 {
+            return Err(SyncError::KeyDerivation(
+                "stored sync keys are not 48 bytes".into(),
+            ));
+        }
+        let mut k = Zeroizing::new([0u8; 32]);
+        k.copy_from_slice(key);
+        let mut g = [0u8; 16];
+        g.copy_from_slice(group);
+        Ok(Self {
+            key: SyncKey(k),
+            group: GroupId(g),
+        })
+    }
+
+    /// The token a device presents to an OmniRoute hub for its group (hex): the hub keeps its
+    /// hash at the group's first write and refuses other tokens, so knowing a group id is not
+    /// enough to overwrite or read its objects. One-way from the key: the hub learns nothing
+    /// that opens an object.
+    pub fn hub_token(&self) -> String {
+        use sha2::Digest;
+        let mut hash = Sha256::new();
+        hash.update(HUB_TOKEN_LABEL);
+        hash.update(self.key.0.as_ref());
+        hash.update(self.group.0);
+        hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    }
+
     /// Encrypts `plaintext` as the object `name` of this group.
     pub fn seal(&self, name: &str, plaintext: &[u8]) -> Result<Vec<u8>, SyncError> {
         let mut nonce = [0u8; NONCE_LEN];
@@ -235,6 +280,36 @@ mod tests {
             b"hello"
         );
         assert_ne!(one.group(), keys("another passphrase here").group());
+    }
+
+    #[test]
+    fn kept_keys_come_back_and_the_hub_token_reveals_neither() {
+        let keys = keys(PASSPHRASE);
+        let again = SyncKeys::from_bytes(&keys.to_bytes()).unwrap();
+        assert_eq!(again.group(), keys.group());
+        let sealed = keys.seal("devices/x.snapshot", b"kept").unwrap();
+        assert_eq!(
+            again
+                .open("devices/x.snapshot", &sealed)
+                .unwrap()
+                .as_slice(),
+            b"kept"
+        );
+        assert!(SyncKeys::from_bytes(&[0; 47]).is_err() && SyncKeys::from_bytes(&[0; 49]).is_err());
+        let token = keys.hub_token();
+        let key_hex: String = keys.key.0.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(token.len(), 64);
+        assert_eq!(token, again.hub_token());
+        assert!(!token.contains(&key_hex[..16]) && !token.contains(&keys.group().to_string()));
+        assert_ne!(
+            token,
+            super::SyncKeys::from_passphrase(
+                "another passphrase here",
+                KdfParams::INSECURE_FOR_TESTS
+            )
+            .unwrap()
+            .hub_token()
+        );
     }
 
     #[test]
