@@ -13,6 +13,7 @@ pub mod pricing;
 pub mod provider_models;
 pub mod secrets;
 pub mod settings;
+pub mod synced;
 pub mod usage;
 
 use std::path::{Path, PathBuf};
@@ -251,7 +252,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).await.unwrap();
         store.ping().await.unwrap();
-        assert_eq!(store.schema_version().await.unwrap(), 3);
+        assert_eq!(store.schema_version().await.unwrap(), 4);
         let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
             .fetch_one(store.pool())
             .await
@@ -281,7 +282,7 @@ mod tests {
         }
         store.close().await;
         let again = Store::open(dir.path()).await.unwrap();
-        assert_eq!(again.schema_version().await.unwrap(), 3);
+        assert_eq!(again.schema_version().await.unwrap(), 4);
     }
 
     #[tokio::test]
@@ -302,7 +303,7 @@ mod tests {
                 err,
                 StoreError::NewerSchema {
                     found: 9999,
-                    supported: 3,
+                    supported: 4,
                     ..
                 }
             ),
