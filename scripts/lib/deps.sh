@@ -50,6 +50,8 @@ ensure_test_deps() {
         haskell-status-notifier-item-utils haskell-gtk-sni-tray-utils
     # A D-Bus session with an unlocked gnome-keyring runs the OS-keychain tests headless.
     apt_ensure dbus dbus-x11 gnome-keyring python3 python3-venv
+    # A real WebDAV server (rclone serve webdav) for the cloud sync tests.
+    apt_ensure rclone
     # Node.js 20+ runs the real coding CLIs (Claude Code, Codex, Gemini CLI) in the tests;
     # Debian's Chromium runs the dashboard's browser tests (driven by playwright-core).
     ensure_node

@@ -20,6 +20,7 @@ pub fn perform(app: &AppHandle, action: Action) {
         Action::ClearCombo => activate(app, None),
         Action::OpenDashboard | Action::SignInAgain(_) => window::open(app),
         Action::ConfigureTools => window::open_at(app, Some("cli-tools")),
+        Action::OpenSync => window::open_at(app, Some("settings?tab=sync")),
         Action::CopyEndpoint => copy_endpoint(app),
         Action::ToggleAutostart => {
             toggle_autostart(app);

@@ -22,6 +22,8 @@ pub struct TrayModel {
     pub providers: Vec<ProviderHealth>,
     pub autostart: bool,
     pub update: UpdateState,
+    /// What went wrong with cloud sync, while it is wrong.
+    pub sync_problem: Option<String>,
 }
 
 /// The three tray icons.
@@ -44,6 +46,8 @@ pub enum Action {
     SignInAgain(String),
     /// The dashboard's CLI Tools page (detect, configure and restore coding tools).
     ConfigureTools,
+    /// Settings → Sync, where a sync problem is explained.
+    OpenSync,
     CopyEndpoint,
     ToggleAutostart,
     CheckForUpdates,
@@ -90,6 +94,7 @@ impl Action {
             Self::OpenDashboard => "open".into(),
             Self::SignInAgain(account) => format!("{SIGN_IN_PREFIX}{account}"),
             Self::ConfigureTools => "configure-tools".into(),
+            Self::OpenSync => "open-sync".into(),
             Self::CopyEndpoint => "copy-endpoint".into(),
             Self::ToggleAutostart => "autostart".into(),
             Self::CheckForUpdates => "check-updates".into(),
@@ -109,6 +114,7 @@ impl Action {
             "combo-none" => Self::ClearCombo,
             "open" => Self::OpenDashboard,
             "configure-tools" => Self::ConfigureTools,
+            "open-sync" => Self::OpenSync,
             "copy-endpoint" => Self::CopyEndpoint,
             "autostart" => Self::ToggleAutostart,
             "check-updates" => Self::CheckForUpdates,
@@ -203,59 +209,67 @@ impl TrayModel {
                 .collect()
         };
         let (update_action, update_text, update_enabled) = update_entry(&self.update);
-        vec![
-            Entry::Info {
-                id: "status".into(),
-                text: status_line(&self.gateway),
-            },
-            Entry::Separator,
-            Entry::Submenu {
-                id: "combos".into(),
-                text: match &self.active {
-                    Some(name) => format!("Combo: {name}"),
-                    None => "Combo: none".into(),
+        let sync = self.sync_problem.iter().map(|problem| Entry::Item {
+            action: Action::OpenSync,
+            text: format!("⚠ Sync: {problem}"),
+            enabled: running,
+        });
+        let mut top = vec![Entry::Info {
+            id: "status".into(),
+            text: status_line(&self.gateway),
+        }];
+        top.extend(sync);
+        top.into_iter()
+            .chain([
+                Entry::Separator,
+                Entry::Submenu {
+                    id: "combos".into(),
+                    text: match &self.active {
+                        Some(name) => format!("Combo: {name}"),
+                        None => "Combo: none".into(),
+                    },
+                    entries: combos,
                 },
-                entries: combos,
-            },
-            Entry::Submenu {
-                id: "health".into(),
-                text: "Provider health".into(),
-                entries: health,
-            },
-            Entry::Separator,
-            Entry::Item {
-                action: Action::OpenDashboard,
-                text: "Open dashboard".into(),
-                enabled: running,
-            },
-            Entry::Item {
-                action: Action::ConfigureTools,
-                text: "Configure tools…".into(),
-                enabled: running,
-            },
-            Entry::Item {
-                action: Action::CopyEndpoint,
-                text: "Copy endpoint URL".into(),
-                enabled: running,
-            },
-            Entry::Check {
-                action: Action::ToggleAutostart,
-                text: "Start at login".into(),
-                checked: self.autostart,
-                enabled: true,
-            },
-            Entry::Item {
-                action: update_action,
-                text: update_text,
-                enabled: update_enabled,
-            },
-            Entry::Separator,
-            Entry::Item {
-                action: Action::Quit,
-                text: "Quit OmniRoute".into(),
-                enabled: true,
-            },
-        ]
+                Entry::Submenu {
+                    id: "health".into(),
+                    text: "Provider health".into(),
+                    entries: health,
+                },
+                Entry::Separator,
+                Entry::Item {
+                    action: Action::OpenDashboard,
+                    text: "Open dashboard".into(),
+                    enabled: running,
+                },
+                Entry::Item {
+                    action: Action::ConfigureTools,
+                    text: "Configure tools…".into(),
+                    enabled: running,
+                },
+                Entry::Item {
+                    action: Action::CopyEndpoint,
+                    text: "Copy endpoint URL".into(),
+                    enabled: running,
+                },
+                Entry::Check {
+                    action: Action::ToggleAutostart,
+                    text: "Start at login".into(),
+                    checked: self.autostart,
+                    enabled: true,
+                },
+                Entry::Item {
+                    action: update_action,
+                    text: update_text,
+                    enabled: update_enabled,
+                },
+                Entry::Separator,
+                Entry::Item {
+                    action: Action::Quit,
+                    text: "Quit OmniRoute".into(),
+                    enabled: true,
+                },
+            ])
+            .collect()
     }
 
     /// Whether the two menus have the same entries in the same places, so the shown menu can be

@@ -16,6 +16,7 @@ fn provider(name: &str, state: ProviderState, remaining_ms: u64) -> ProviderHeal
 
 fn model() -> TrayModel {
     TrayModel {
+        sync_problem: None,
         gateway: GatewayStatus::Running {
             url: "http://127.0.0.1:20128".into(),
         },
@@ -274,4 +275,21 @@ fn shape_changes_only_when_entries_come_or_go() {
         notes: None,
     };
     assert!(!TrayModel::same_shape(&a, &m.entries()));
+}
+
+#[test]
+fn a_sync_problem_shows_under_the_status_and_opens_the_sync_settings() {
+    let mut m = model();
+    assert!(!m.entries().iter().any(|e| e.id() == "open-sync"));
+    m.sync_problem = Some("the hub does not answer".into());
+    let entries = m.entries();
+    assert_eq!(
+        entries.get(1),
+        Some(&Entry::Item {
+            action: Action::OpenSync,
+            text: "⚠ Sync: the hub does not answer".into(),
+            enabled: true,
+        })
+    );
+    assert_eq!(Action::from_id("open-sync"), Some(Action::OpenSync));
 }

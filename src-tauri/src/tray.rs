@@ -111,6 +111,7 @@ async fn model(app: &AppHandle, tray: &Tray) -> TrayModel {
         providers: Vec::new(),
         autostart: tray.autostart.load(Ordering::Relaxed),
         update: app.state::<DesktopUpdater>().state(),
+        sync_problem: None,
     };
     if let Some(running) = cell.running() {
         let id = control::generation(&running.state);
@@ -134,6 +135,7 @@ async fn model(app: &AppHandle, tray: &Tray) -> TrayModel {
         };
         model.active = control::active_combo(&running.state);
         model.providers = control::provider_health(&running.state);
+        model.sync_problem = control::sync_problem(&running.state);
     }
     model
 }

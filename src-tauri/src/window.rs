@@ -165,10 +165,12 @@ fn follow_parent(app: &AppHandle) {
             }
             Ok(line) if line.starts_with("page ") => {
                 let page = &line["page ".len()..];
-                // Page names are the dashboard's route names: letters and dashes only.
+                // Page names are the dashboard's routes: letters, dashes and a `?tab=` query.
                 if let Some(window) = app.get_webview_window(LABEL)
                     && !page.is_empty()
-                    && page.chars().all(|c| c.is_ascii_lowercase() || c == '-')
+                    && page
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || matches!(c, '-' | '?' | '='))
                 {
                     let _ = window.eval(format!("location.hash = '#/{page}'"));
                 }

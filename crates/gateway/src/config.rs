@@ -46,7 +46,17 @@ pub struct Config {
     pub host: IpAddr,
     /// Server-side base URL, as clients reach it (`BASE_URL`).
     pub base_url: String,
+    /// Where this device syncs (`CLOUD_URL`): another OmniRoute acting as a hub (`http(s)://…`)
+    /// or a WebDAV folder (`webdav://…`, `webdavs://…`, user and password in the address).
     pub cloud_url: Option<String>,
+    /// The sync passphrase or pairing code (`CLOUD_PASSPHRASE`), when configured from the
+    /// environment instead of the dashboard.
+    pub cloud_passphrase: Option<SecretString>,
+    /// Serve as a sync hub for other devices (`SYNC_HUB`; off, so no instance becomes anyone's
+    /// storage by accident).
+    pub sync_hub: bool,
+    /// How long one sync run may take, all requests included (`SYNC_TIMEOUT`, seconds).
+    pub sync_timeout: Duration,
     /// HMAC secret of generated API keys (`API_KEY_SECRET`).
     pub api_key_secret: SecretString,
     pub require_api_key: bool,
@@ -224,6 +234,9 @@ impl Config {
                 .map(|u| u.trim_end_matches('/').to_owned())
                 .unwrap_or_else(|| format!("http://localhost:{shown_port}")),
             cloud_url: var("CLOUD_URL"),
+            cloud_passphrase: var("CLOUD_PASSPHRASE").map(SecretString::new),
+            sync_hub: parse_bool("SYNC_HUB", var("SYNC_HUB"))?,
+            sync_timeout: Duration::from_secs(count("SYNC_TIMEOUT", 20)? as u64),
             api_key_secret: SecretString::new(
                 var("API_KEY_SECRET").unwrap_or_else(|| DEFAULT_API_KEY_SECRET.into()),
             ),

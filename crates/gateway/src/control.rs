@@ -114,3 +114,21 @@ fn allows(wanted: &NotificationSettings, kind: AlertKind) -> bool {
         AlertKind::Reset => wanted.quota_reset,
     }
 }
+
+/// What is wrong with cloud sync, worded for the tray, while a run is failing.
+pub fn sync_problem(state: &AppState) -> Option<String> {
+    let status = state.sync.status();
+    let error = status.last_error.filter(|_| status.enabled)?;
+    use omniroute_sync::FailureKind as K;
+    Some(
+        match error.kind {
+            K::Unreachable => "the hub does not answer",
+            K::Timeout => "the hub is too slow",
+            K::HubRejected => "the hub refuses",
+            K::CannotOpen => "data that does not open with this group's key",
+            K::Corrupt => "the hub answers nonsense",
+            K::Local => "this device's data cannot be read or written",
+        }
+        .to_owned(),
+    )
+}

@@ -27,6 +27,8 @@ pub mod routes;
 mod serving;
 pub mod settings;
 mod state;
+pub mod sync;
+pub mod sync_hub;
 pub mod telemetry;
 pub mod updater;
 

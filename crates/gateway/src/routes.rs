@@ -9,7 +9,7 @@ use axum::routing::{get, post, put};
 
 use crate::admin::{
     auth, backups, cli_tools, combos, health, keys, models, nodes, oauth, provider_health,
-    providers, proxy as proxy_settings, quota, resilience, settings, telemetry, translator,
+    providers, proxy as proxy_settings, quota, resilience, settings, sync, telemetry, translator,
     updates, usage,
 };
 use crate::client_api::{self, Endpoint};
@@ -127,6 +127,25 @@ pub fn app(state: AppState) -> Router {
                 .delete(models::delete_custom),
         )
         .route("/api/models/catalog", get(models::catalog))
+        .route("/sync/v1/{group}/devices/", get(crate::sync_hub::list))
+        .route(
+            "/sync/v1/{group}/devices/{file}",
+            get(crate::sync_hub::get)
+                .put(crate::sync_hub::put)
+                .layer(DefaultBodyLimit::max(crate::sync_hub::MAX_OBJECT_BYTES)),
+        )
+        .route("/api/sync/status", get(sync::status))
+        .route("/api/sync/config", put(sync::join).delete(sync::leave))
+        .route("/api/sync/pairing-code", post(sync::pairing_code))
+        .route("/api/sync/now", post(sync::now))
+        .route(
+            "/api/sync/conflicts/{id}",
+            axum::routing::delete(sync::dismiss_conflict),
+        )
+        .route(
+            "/api/sync/conflicts/{id}/restore",
+            post(sync::restore_conflict),
+        )
         .route("/api/cli-tools", get(cli_tools::list))
         .route("/api/cli-tools/{tool}/preview", post(cli_tools::preview))
         .route("/api/cli-tools/{tool}/apply", post(cli_tools::apply))

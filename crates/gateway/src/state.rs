@@ -68,4 +68,6 @@ pub struct Shared {
     pub monitor: crate::monitor::Monitor,
     /// The desktop app's signed updater; `None` when headless.
     pub updater: crate::updater::SharedUpdater,
+    /// Cloud sync of this device with its group.
+    pub sync: Arc<crate::sync::Sync>,
 }

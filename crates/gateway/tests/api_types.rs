@@ -125,6 +125,17 @@ fn declarations() -> String {
         omniroute_cli_tools::Restored::decl(&cfg),
         omniroute_gateway::admin::cli_tools::AppliedView::decl(&cfg),
         omniroute_gateway::admin::cli_tools::RestoredView::decl(&cfg),
+        omniroute_sync::DeviceId::decl(&cfg),
+        omniroute_sync::Kind::decl(&cfg),
+        omniroute_sync::FailureKind::decl(&cfg),
+        omniroute_sync::status::SyncFailure::decl(&cfg),
+        omniroute_sync::status::VersionSummary::decl(&cfg),
+        omniroute_sync::ConflictSummary::decl(&cfg),
+        omniroute_sync::status::DeviceSummary::decl(&cfg),
+        omniroute_sync::status::ClockWarning::decl(&cfg),
+        omniroute_sync::SyncStatus::decl(&cfg),
+        omniroute_gateway::admin::sync::SyncView::decl(&cfg),
+        omniroute_gateway::admin::sync::PairingCodeView::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the Rust types of the management API by\n\

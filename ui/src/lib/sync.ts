@@ -1,45 +1,21 @@
-// Cloud sync for Settings → Sync: the shapes of `/api/sync/*` and pure helpers that word them
-// (relative times, the last error by kind, short device ids, conflicts) and check the forms.
-// The types mirror the Rust ones (crates/sync/src/status.rs, admin/sync.rs) until api-types.ts
-// is regenerated with them.
+// Cloud sync for Settings → Sync: pure helpers that word `/api/sync/*` (relative times, the
+// last error by kind, short device ids, conflicts) and check the forms. The shapes are the
+// generated Rust types (api-types.ts).
 
-/** A device of the group: 32 lowercase hex digits. */
-export type DeviceId = string;
-
-/** What a synced record describes. */
-export type Kind = 'connection' | 'credential' | 'combo' | 'alias' | 'custom-model' | 'provider-node' | 'pricing' | 'budget' | 'settings';
-
-export type FailureKind = 'unreachable' | 'timeout' | 'hub-rejected' | 'cannot-open' | 'corrupt' | 'local';
-
-export type SyncFailure = { atMs: number; kind: FailureKind; message: string };
-
-/** One side of a conflict, without its body. */
-export type VersionSummary = { device: DeviceId; atMs: number; deleted: boolean };
-
-export type ConflictSummary = { id: string; kind: Kind; recordId: string; winner: VersionSummary; loser: VersionSummary };
-
-export type DeviceSummary = { device: DeviceId; writtenAtMs: number; records: number };
-
-export type ClockWarning = { device: DeviceId; aheadMs: number; records: number };
-
-export type SyncStatus = {
-  enabled: boolean;
-  device: DeviceId | null;
-  credentials: boolean;
-  lastAttemptMs: number | null;
-  lastSuccessMs: number | null;
-  lastError: SyncFailure | null;
-  consecutiveFailures: number;
-  nextRunMs: number | null;
-  pendingChanges: number;
-  devices: DeviceSummary[];
-  clockWarnings: ClockWarning[];
-  conflicts: ConflictSummary[];
-};
-
-export type SyncView = { status: SyncStatus; url: string | null; hub: boolean };
-
-export type PairingCodeView = { code: string; view: SyncView };
+export type {
+  ClockWarning,
+  ConflictSummary,
+  DeviceId,
+  DeviceSummary,
+  FailureKind,
+  Kind,
+  PairingCodeView,
+  SyncFailure,
+  SyncStatus,
+  SyncView,
+  VersionSummary,
+} from './api-types';
+import type { ConflictSummary, DeviceId, FailureKind, Kind, SyncFailure, SyncStatus, VersionSummary } from './api-types';
 
 type Translate = (key: string, params?: Record<string, string | number>) => string;
 

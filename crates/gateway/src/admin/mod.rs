@@ -16,6 +16,7 @@ pub mod proxy;
 pub mod quota;
 pub mod resilience;
 pub mod settings;
+pub mod sync;
 pub mod telemetry;
 pub mod translator;
 pub mod updates;

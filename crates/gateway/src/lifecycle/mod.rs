@@ -131,7 +131,10 @@ impl Gateway {
             logs.snapshot().accounting.logs.clone()
         });
         let (stop_tx, stop_rx) = watch::channel(false);
+        let device = crate::sync::local::device(&config.data_dir)
+            .map_err(|e| StartError::Internal(format!("cannot keep this device's sync id: {e}")))?;
         let state = AppState::new(crate::state::Shared {
+            sync: Arc::new(crate::sync::Sync::new(device)),
             recorder: recorder.clone(),
             spend: Arc::default(),
             cache: Arc::default(),
@@ -157,6 +160,12 @@ impl Gateway {
             updater: extras.updater,
         });
         let app = routes::app(state.clone());
+        #[allow(
+            clippy::disallowed_methods,
+            reason = "sync holds no request and no data a shutdown must flush: its kept state is \
+                      written whole at the end of each run"
+        )]
+        tokio::spawn(crate::sync::start(state.clone(), state.sync.claim()));
         let max_connections = state.config.max_connections;
         #[allow(
             clippy::disallowed_methods,
