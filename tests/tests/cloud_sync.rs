@@ -426,3 +426,49 @@ async fn a_hub_down_slow_or_talking_garbage_is_reported_and_requests_go_on() {
         device.gw.shutdown().await;
     }
 }
+
+/// A loopback door to `target` that can be shut: shut, it drops every connection at once.
+async fn door(target: String) -> (String, std::sync::Arc<std::sync::atomic::AtomicBool>) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let open = std::sync::Arc::new(AtomicBool::new(false));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let target = target.trim_start_matches("http://").to_owned();
+    let flag = open.clone();
+    tokio::spawn(async move {
+        while let Ok((mut inbound, _)) = listener.accept().await {
+            if !flag.load(Ordering::SeqCst) {
+                continue; // dropped: the client sees the connection closed
+            }
+            let target = target.clone();
+            tokio::spawn(async move {
+                if let Ok(mut outbound) = tokio::net::TcpStream::connect(&target).await {
+                    let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                }
+            });
+        }
+    });
+    (url, open)
+}
+
+#[tokio::test]
+async fn after_the_hub_comes_back_the_next_sync_converges() {
+    use std::sync::atomic::Ordering;
+    let hub = TestGateway::start_with(&[("SYNC_HUB", "true")])
+        .await
+        .unwrap();
+    let (url, open) = door(hub.url.clone()).await;
+    let one = Device::start(&url, &[]).await;
+    let two = Device::start(&url, &[]).await;
+    one.put_combo("made-while-down", json!(["p/m"])).await;
+    let status = one.sync().await;
+    assert!(status["lastError"]["kind"].is_string(), "{status}");
+    assert!(
+        status["pendingChanges"].as_u64().unwrap() >= 1,
+        "the combo waits: {status}"
+    );
+    open.store(true, Ordering::SeqCst);
+    one.synced().await;
+    two.synced().await;
+    assert!(two.combo("made-while-down").await.is_some());
+}

@@ -122,9 +122,10 @@ impl Sync {
             }),
             Ok(Err(failure)) => {
                 tracing::warn!(error = %failure.message, "sync run failed");
+                let pending = run::pending(state, self.device, group).await;
                 self.with_status(|s| {
                     s.failed(now, failure.kind, failure.message.clone(), &self.schedule);
-                    s.pending_changes = failure.pending;
+                    s.pending_changes = pending;
                 });
             }
             Err(_) => {

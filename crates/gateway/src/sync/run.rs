@@ -27,15 +27,25 @@ pub struct Report {
 pub struct Failure {
     pub kind: FailureKind,
     pub message: String,
-    pub pending: u32,
 }
 
 fn fail(kind: FailureKind, message: impl Into<String>) -> Failure {
     Failure {
         kind,
         message: message.into(),
-        pending: 0,
     }
+}
+
+/// Local edits not yet in a published snapshot: before the first run got through, every
+/// record of this device.
+pub async fn pending(state: &AppState, device: DeviceId, group: &Group) -> u32 {
+    let kept = local::load(&state.config.data_dir, &group.keys);
+    let count = if kept.joined {
+        kept.state.pending_since(device, kept.published)
+    } else {
+        state.store.synced_rows().await.map_or(0, |rows| rows.len())
+    };
+    u32::try_from(count).unwrap_or(u32::MAX)
 }
 
 impl From<super::remote::RemoteError> for Failure {
@@ -172,7 +182,7 @@ pub async fn once(
 
     if kept.joined {
         let (rows, complete) = current(state, group).await?;
-        record_local_changes(
+        let edits = record_local_changes(
             &mut kept.state,
             &rows,
             &complete,
@@ -180,6 +190,12 @@ pub async fn once(
             &mut clock,
             now_ms(),
         );
+        // Kept at once: if the hub fails below, the edits wait with their own time and count
+        // as pending.
+        if !edits.is_empty() {
+            local::save(data_dir, &group.keys, &kept)
+                .map_err(|e| fail(FailureKind::Local, e.to_string()))?;
+        }
     }
 
     let names = group.remote.list(&client).await?;
