@@ -18,3 +18,19 @@ pub mod proxies;
 pub use gateway::{GatewayProcess, TestGateway};
 pub use mock::MockUpstream;
 pub use oauth_server::FakeAuthServer;
+
+/// Every file under `dir`, in its subfolders too (a data directory's secrets scan must see
+/// `sync/`, `cli-tools/` and whatever comes next).
+pub fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out.sort();
+    out
+}

@@ -252,8 +252,7 @@ async fn aliases_custom_models_and_live_edits() {
         let text = h.get(api(path)).send().await.unwrap().text().await.unwrap();
         assert!(!text.contains(key), "{path} leaks the key");
     }
-    for file in std::fs::read_dir(gw.data_dir.path()).unwrap() {
-        let path = file.unwrap().path();
+    for path in omniroute_e2e::files_under(gw.data_dir.path()) {
         let bytes = std::fs::read(&path).unwrap();
         assert!(
             !String::from_utf8_lossy(&bytes).contains(key),

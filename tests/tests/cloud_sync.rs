@@ -103,16 +103,10 @@ impl Device {
 
 /// Every byte stored under `dir`, files concatenated.
 fn all_bytes(dir: &Path) -> Vec<u8> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            out.extend(all_bytes(&path));
-        } else {
-            out.extend(std::fs::read(&path).unwrap());
-        }
-    }
-    out
+    omniroute_e2e::files_under(dir)
+        .into_iter()
+        .flat_map(|f| std::fs::read(f).unwrap())
+        .collect()
 }
 
 fn contains(haystack: &[u8], needle: &str) -> bool {

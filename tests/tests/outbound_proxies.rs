@@ -154,8 +154,8 @@ async fn precedence_through_real_http_and_socks5_proxies() {
         shown.contains("alice") && !shown.contains("s0cks-pa55word"),
         "{shown}"
     );
-    for file in std::fs::read_dir(gw.data_dir.path()).unwrap() {
-        let bytes = std::fs::read(file.unwrap().path()).unwrap();
+    for file in omniroute_e2e::files_under(gw.data_dir.path()) {
+        let bytes = std::fs::read(file).unwrap();
         assert!(!String::from_utf8_lossy(&bytes).contains("s0cks-pa55word"));
     }
 

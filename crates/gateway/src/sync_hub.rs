@@ -125,8 +125,16 @@ fn io_error(e: std::io::Error) -> ApiError {
     ApiError::new(ErrorCode::Internal, format!("hub storage: {e}"))
 }
 
+/// Writes through a temporary file of its own (two devices' first writes to a new group race
+/// for its token file), then renames it into place.
 async fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), ApiError> {
-    let tmp = path.with_extension("upload");
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.{n}.upload"));
     tokio::fs::write(&tmp, bytes).await.map_err(io_error)?;
     tokio::fs::rename(&tmp, path).await.map_err(io_error)
 }

@@ -330,8 +330,8 @@ async fn provider_keys_never_reach_logs_responses_or_disk() {
         "logs were captured"
     );
     assert!(!gw.stderr().contains(key), "the key is in the logs");
-    for file in std::fs::read_dir(dir.path()).unwrap() {
-        let bytes = std::fs::read(file.unwrap().path()).unwrap();
+    for file in omniroute_e2e::files_under(dir.path()) {
+        let bytes = std::fs::read(file).unwrap();
         assert!(
             !String::from_utf8_lossy(&bytes).contains(key),
             "the key is on disk in clear"

@@ -110,6 +110,10 @@ impl Remote {
 
     /// The file names in the group's devices folder; none when the group is new.
     pub async fn list(&self, client: &reqwest::Client) -> Result<Vec<String>, RemoteError> {
+        twice(|| self.list_once(client)).await
+    }
+
+    async fn list_once(&self, client: &reqwest::Client) -> Result<Vec<String>, RemoteError> {
         match &self.kind {
             Kind::Hub { .. } => {
                 let response =
@@ -162,12 +166,24 @@ impl Remote {
         client: &reqwest::Client,
         name: &str,
     ) -> Result<bytes::Bytes, RemoteError> {
-        let response = send(self.request(client, Method::GET, self.file(name)?)).await?;
-        read(check(response).await?).await
+        twice(|| async {
+            let response = send(self.request(client, Method::GET, self.file(name)?)).await?;
+            read(check(response).await?).await
+        })
+        .await
     }
 
     /// Replaces the file `name` (creating the group's folders on WebDAV first).
     pub async fn put(
+        &self,
+        client: &reqwest::Client,
+        name: &str,
+        bytes: Vec<u8>,
+    ) -> Result<(), RemoteError> {
+        twice(|| self.put_once(client, name, bytes.clone())).await
+    }
+
+    async fn put_once(
         &self,
         client: &reqwest::Client,
         name: &str,
@@ -204,6 +220,19 @@ impl Remote {
             }
         }
         Ok(())
+    }
+}
+
+/// One more try after a broken connection: a pooled keep-alive connection the server has just
+/// closed fails the first request on it, and that is no reason to fail the run.
+async fn twice<T, F, Fut>(attempt: F) -> Result<T, RemoteError>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<T, RemoteError>>,
+{
+    match attempt().await {
+        Err(RemoteError::Unreachable(_)) => attempt().await,
+        done => done,
     }
 }
 
