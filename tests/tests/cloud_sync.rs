@@ -183,6 +183,32 @@ async fn two_devices_converge(one: &Device, two: &Device, mock: &MockUpstream) {
         conflicts.iter().any(|c| c["recordId"] == "team-combo"),
         "the losing edit is kept: {conflicts:?}"
     );
+    // The loser restored on the device that lists it becomes the version everywhere.
+    let (holder, other) = if one.get("/api/sync/status").await["status"]["conflicts"]
+        .as_array()
+        .is_some_and(|c| !c.is_empty())
+    {
+        (one, two)
+    } else {
+        (two, one)
+    };
+    let winner = holder.combo("team-combo").await.unwrap()["models"].clone();
+    let id = holder.get("/api/sync/status").await["status"]["conflicts"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, body) = holder
+        .call(
+            reqwest::Method::POST,
+            &format!("/api/sync/conflicts/{id}/restore"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let restored = holder.combo("team-combo").await.unwrap()["models"].clone();
+    assert_ne!(restored, winner, "the losing version is back");
+    other.synced().await;
+    assert_eq!(other.combo("team-combo").await.unwrap()["models"], restored);
 
     // A deletion propagates.
     let (status, _) = one
