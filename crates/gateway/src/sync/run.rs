@@ -167,6 +167,26 @@ async fn write_back(
     Ok(())
 }
 
+/// This device's database against the kept state: its changes become local edits. Whether
+/// there were any.
+async fn journal(
+    state: &AppState,
+    group: &Group,
+    kept: &mut Kept,
+    clock: &mut Clock,
+) -> Result<bool, Failure> {
+    let (rows, complete) = current(state, group).await?;
+    let edits = record_local_changes(
+        &mut kept.state,
+        &rows,
+        &complete,
+        group.scope,
+        clock,
+        now_ms(),
+    );
+    Ok(!edits.is_empty())
+}
+
 pub async fn once(
     state: &AppState,
     device: DeviceId,
@@ -180,22 +200,11 @@ pub async fn once(
         .get(None)
         .map_err(|e| fail(FailureKind::Local, e))?;
 
-    if kept.joined {
-        let (rows, complete) = current(state, group).await?;
-        let edits = record_local_changes(
-            &mut kept.state,
-            &rows,
-            &complete,
-            group.scope,
-            &mut clock,
-            now_ms(),
-        );
+    if kept.joined && journal(state, group, &mut kept, &mut clock).await? {
         // Kept at once: if the hub fails below, the edits wait with their own time and count
         // as pending.
-        if !edits.is_empty() {
-            local::save(data_dir, &group.keys, &kept)
-                .map_err(|e| fail(FailureKind::Local, e.to_string()))?;
-        }
+        local::save(data_dir, &group.keys, &kept)
+            .map_err(|e| fail(FailureKind::Local, e.to_string()))?;
     }
 
     let names = group.remote.list(&client).await?;
@@ -243,15 +252,7 @@ pub async fn once(
 
     if !kept.joined {
         // Joined: what is new on this device (not in the group) becomes its first edits.
-        let (rows, complete) = current(state, group).await?;
-        record_local_changes(
-            &mut kept.state,
-            &rows,
-            &complete,
-            group.scope,
-            &mut clock,
-            now_ms(),
-        );
+        journal(state, group, &mut kept, &mut clock).await?;
         kept.joined = true;
     }
     kept.conflicts.settle(&kept.state);
