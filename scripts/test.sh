@@ -31,6 +31,12 @@ dbus-run-session -- bash -c '
     printf "omniroute-test" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
     cargo nextest run --locked --workspace --no-fail-fast
 '
+echo "==> the storage suite again on PostgreSQL (a server of its own, from Debian's package)"
+cargo build --locked -p omniroute-e2e --bin with-services
+dbus-run-session -- bash -c '
+    printf "omniroute-test" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+    "${CARGO_TARGET_DIR:-target}/debug/with-services" cargo nextest run --locked -p omniroute-store --no-fail-fast
+'
 echo "==> official SDKs (Python: openai, anthropic, google-genai) and coding CLIs against the gateway"
 if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import openai, anthropic, google.genai, pytest, Xlib" 2>/dev/null; then
     python3 -m venv .venv

@@ -52,6 +52,10 @@ ensure_test_deps() {
     apt_ensure dbus dbus-x11 gnome-keyring python3 python3-venv
     # A real WebDAV server (rclone serve webdav) for the cloud sync tests.
     apt_ensure rclone
+    # Real PostgreSQL and Redis servers, and nginx as the load balancer, for the scale-out
+    # tests: each test starts its own on loopback in a temporary directory, never these
+    # packages' own services.
+    apt_ensure postgresql redis-server nginx
     # Node.js 20+ runs the real coding CLIs (Claude Code, Codex, Gemini CLI) in the tests;
     # Debian's Chromium runs the dashboard's browser tests (driven by playwright-core).
     ensure_node

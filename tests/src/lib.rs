@@ -14,6 +14,7 @@ pub mod gateway;
 pub mod mock;
 pub mod oauth_server;
 pub mod proxies;
+pub mod services;
 
 pub use gateway::{GatewayProcess, TestGateway};
 pub use mock::MockUpstream;

@@ -57,6 +57,13 @@ pub struct Config {
     pub sync_hub: bool,
     /// How long one sync run may take, all requests included (`SYNC_TIMEOUT`, seconds).
     pub sync_timeout: Duration,
+    /// Where configuration and usage are stored (`DATABASE_URL`: `sqlite://…` or
+    /// `postgres://…`); the SQLite file in the data directory when unset. Secret: a server URL
+    /// carries its password.
+    pub database_url: Option<SecretString>,
+    /// The key credentials are encrypted with in the database (`SECRET_KEY`, 64 hex digits);
+    /// instances sharing one database must share it. `DATA_DIR/secret.key` when unset.
+    pub secret_key: Option<SecretString>,
     /// HMAC secret of generated API keys (`API_KEY_SECRET`).
     pub api_key_secret: SecretString,
     pub require_api_key: bool,
@@ -234,6 +241,12 @@ impl Config {
                 .map(|u| u.trim_end_matches('/').to_owned())
                 .unwrap_or_else(|| format!("http://localhost:{shown_port}")),
             cloud_url: var("CLOUD_URL"),
+            database_url: var("DATABASE_URL")
+                .filter(|u| !u.trim().is_empty())
+                .map(SecretString::new),
+            secret_key: var("SECRET_KEY")
+                .filter(|k| !k.trim().is_empty())
+                .map(SecretString::new),
             cloud_passphrase: var("CLOUD_PASSPHRASE").map(SecretString::new),
             sync_hub: parse_bool("SYNC_HUB", var("SYNC_HUB"))?,
             sync_timeout: Duration::from_secs(count("SYNC_TIMEOUT", 20)? as u64),

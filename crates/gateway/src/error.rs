@@ -109,6 +109,7 @@ impl From<omniroute_store::StoreError> for ApiError {
             | E::Migrate { .. }
             | E::Corrupt { .. }
             | E::Secret(_)
+            | E::Url(_)
             | E::Io { .. } => ErrorCode::Internal,
         };
         tracing::error!(error = %e, "store error");

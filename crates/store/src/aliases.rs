@@ -16,7 +16,7 @@ impl Store {
     /// Sets (or replaces) the alias for `pattern`.
     pub async fn put_alias(&self, pattern: &str, target: &str) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO model_aliases (pattern, target, created_at) VALUES (?, ?, ?) \
+            "INSERT INTO model_aliases (pattern, target, created_at) VALUES ($1, $2, $3) \
              ON CONFLICT(pattern) DO UPDATE SET target = excluded.target",
         )
         .bind(pattern)
@@ -36,7 +36,7 @@ impl Store {
     }
 
     pub async fn delete_alias(&self, pattern: &str) -> Result<bool, StoreError> {
-        let done = sqlx::query("DELETE FROM model_aliases WHERE pattern = ?")
+        let done = sqlx::query("DELETE FROM model_aliases WHERE pattern = $1")
             .bind(pattern)
             .execute(self.pool())
             .await?;

@@ -41,7 +41,7 @@ impl Store {
             last_used_at: None,
         };
         sqlx::query(
-            "INSERT INTO api_keys (id, name, key_hash, key_hint, created_at) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO api_keys (id, name, key_hash, key_hint, created_at) VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(&key.id)
         .bind(&key.name)
@@ -56,10 +56,15 @@ impl Store {
 
     /// Keys in use (revoked keys are deleted), oldest first.
     pub async fn api_keys(&self) -> Result<Vec<ApiKey>, StoreError> {
-        Ok(sqlx::query_as(
+        // Keys made in the same millisecond: in creation order where the engine keeps one.
+        let tie = match self.backend() {
+            crate::Backend::Sqlite => "rowid",
+            crate::Backend::Postgres => "id",
+        };
+        Ok(sqlx::query_as(&format!(
             "SELECT id, name, key_hint, created_at, last_used_at FROM api_keys \
-             WHERE revoked_at IS NULL ORDER BY created_at, rowid",
-        )
+             WHERE revoked_at IS NULL ORDER BY created_at, {tie}"
+        ))
         .fetch_all(self.pool())
         .await?)
     }
@@ -74,7 +79,7 @@ impl Store {
 
     /// Revokes a key for good: the row goes (its budgets with it); usage rows keep its id.
     pub async fn delete_api_key(&self, id: &str) -> Result<(), StoreError> {
-        let done = sqlx::query("DELETE FROM api_keys WHERE id = ?")
+        let done = sqlx::query("DELETE FROM api_keys WHERE id = $1")
             .bind(id)
             .execute(self.pool())
             .await?;
@@ -87,12 +92,11 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use crate::Store;
 
     #[tokio::test]
     async fn keys_are_created_listed_and_revoked() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).await.unwrap();
+        let store = crate::testing::store(dir.path()).await;
         let a = store.create_api_key("laptop", "h1", "ab12").await.unwrap();
         store.create_api_key("ci", "h2", "cd34").await.unwrap();
         assert!(store.create_api_key("dup", "h1", "zz").await.is_err());

@@ -4,6 +4,7 @@
 //! and are removed when their `TempFile` is dropped.
 
 mod import;
+mod transfer;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -11,9 +12,9 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use serde_json::Value;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
-use sqlx::{ConnectOptions, Connection, FromRow};
+use sqlx::{AnyConnection, ConnectOptions, Connection, Executor, FromRow};
 
-use crate::{Store, StoreError, new_id, now_ms};
+use crate::{Backend, Store, StoreError, new_id, now_ms};
 
 pub use import::ImportReport;
 
@@ -139,10 +140,7 @@ pub(crate) fn quote_ident(name: &str) -> String {
 impl Store {
     /// `DATA_DIR/backups`, where automatic backups and scratch files go.
     pub fn backups_dir(&self) -> PathBuf {
-        self.path
-            .parent()
-            .unwrap_or_else(|| Path::new("."))
-            .join(BACKUPS_DIR)
+        self.data_dir().join(BACKUPS_DIR)
     }
 
     /// A fresh, not yet created scratch path under `DATA_DIR/backups` (created if missing).
@@ -157,13 +155,70 @@ impl Store {
         })
     }
 
-    /// Writes a consistent copy of the live database to `dest`, which must not exist.
+    /// Writes a consistent copy of the live database to `dest`, which must not exist, in the
+    /// portable format: a SQLite database of our schema, whichever engine the store is on.
     pub async fn vacuum_into(&self, dest: &Path) -> Result<(), StoreError> {
-        sqlx::query("VACUUM INTO ?")
-            .bind(utf8_path(dest)?)
-            .execute(self.pool())
-            .await?;
+        match self.backend() {
+            Backend::Sqlite => {
+                sqlx::query("VACUUM INTO $1")
+                    .bind(utf8_path(dest)?)
+                    .execute(self.pool())
+                    .await?;
+            }
+            Backend::Postgres => self.export_postgres(dest).await?,
+        }
         crate::restrict_to_owner(dest);
+        Ok(())
+    }
+
+    /// A PostgreSQL store copied row by row into a new SQLite file of the same schema version,
+    /// read in one snapshot so the copy is consistent while the gateway keeps writing.
+    async fn export_postgres(&self, dest: &Path) -> Result<(), StoreError> {
+        if dest.exists() {
+            return Err(StoreError::Io {
+                path: dest.to_path_buf(),
+                source: std::io::ErrorKind::AlreadyExists.into(),
+            });
+        }
+        let mut file = AnyConnection::connect(&crate::sql::sqlite_url(dest, "rwc")).await?;
+        let migrated = crate::SQLITE_MIGRATOR
+            .run_direct(&mut file)
+            .await
+            .map_err(|source| StoreError::Migrate {
+                location: dest.display().to_string(),
+                source,
+            });
+        let result = match migrated {
+            Ok(()) => self.copy_postgres_into(&mut file).await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = file.close().await {
+            tracing::warn!(error = %e, "closing the exported copy failed");
+        }
+        if result.is_err() {
+            let _ = std::fs::remove_file(dest);
+        }
+        result
+    }
+
+    async fn copy_postgres_into(&self, file: &mut AnyConnection) -> Result<(), StoreError> {
+        let tables = transfer::tables(file, Backend::Sqlite).await?;
+        let mut src = self.pool().acquire().await?;
+        src.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            .await?;
+        let mut dst = file.begin().await?;
+        let mut copied = Ok(());
+        for table in &tables {
+            if let Err(e) =
+                transfer::copy_rows(&mut src, &mut dst, &table.name, &table.columns).await
+            {
+                copied = Err(e);
+                break;
+            }
+        }
+        src.execute("ROLLBACK").await?;
+        copied?;
+        dst.commit().await?;
         Ok(())
     }
 
@@ -195,7 +250,7 @@ impl Store {
         sqlx::query("UPDATE api_keys SET key_hash = 'redacted:' || id")
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM settings WHERE key = ?")
+        sqlx::query("DELETE FROM settings WHERE key = $1")
             .bind(AUTH_SECTION)
             .execute(&mut *tx)
             .await?;
@@ -206,7 +261,7 @@ impl Store {
             match serde_json::from_str::<Value>(&raw) {
                 Ok(mut value) => {
                     if strip_secret_fields(&mut value) {
-                        sqlx::query("UPDATE settings SET value = ? WHERE key = ?")
+                        sqlx::query("UPDATE settings SET value = $1 WHERE key = $2")
                             .bind(value.to_string())
                             .bind(&key)
                             .execute(&mut *tx)
@@ -215,7 +270,7 @@ impl Store {
                 }
                 // A row that is not JSON cannot be scrubbed field by field: it goes whole.
                 Err(_) => {
-                    sqlx::query("DELETE FROM settings WHERE key = ?")
+                    sqlx::query("DELETE FROM settings WHERE key = $1")
                         .bind(&key)
                         .execute(&mut *tx)
                         .await?;

@@ -32,7 +32,7 @@ impl Store {
         limit: f64,
     ) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO budgets (key_id, period, limit_usd, created_at) VALUES (?, ?, ?, ?) \
+            "INSERT INTO budgets (key_id, period, limit_usd, created_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT(key_id, period) DO UPDATE SET limit_usd = excluded.limit_usd",
         )
         .bind(key_id)
@@ -51,7 +51,7 @@ impl Store {
     }
 
     pub async fn delete_budget(&self, key_id: &str, period: &str) -> Result<(), StoreError> {
-        let done = sqlx::query("DELETE FROM budgets WHERE key_id = ? AND period = ?")
+        let done = sqlx::query("DELETE FROM budgets WHERE key_id = $1 AND period = $2")
             .bind(key_id)
             .bind(period)
             .execute(self.pool())

@@ -74,7 +74,7 @@ impl Store {
 
     pub async fn combo(&self, id_or_name: &str) -> Result<Option<Combo>, StoreError> {
         let row: Option<Row> = sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM combos WHERE id = ? OR name = ?"
+            "SELECT {COLUMNS} FROM combos WHERE id = $1 OR name = $2"
         ))
         .bind(id_or_name)
         .bind(id_or_name)
@@ -97,7 +97,7 @@ impl Store {
         })?;
         sqlx::query(
             "INSERT INTO combos (id, name, strategy, targets, position, created_at, updated_at) \
-             VALUES (?, ?, ?, ?, (SELECT COALESCE(MAX(position), -1) + 1 FROM combos), ?, ?)",
+             VALUES ($1, $2, $3, $4, (SELECT COALESCE(MAX(position), -1) + 1 FROM combos), $5, $6)",
         )
         .bind(&id)
         .bind(name)
@@ -127,7 +127,7 @@ impl Store {
             source,
         })?;
         let done = sqlx::query(
-            "UPDATE combos SET name = ?, strategy = ?, targets = ?, updated_at = ? WHERE id = ?",
+            "UPDATE combos SET name = $1, strategy = $2, targets = $3, updated_at = $4 WHERE id = $5",
         )
         .bind(name)
         .bind(strategy)
@@ -146,7 +146,7 @@ impl Store {
     }
 
     pub async fn delete_combo(&self, id: &str) -> Result<bool, StoreError> {
-        let done = sqlx::query("DELETE FROM combos WHERE id = ?")
+        let done = sqlx::query("DELETE FROM combos WHERE id = $1")
             .bind(id)
             .execute(self.pool())
             .await?;
@@ -157,7 +157,7 @@ impl Store {
     pub async fn reorder_combos(&self, ids: &[String]) -> Result<(), StoreError> {
         let mut tx = self.pool().begin().await?;
         for (position, id) in ids.iter().enumerate() {
-            sqlx::query("UPDATE combos SET position = ? WHERE id = ?")
+            sqlx::query("UPDATE combos SET position = $1 WHERE id = $2")
                 .bind(i64::try_from(position).unwrap_or(i64::MAX))
                 .bind(id)
                 .execute(&mut *tx)
@@ -194,7 +194,7 @@ impl Store {
             source,
         })?;
         sqlx::query(
-            "INSERT INTO fallback_chains (id, model, targets, created_at) VALUES (?, ?, ?, ?) \
+            "INSERT INTO fallback_chains (id, model, targets, created_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT(model) DO UPDATE SET targets = excluded.targets",
         )
         .bind(new_id())
@@ -207,7 +207,7 @@ impl Store {
     }
 
     pub async fn delete_fallback_chain(&self, model: &str) -> Result<bool, StoreError> {
-        let done = sqlx::query("DELETE FROM fallback_chains WHERE model = ?")
+        let done = sqlx::query("DELETE FROM fallback_chains WHERE model = $1")
             .bind(model)
             .execute(self.pool())
             .await?;

@@ -17,6 +17,7 @@ pub struct Connection {
     pub secret_name: Option<String>,
     pub base_url: Option<String>,
     pub priority: i64,
+    #[sqlx(try_from = "crate::sql::Flag")]
     pub enabled: bool,
     pub created_at: i64,
     pub updated_at: i64,
@@ -25,6 +26,7 @@ pub struct Connection {
     pub metadata: Option<String>,
     /// Keep to the plan's limits: an answer billed as extra usage or overage counts as the plan
     /// used up instead of being paid for.
+    #[sqlx(try_from = "crate::sql::Flag")]
     pub plan_limits_only: bool,
 }
 
@@ -121,7 +123,7 @@ impl Store {
         let secret_name = with_secret.then(|| api_key_secret_name(&id));
         sqlx::query(
             "INSERT INTO provider_connections (id, provider, name, auth_kind, secret_name, base_url, priority, enabled, created_at, updated_at) \
-             VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, NULL, $5, $6, $7, $8, $9)",
         )
         .bind(&id)
         .bind(&new.provider)
@@ -129,7 +131,7 @@ impl Store {
         .bind(&new.auth_kind)
         .bind(&new.base_url)
         .bind(new.priority)
-        .bind(new.enabled)
+        .bind(i64::from(new.enabled))
         .bind(now)
         .bind(now)
         .execute(self.pool())
@@ -148,7 +150,7 @@ impl Store {
         id: &str,
         secret_name: &str,
     ) -> Result<(), StoreError> {
-        sqlx::query("UPDATE provider_connections SET secret_name = ?, updated_at = ? WHERE id = ?")
+        sqlx::query("UPDATE provider_connections SET secret_name = $1, updated_at = $2 WHERE id = $3")
             .bind(secret_name)
             .bind(now_ms())
             .bind(id)
@@ -160,7 +162,7 @@ impl Store {
     /// Forgets which secret a connection uses (after the secret was deleted).
     pub async fn unlink_connection_secret(&self, id: &str) -> Result<(), StoreError> {
         sqlx::query(
-            "UPDATE provider_connections SET secret_name = NULL, updated_at = ? WHERE id = ?",
+            "UPDATE provider_connections SET secret_name = NULL, updated_at = $1 WHERE id = $2",
         )
         .bind(now_ms())
         .bind(id)
@@ -171,7 +173,7 @@ impl Store {
 
     pub async fn connection(&self, id: &str) -> Result<Option<Connection>, StoreError> {
         Ok(sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM provider_connections WHERE id = ?"
+            "SELECT {COLUMNS} FROM provider_connections WHERE id = $1"
         ))
         .bind(id)
         .fetch_optional(self.pool())
@@ -193,7 +195,7 @@ impl Store {
             what: "account details".into(),
             source,
         })?;
-        sqlx::query("UPDATE provider_connections SET metadata = ?, updated_at = ? WHERE id = ?")
+        sqlx::query("UPDATE provider_connections SET metadata = $1, updated_at = $2 WHERE id = $3")
             .bind(json)
             .bind(now_ms())
             .bind(id)
@@ -204,7 +206,7 @@ impl Store {
 
     /// Deletes a connection; returns whether it existed. The caller removes its secret.
     pub async fn delete_connection(&self, id: &str) -> Result<bool, StoreError> {
-        let done = sqlx::query("DELETE FROM provider_connections WHERE id = ?")
+        let done = sqlx::query("DELETE FROM provider_connections WHERE id = $1")
             .bind(id)
             .execute(self.pool())
             .await?;
@@ -234,13 +236,15 @@ impl Store {
             return Ok(None);
         };
         sqlx::query(
-            "UPDATE provider_connections SET name = ?, base_url = ?, priority = ?, enabled = ?, plan_limits_only = ?, updated_at = ? WHERE id = ?",
+            "UPDATE provider_connections SET name = $1, base_url = $2, priority = $3, enabled = $4, plan_limits_only = $5, updated_at = $6 WHERE id = $7",
         )
         .bind(update.name.clone().unwrap_or(current.name))
         .bind(update.base_url.clone().unwrap_or(current.base_url))
         .bind(update.priority.unwrap_or(current.priority))
-        .bind(update.enabled.unwrap_or(current.enabled))
-        .bind(update.plan_limits_only.unwrap_or(current.plan_limits_only))
+        .bind(i64::from(update.enabled.unwrap_or(current.enabled)))
+        .bind(i64::from(
+            update.plan_limits_only.unwrap_or(current.plan_limits_only),
+        ))
         .bind(now_ms())
         .bind(id)
         .execute(self.pool())

@@ -17,40 +17,51 @@ pub mod synced;
 pub mod usage;
 
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 use std::time::Duration;
 
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::{Any, AnyPool, Executor};
 
 pub use secrets::{SecretBackendKind, SecretError, SecretString, Secrets};
+pub use sql::{Backend, Sql};
 
-static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+mod sql;
+#[cfg(test)]
+mod testing;
+
+pub(crate) static SQLITE_MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 
 /// The database file's name inside `DATA_DIR`.
 pub const DATABASE_FILE: &str = "storage.sqlite";
 
-/// Errors of the store. Each says what went wrong with which file, so start-up can print one line.
+/// Errors of the store. Each says what went wrong with which database, so start-up can print
+/// one line.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("cannot open database {path}: {source}")]
-    Open { path: PathBuf, source: sqlx::Error },
+    #[error("cannot open database {location}: {source}")]
+    Open {
+        location: String,
+        source: sqlx::Error,
+    },
     #[error(
-        "database {path} has schema version {found}, newer than this OmniRoute supports ({supported}); \
+        "database {location} has schema version {found}, newer than this OmniRoute supports ({supported}); \
          upgrade OmniRoute or restore an older backup"
     )]
     NewerSchema {
-        path: PathBuf,
+        location: String,
         found: i64,
         supported: i64,
     },
-    #[error("cannot migrate database {path}: {source}")]
+    #[error("cannot migrate database {location}: {source}")]
     Migrate {
-        path: PathBuf,
+        location: String,
         source: sqlx::migrate::MigrateError,
     },
+    /// `DATABASE_URL` names no database this build can use.
+    #[error("DATABASE_URL {0}")]
+    Url(String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("stored {what} is not valid JSON: {source}")]
@@ -99,71 +110,140 @@ pub fn new_id() -> String {
 /// Handle to the open store; cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Store {
-    pool: SqlitePool,
-    path: PathBuf,
+    pool: AnyPool,
+    backend: Backend,
+    /// The SQLite file, or `None` on a server database.
+    file: Option<PathBuf>,
+    data_dir: PathBuf,
+    /// Where the data is, for messages: the file's path or the URL without its password.
+    location: String,
 }
 
 impl Store {
     /// Opens (creating if missing) `data_dir/storage.sqlite` and brings its schema up to date.
     pub async fn open(data_dir: &Path) -> Result<Self, StoreError> {
-        let path = data_dir.join(DATABASE_FILE);
-        let options = SqliteConnectOptions::from_str("sqlite:")
-            .map_err(|source| StoreError::Open {
-                path: path.clone(),
-                source,
-            })?
-            .filename(&path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(5));
-        let pool = SqlitePoolOptions::new()
+        Self::open_sqlite(data_dir, &data_dir.join(DATABASE_FILE)).await
+    }
+
+    /// Opens the database `DATABASE_URL` names (`sqlite://…` or `postgres://…`), else the
+    /// default SQLite file in `data_dir`, and brings its schema up to date.
+    pub async fn connect(data_dir: &Path, url: Option<&str>) -> Result<Self, StoreError> {
+        match url.map(sql::DatabaseUrl::parse).transpose()? {
+            None => Self::open(data_dir).await,
+            Some(sql::DatabaseUrl::Sqlite(file)) => Self::open_sqlite(data_dir, &file).await,
+            Some(sql::DatabaseUrl::Postgres(url)) => Self::open_postgres(data_dir, &url).await,
+        }
+    }
+
+    async fn open_sqlite(data_dir: &Path, file: &Path) -> Result<Self, StoreError> {
+        let location = file.display().to_string();
+        let url = sql::sqlite_url(file, "rwc");
+        // Each connection: write-ahead log, foreign keys, and a wait instead of "database is
+        // locked" while another connection writes.
+        let pool = AnyPoolOptions::new()
             .max_connections(4)
             .min_connections(1)
             .idle_timeout(Duration::from_secs(300))
-            .connect_with(options)
-            .await
-            .map_err(|source| StoreError::Open {
-                path: path.clone(),
-                source,
-            })?;
-        let store = Self { pool, path };
-        store.migrate().await?;
+            .after_connect(|conn, _| {
+                Box::pin(async move {
+                    conn.execute(
+                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                         PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+                    )
+                    .await
+                    .map(|_| ())
+                })
+            });
+        let store = Self::start(pool, &url, Backend::Sqlite, data_dir, location).await?;
+        let store = Self {
+            file: Some(file.to_path_buf()),
+            ..store
+        };
         // SQLite gives the WAL and shared-memory files the database's own mode.
         for suffix in ["", "-wal", "-shm"] {
-            let mut file = store.path.clone().into_os_string();
-            file.push(suffix);
-            restrict_to_owner(Path::new(&file));
+            let mut name = file.to_path_buf().into_os_string();
+            name.push(suffix);
+            restrict_to_owner(Path::new(&name));
         }
         Ok(store)
     }
 
+    async fn open_postgres(data_dir: &Path, url: &str) -> Result<Self, StoreError> {
+        let location = sql::redacted_url(url);
+        let pool = AnyPoolOptions::new()
+            .max_connections(16)
+            .min_connections(1)
+            .acquire_timeout(Duration::from_secs(10))
+            .idle_timeout(Duration::from_secs(300));
+        Self::start(pool, url, Backend::Postgres, data_dir, location).await
+    }
+
+    async fn start(
+        options: AnyPoolOptions,
+        url: &str,
+        backend: Backend,
+        data_dir: &Path,
+        location: String,
+    ) -> Result<Self, StoreError> {
+        sqlx::any::install_default_drivers();
+        let open = |source| StoreError::Open {
+            location: location.clone(),
+            source,
+        };
+        let connect: AnyConnectOptions = url.parse().map_err(open)?;
+        let pool = options.connect_with(connect).await.map_err(open)?;
+        let store = Self {
+            pool,
+            backend,
+            file: None,
+            data_dir: data_dir.to_path_buf(),
+            location,
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    fn migrator(&self) -> &'static Migrator {
+        match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATOR,
+            Backend::Postgres => &POSTGRES_MIGRATOR,
+        }
+    }
+
+    /// The newest schema version this build knows.
+    pub fn supported_schema_version(&self) -> i64 {
+        self.migrator().iter().map(|m| m.version).max().unwrap_or(0)
+    }
+
     async fn migrate(&self) -> Result<(), StoreError> {
-        let supported = MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0);
-        let has_table: Option<i64> = sqlx::query_scalar(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
-        )
-        .fetch_optional(&self.pool)
-        .await?;
+        let supported = self.supported_schema_version();
+        let exists = match self.backend {
+            Backend::Sqlite => {
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'"
+            }
+            Backend::Postgres => {
+                "SELECT 1 FROM information_schema.tables \
+                 WHERE table_schema = current_schema() AND table_name = '_sqlx_migrations'"
+            }
+        };
+        let has_table: Option<i32> = sqlx::query_scalar(exists)
+            .fetch_optional(&self.pool)
+            .await?;
         if has_table.is_some() {
-            let found: Option<i64> =
-                sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = 1")
-                    .fetch_one(&self.pool)
-                    .await?;
-            if let Some(found) = found.filter(|v| *v > supported) {
+            let found = self.schema_version().await?;
+            if found > supported {
                 return Err(StoreError::NewerSchema {
-                    path: self.path.clone(),
+                    location: self.location.clone(),
                     found,
                     supported,
                 });
             }
         }
-        MIGRATOR
+        self.migrator()
             .run(&self.pool)
             .await
             .map_err(|source| StoreError::Migrate {
-                path: self.path.clone(),
+                location: self.location.clone(),
                 source,
             })
     }
@@ -177,27 +257,61 @@ impl Store {
 
     /// The schema version the open database is at.
     pub async fn schema_version(&self) -> Result<i64, StoreError> {
-        let v: Option<i64> =
-            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = 1")
-                .fetch_one(&self.pool)
-                .await?;
+        let v: Option<i64> = sqlx::query_scalar(
+            "SELECT MAX(version) FROM _sqlx_migrations WHERE success = TRUE",
+        )
+        .fetch_one(&self.pool)
+        .await?;
         Ok(v.unwrap_or(0))
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// The SQLite file, when the store is one.
+    pub fn file(&self) -> Option<&Path> {
+        self.file.as_deref()
     }
 
-    pub fn pool(&self) -> &SqlitePool {
+    /// Where the data is, for messages and the health page (a server URL without password).
+    pub fn location(&self) -> &str {
+        &self.location
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    pub fn pool(&self) -> &AnyPool {
         &self.pool
     }
 
-    /// Waits for pending writes, checkpoints the WAL into the main file and closes every
+    /// A transaction that reads before it writes, serialized with every other such
+    /// transaction: SQLite takes its write lock at once (a deferred transaction could not
+    /// upgrade once another connection wrote in between); PostgreSQL, shared by several
+    /// gateways, takes a transaction-scoped advisory lock.
+    pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Any>, StoreError> {
+        match self.backend {
+            Backend::Sqlite => Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?),
+            Backend::Postgres => {
+                let mut tx = self.pool.begin().await?;
+                // Any fixed number: the lock only orders OmniRoute's own writers.
+                sqlx::query("SELECT CAST(pg_advisory_xact_lock(2012801) AS TEXT)")
+                    .fetch_one(&mut *tx)
+                    .await?;
+                Ok(tx)
+            }
+        }
+    }
+
+    /// Waits for pending writes, checkpoints SQLite's WAL into the main file and closes every
     /// connection. Called once at shutdown.
     pub async fn close(&self) {
-        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-            .execute(&self.pool)
-            .await
+        if self.backend == Backend::Sqlite
+            && let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(&self.pool)
+                .await
         {
             tracing::warn!(error = %e, "WAL checkpoint at shutdown failed");
         }
@@ -246,6 +360,7 @@ pub fn now_ms() -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::backups::REQUIRED_TABLES;
 
     #[tokio::test]
     async fn opens_migrates_and_reopens() {
@@ -272,7 +387,7 @@ mod tests {
             "usage",
         ] {
             let n: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM sqlite_master WHERE type='table' AND name=?",
+                "SELECT COUNT(*) FROM sqlite_master WHERE type='table' AND name=$1",
             )
             .bind(table)
             .fetch_one(store.pool())
@@ -283,6 +398,31 @@ mod tests {
         store.close().await;
         let again = Store::open(dir.path()).await.unwrap();
         assert_eq!(again.schema_version().await.unwrap(), 4);
+    }
+
+    #[tokio::test]
+    async fn migrates_on_the_backend_under_test() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = testing::store(dir.path()).await;
+        store.ping().await.unwrap();
+        let expected = if std::env::var("OMNIROUTE_TEST_POSTGRES").is_ok() {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        };
+        assert_eq!(store.backend(), expected);
+        assert_eq!(store.schema_version().await.unwrap(), 4);
+        assert_eq!(store.supported_schema_version(), 4);
+        for table in REQUIRED_TABLES.iter().chain(&["settings", "usage", "sync_held"]) {
+            let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+                .fetch_one(store.pool())
+                .await
+                .unwrap();
+            assert_eq!(n, 0, "table {table}");
+        }
+        // The second start finds the schema current and changes nothing.
+        store.migrate().await.unwrap();
+        assert_eq!(store.schema_version().await.unwrap(), 4);
     }
 
     #[tokio::test]

@@ -9,16 +9,17 @@ use crate::{Store, StoreError, new_id, now_ms};
 /// What a lockout takes out of routing. Stored as text; a value this build does not know is an
 /// error when lockouts load, never a lockout silently ignored at request time.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::Type, ts_rs::TS,
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS,
 )]
 #[serde(rename_all = "lowercase")]
-#[sqlx(type_name = "TEXT", rename_all = "lowercase")]
 pub enum LockScope {
     /// A `prefix/model` id.
     Model,
     /// A connection id.
     Connection,
 }
+
+crate::sql::text_column!(LockScope);
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
@@ -41,7 +42,7 @@ impl Store {
         until: Option<i64>,
     ) -> Result<Lockout, StoreError> {
         let id = new_id();
-        sqlx::query("INSERT INTO lockouts (id, scope, target, reason, until, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+        sqlx::query("INSERT INTO lockouts (id, scope, target, reason, until, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(&id)
             .bind(scope)
             .bind(target)
@@ -62,7 +63,7 @@ impl Store {
 
     /// Lockouts still in force (expired ones are deleted on the way).
     pub async fn lockouts(&self) -> Result<Vec<Lockout>, StoreError> {
-        sqlx::query("DELETE FROM lockouts WHERE until IS NOT NULL AND until <= ?")
+        sqlx::query("DELETE FROM lockouts WHERE until IS NOT NULL AND until <= $1")
             .bind(now_ms())
             .execute(self.pool())
             .await?;
@@ -81,13 +82,13 @@ impl Store {
     ) -> Result<u64, StoreError> {
         let done = match (id, target) {
             (Some(id), _) => {
-                sqlx::query("DELETE FROM lockouts WHERE id = ?")
+                sqlx::query("DELETE FROM lockouts WHERE id = $1")
                     .bind(id)
                     .execute(self.pool())
                     .await?
             }
             (None, Some((scope, target))) => {
-                sqlx::query("DELETE FROM lockouts WHERE scope = ? AND target = ?")
+                sqlx::query("DELETE FROM lockouts WHERE scope = $1 AND target = $2")
                     .bind(scope)
                     .bind(target)
                     .execute(self.pool())

@@ -9,10 +9,9 @@ use crate::{Store, StoreError, new_id, now_ms};
 /// The API a node speaks. Stored as text; a value this build does not know is an error when
 /// nodes load, never a node silently skipped at request time.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::Type, ts_rs::TS,
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS,
 )]
 #[serde(rename_all = "lowercase")]
-#[sqlx(type_name = "TEXT", rename_all = "lowercase")]
 pub enum ApiType {
     /// OpenAI Chat Completions.
     Openai,
@@ -23,6 +22,8 @@ pub enum ApiType {
     /// OpenAI Responses.
     Responses,
 }
+
+crate::sql::text_column!(ApiType);
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
@@ -50,7 +51,7 @@ impl Store {
         let id = new_id();
         let now = now_ms();
         sqlx::query(
-            "INSERT INTO provider_nodes (id, name, prefix, api_type, base_url, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO provider_nodes (id, name, prefix, api_type, base_url, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(&id)
         .bind(name)
@@ -69,7 +70,7 @@ impl Store {
 
     pub async fn node(&self, id: &str) -> Result<Option<ProviderNode>, StoreError> {
         Ok(sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM provider_nodes WHERE id = ?"
+            "SELECT {COLUMNS} FROM provider_nodes WHERE id = $1"
         ))
         .bind(id)
         .fetch_optional(self.pool())
@@ -85,7 +86,7 @@ impl Store {
     }
 
     pub async fn delete_node(&self, id: &str) -> Result<bool, StoreError> {
-        let done = sqlx::query("DELETE FROM provider_nodes WHERE id = ?")
+        let done = sqlx::query("DELETE FROM provider_nodes WHERE id = $1")
             .bind(id)
             .execute(self.pool())
             .await?;
@@ -103,7 +104,7 @@ impl Store {
         api_type: ApiType,
         base_url: &str,
     ) -> Result<Option<ProviderNode>, StoreError> {
-        sqlx::query("UPDATE provider_nodes SET name = ?, api_type = ?, base_url = ?, updated_at = ? WHERE id = ?")
+        sqlx::query("UPDATE provider_nodes SET name = $1, api_type = $2, base_url = $3, updated_at = $4 WHERE id = $5")
             .bind(name)
             .bind(api_type)
             .bind(base_url)
@@ -117,12 +118,11 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use crate::Store;
 
     #[tokio::test]
     async fn nodes_and_connections_round_trip() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).await.unwrap();
+        let store = crate::testing::store(dir.path()).await;
         let node = store
             .insert_node(
                 "Local",

@@ -34,7 +34,7 @@ impl Store {
             match price {
                 Some((input, output)) => {
                     sqlx::query(
-                        "INSERT INTO pricing (model, input_per_1k, output_per_1k, updated_at) VALUES (?, ?, ?, ?) \
+                        "INSERT INTO pricing (model, input_per_1k, output_per_1k, updated_at) VALUES ($1, $2, $3, $4) \
                          ON CONFLICT(model) DO UPDATE SET input_per_1k = excluded.input_per_1k, \
                          output_per_1k = excluded.output_per_1k, updated_at = excluded.updated_at",
                     )
@@ -46,7 +46,7 @@ impl Store {
                     .await?;
                 }
                 None => {
-                    sqlx::query("DELETE FROM pricing WHERE model = ?")
+                    sqlx::query("DELETE FROM pricing WHERE model = $1")
                         .bind(model)
                         .execute(&mut *tx)
                         .await?;

@@ -18,7 +18,7 @@ impl Store {
     /// Adds or renames a custom model of `provider`.
     pub async fn put_custom_model(&self, model: &CustomModel) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO provider_models (provider, model_id, model_name, kind, created_at) VALUES (?, ?, ?, ?, ?) \
+            "INSERT INTO provider_models (provider, model_id, model_name, kind, created_at) VALUES ($1, $2, $3, $4, $5) \
              ON CONFLICT(provider, model_id) DO UPDATE SET model_name = excluded.model_name, kind = excluded.kind",
         )
         .bind(&model.provider)
@@ -39,7 +39,7 @@ impl Store {
         let rows = match provider {
             Some(p) => {
                 sqlx::query_as(
-                    "SELECT provider, model_id, model_name, kind FROM provider_models WHERE provider = ? ORDER BY model_id",
+                    "SELECT provider, model_id, model_name, kind FROM provider_models WHERE provider = $1 ORDER BY model_id",
                 )
                 .bind(p)
                 .fetch_all(self.pool())
@@ -59,7 +59,7 @@ impl Store {
         provider: &str,
         model_id: &str,
     ) -> Result<bool, StoreError> {
-        let done = sqlx::query("DELETE FROM provider_models WHERE provider = ? AND model_id = ?")
+        let done = sqlx::query("DELETE FROM provider_models WHERE provider = $1 AND model_id = $2")
             .bind(provider)
             .bind(model_id)
             .execute(self.pool())

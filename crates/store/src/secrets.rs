@@ -10,7 +10,7 @@ use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
 
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 use zeroize::Zeroize;
 
 use crate::{Store, StoreError, now_ms};
@@ -100,7 +100,7 @@ type SecretRow = (String, Option<Vec<u8>>, Option<Vec<u8>>);
 /// switching the configured backend never strands what was stored before.
 #[derive(Clone)]
 pub struct Secrets {
-    pool: SqlitePool,
+    pool: AnyPool,
     write_backend: SecretBackendKind,
     cipher: Cipher,
     keychain: keychain::Keychain,
@@ -121,7 +121,21 @@ impl Secrets {
         data_dir: &Path,
         backend: SecretBackendKind,
     ) -> Result<Self, StoreError> {
-        let cipher = Cipher::load_or_create(&data_dir.join(encrypted::KEY_FILE))?;
+        Self::open_with_key(store, data_dir, backend, None).await
+    }
+
+    /// [`Secrets::open`] with the encryption key given (`SECRET_KEY`, 64 hex digits) instead of
+    /// the key file: instances that share a database must share the key.
+    pub async fn open_with_key(
+        store: &Store,
+        data_dir: &Path,
+        backend: SecretBackendKind,
+        key_hex: Option<&SecretString>,
+    ) -> Result<Self, StoreError> {
+        let cipher = match key_hex {
+            Some(hex) => Cipher::from_hex(hex.expose())?,
+            None => Cipher::load_or_create(&data_dir.join(encrypted::KEY_FILE))?,
+        };
         let install_id = crate::settings::install_id(store).await?;
         Ok(Self {
             pool: store.pool().clone(),
@@ -142,7 +156,7 @@ impl Secrets {
             SecretBackendKind::Encrypted => {
                 let (nonce, ciphertext) = self.cipher.seal(name, value.expose())?;
                 sqlx::query(
-                    "INSERT INTO secrets (name, backend, nonce, ciphertext, updated_at) VALUES (?, 'encrypted', ?, ?, ?) \
+                    "INSERT INTO secrets (name, backend, nonce, ciphertext, updated_at) VALUES ($1, 'encrypted', $2, $3, $4) \
                      ON CONFLICT(name) DO UPDATE SET backend = excluded.backend, nonce = excluded.nonce, \
                      ciphertext = excluded.ciphertext, updated_at = excluded.updated_at",
                 )
@@ -159,7 +173,7 @@ impl Secrets {
             SecretBackendKind::Keychain => {
                 self.keychain.set(name, value).await?;
                 sqlx::query(
-                    "INSERT INTO secrets (name, backend, nonce, ciphertext, updated_at) VALUES (?, 'keychain', NULL, NULL, ?) \
+                    "INSERT INTO secrets (name, backend, nonce, ciphertext, updated_at) VALUES ($1, 'keychain', NULL, NULL, $2) \
                      ON CONFLICT(name) DO UPDATE SET backend = excluded.backend, nonce = NULL, \
                      ciphertext = NULL, updated_at = excluded.updated_at",
                 )
@@ -175,7 +189,7 @@ impl Secrets {
     /// The secret stored under `name`, if any.
     pub async fn get(&self, name: &str) -> Result<Option<SecretString>, SecretError> {
         let row: Option<SecretRow> =
-            sqlx::query_as("SELECT backend, nonce, ciphertext FROM secrets WHERE name = ?")
+            sqlx::query_as("SELECT backend, nonce, ciphertext FROM secrets WHERE name = $1")
                 .bind(name)
                 .fetch_optional(&self.pool)
                 .await?;
@@ -198,7 +212,7 @@ impl Secrets {
         if self.recorded_backend(name).await? == Some(SecretBackendKind::Keychain) {
             self.keychain.delete(name).await?;
         }
-        sqlx::query("DELETE FROM secrets WHERE name = ?")
+        sqlx::query("DELETE FROM secrets WHERE name = $1")
             .bind(name)
             .execute(&self.pool)
             .await?;
@@ -207,7 +221,7 @@ impl Secrets {
 
     async fn recorded_backend(&self, name: &str) -> Result<Option<SecretBackendKind>, SecretError> {
         let backend: Option<String> =
-            sqlx::query_scalar("SELECT backend FROM secrets WHERE name = ?")
+            sqlx::query_scalar("SELECT backend FROM secrets WHERE name = $1")
                 .bind(name)
                 .fetch_optional(&self.pool)
                 .await?;

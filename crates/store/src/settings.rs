@@ -30,7 +30,7 @@ impl Store {
 
     /// One settings section, if stored.
     pub async fn settings_section(&self, key: &str) -> Result<Option<Value>, StoreError> {
-        let raw: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
+        let raw: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
             .bind(key)
             .fetch_optional(self.pool())
             .await?;
@@ -52,7 +52,7 @@ impl Store {
         let now = now_ms();
         for (key, value) in sections {
             sqlx::query(
-                "INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) \
+                "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3) \
                  ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
             )
             .bind(key)
@@ -81,7 +81,10 @@ pub(crate) async fn install_id(store: &Store) -> Result<String, StoreError> {
     })?;
     let id: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
     // Another connection may have raced us; whichever id landed first wins.
-    sqlx::query("INSERT OR IGNORE INTO settings (key, value, updated_at) VALUES (?, ?, ?)")
+    sqlx::query(
+        "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (key) DO NOTHING",
+    )
         .bind(INSTALL_ID_KEY)
         .bind(Value::String(id).to_string())
         .bind(now_ms())
@@ -104,7 +107,7 @@ mod tests {
     #[tokio::test]
     async fn sections_round_trip_and_survive_reopen() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).await.unwrap();
+        let store = crate::testing::store(dir.path()).await;
         let routing = json!({"strategy": "round-robin"});
         let ai = json!({"systemPromptPrefix": "Be brief."});
         store
@@ -113,7 +116,7 @@ mod tests {
             .unwrap();
         store.close().await;
 
-        let store = Store::open(dir.path()).await.unwrap();
+        let store = crate::testing::store(dir.path()).await;
         let all = store.settings_sections().await.unwrap();
         assert_eq!(all.get("routing"), Some(&routing));
         assert_eq!(all.get("ai"), Some(&ai));
@@ -123,7 +126,7 @@ mod tests {
     #[tokio::test]
     async fn install_id_is_stable() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).await.unwrap();
+        let store = crate::testing::store(dir.path()).await;
         let a = install_id(&store).await.unwrap();
         let b = install_id(&store).await.unwrap();
         assert_eq!(a, b);

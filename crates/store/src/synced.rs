@@ -32,7 +32,7 @@ use std::collections::BTreeMap;
 
 use omniroute_sync::{Kind, RecordKey};
 use serde_json::Value;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use crate::{Secrets, Store, StoreError};
 use bodies::ConnectionBody;
@@ -161,10 +161,8 @@ impl Store {
         changes: &[(RecordKey, Option<Value>)],
         check: SyncCheck<'_>,
     ) -> Result<ApplyReport, StoreError> {
-        // IMMEDIATE: the transaction reads before it writes, and a deferred one could not
-        // upgrade once another connection has written in between.
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
-        let conn: &mut SqliteConnection = &mut tx;
+        let mut tx = self.begin_write().await?;
+        let conn: &mut AnyConnection = &mut tx;
         let before = bodies::read_rows(conn).await?;
         let held_before = held::read_all(conn).await?;
 
@@ -245,7 +243,7 @@ impl Store {
 /// Applies one record inside its own savepoint: a row the database refuses (a constraint)
 /// is held, and undoes only itself.
 async fn apply_isolated(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     key: &RecordKey,
     body: Option<&Value>,
     current: Option<&Value>,
@@ -272,7 +270,7 @@ async fn apply_isolated(
 /// The connections with a secret here whose key destination differs between `before` and
 /// `after` (connections that did not exist before have no secret of their own yet).
 async fn moved_keys(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     before: &BTreeMap<RecordKey, Value>,
     after: &BTreeMap<RecordKey, Value>,
 ) -> Result<Vec<KeyDestinationChange>, StoreError> {

@@ -4,9 +4,10 @@
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
-use sqlx::{FromRow, QueryBuilder, Sqlite};
+use sqlx::FromRow;
 
-use crate::{Store, StoreError};
+use crate::sql::Flag;
+use crate::{Sql, Store, StoreError};
 
 /// One request as recorded.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, FromRow, ts_rs::TS)]
@@ -23,6 +24,7 @@ pub struct UsageRow {
     /// The model that served (`provider/model`), else the one asked for.
     pub model: String,
     pub client_format: String,
+    #[sqlx(try_from = "Flag")]
     pub stream: bool,
     pub input_tokens: i64,
     pub output_tokens: i64,
@@ -37,16 +39,14 @@ pub struct UsageRow {
     pub attempts: i64,
     /// JSON `[{target, reason}]` of the targets skipped or failed before the answer.
     pub fallback_reasons: Option<String>,
+    #[sqlx(try_from = "String")]
     pub source: AnswerSource,
 }
 
 /// Where an answer came from. Stored as text; a value this build does not know is an error
 /// when rows are read.
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, sqlx::Type, ts_rs::TS,
-)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
-#[sqlx(type_name = "TEXT", rename_all = "lowercase")]
 pub enum AnswerSource {
     /// An upstream answered (or the request failed on its way there).
     #[default]
@@ -55,6 +55,27 @@ pub enum AnswerSource {
     Cache,
     /// An idempotent retry got the first answer again.
     Replay,
+}
+
+impl AnswerSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Upstream => "upstream",
+            Self::Cache => "cache",
+            Self::Replay => "replay",
+        }
+    }
+}
+
+impl TryFrom<String> for AnswerSource {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<Self, String> {
+        [Self::Upstream, Self::Cache, Self::Replay]
+            .into_iter()
+            .find(|v| v.as_str() == s)
+            .ok_or_else(|| format!("unknown answer source {s:?}"))
+    }
 }
 
 /// Bodies kept for a request when request logging is on (already redacted).
@@ -132,63 +153,90 @@ pub struct RequestLog {
 const STATEMENT_SIZES: [usize; 3] = [100, 10, 1];
 
 /// `INSERT INTO usage … VALUES (…), (…)` for `rows`, followed by `tail`.
-fn usage_insert<'a>(rows: &[&'a UsageRow], tail: &str) -> QueryBuilder<'a, Sqlite> {
-    let mut query = QueryBuilder::<Sqlite>::new(
+fn usage_insert<'a>(rows: &[&'a UsageRow], tail: &str) -> Sql<'a> {
+    let mut query = Sql::new(
         "INSERT INTO usage (ts, api_key_id, combo, provider, connection_id, model, client_format, \
          stream, input_tokens, output_tokens, cached_tokens, reasoning_tokens, cost_usd, latency_ms, \
-         ttft_ms, status, attempts, fallback_reasons, source, cache_write_tokens) ",
+         ttft_ms, status, attempts, fallback_reasons, source, cache_write_tokens) VALUES ",
     );
-    query.push_values(rows.iter().copied(), |mut b, row| {
-        b.push_bind(row.ts)
-            .push_bind(&row.api_key_id)
-            .push_bind(&row.combo)
-            .push_bind(&row.provider)
-            .push_bind(&row.connection_id)
-            .push_bind(&row.model)
-            .push_bind(&row.client_format)
-            .push_bind(row.stream)
-            .push_bind(row.input_tokens)
-            .push_bind(row.output_tokens)
-            .push_bind(row.cached_tokens)
-            .push_bind(row.reasoning_tokens)
-            .push_bind(row.cost_usd)
-            .push_bind(row.latency_ms)
-            .push_bind(row.ttft_ms)
-            .push_bind(row.status)
-            .push_bind(row.attempts)
-            .push_bind(&row.fallback_reasons)
-            .push_bind(row.source)
-            .push_bind(row.cache_write_tokens);
-    });
+    for (i, row) in rows.iter().enumerate() {
+        query.push(if i == 0 { "(" } else { ", (" });
+        query
+            .bind(row.ts)
+            .push(", ")
+            .bind(row.api_key_id.as_deref())
+            .push(", ")
+            .bind(row.combo.as_deref())
+            .push(", ")
+            .bind(row.provider.as_deref())
+            .push(", ")
+            .bind(row.connection_id.as_deref())
+            .push(", ")
+            .bind(row.model.as_str())
+            .push(", ")
+            .bind(row.client_format.as_str())
+            .push(", ")
+            .bind(i64::from(row.stream))
+            .push(", ")
+            .bind(row.input_tokens)
+            .push(", ")
+            .bind(row.output_tokens)
+            .push(", ")
+            .bind(row.cached_tokens)
+            .push(", ")
+            .bind(row.reasoning_tokens)
+            .push(", ")
+            .bind(row.cost_usd)
+            .push(", ")
+            .bind(row.latency_ms)
+            .push(", ")
+            .bind(row.ttft_ms)
+            .push(", ")
+            .bind(row.status)
+            .push(", ")
+            .bind(row.attempts)
+            .push(", ")
+            .bind(row.fallback_reasons.as_deref())
+            .push(", ")
+            .bind(row.source.as_str())
+            .push(", ")
+            .bind(row.cache_write_tokens)
+            .push(")");
+    }
     query.push(tail);
     query
 }
 
-fn push_filter(query: &mut QueryBuilder<'_, Sqlite>, filter: &UsageFilter) {
+fn push_filter(query: &mut Sql<'_>, filter: &UsageFilter) {
     query.push(" WHERE 1 = 1");
     if let Some(from) = filter.from_ms {
-        query.push(" AND ts >= ").push_bind(from);
+        query.push(" AND ts >= ").bind(from);
     }
     if let Some(to) = filter.to_ms {
-        query.push(" AND ts < ").push_bind(to);
+        query.push(" AND ts < ").bind(to);
     }
     if let Some(provider) = &filter.provider {
-        query.push(" AND provider = ").push_bind(provider.clone());
+        query.push(" AND provider = ").bind(provider.clone());
     }
     if let Some(model) = &filter.model {
-        query.push(" AND model = ").push_bind(model.clone());
+        query.push(" AND model = ").bind(model.clone());
     }
     if let Some(key) = &filter.key_id {
-        query.push(" AND api_key_id = ").push_bind(key.clone());
+        query.push(" AND api_key_id = ").bind(key.clone());
     }
 }
 
+// PostgreSQL sums 64-bit integers into NUMERIC and averages into NUMERIC: cast back to the
+// types both engines share.
 const TOTALS: &str = "COUNT(*) AS requests, \
-     COALESCE(SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END), 0) AS errors, \
-     COALESCE(SUM(input_tokens), 0) AS input_tokens, COALESCE(SUM(output_tokens), 0) AS output_tokens, \
-     COALESCE(SUM(cached_tokens), 0) AS cached_tokens, COALESCE(SUM(cache_write_tokens), 0) AS cache_write_tokens, \
-     COALESCE(SUM(reasoning_tokens), 0) AS reasoning_tokens, \
-     COALESCE(SUM(cost_usd), 0.0) AS cost_usd, COALESCE(AVG(latency_ms), 0.0) AS avg_latency_ms";
+     CAST(COALESCE(SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END), 0) AS BIGINT) AS errors, \
+     CAST(COALESCE(SUM(input_tokens), 0) AS BIGINT) AS input_tokens, \
+     CAST(COALESCE(SUM(output_tokens), 0) AS BIGINT) AS output_tokens, \
+     CAST(COALESCE(SUM(cached_tokens), 0) AS BIGINT) AS cached_tokens, \
+     CAST(COALESCE(SUM(cache_write_tokens), 0) AS BIGINT) AS cache_write_tokens, \
+     CAST(COALESCE(SUM(reasoning_tokens), 0) AS BIGINT) AS reasoning_tokens, \
+     CAST(COALESCE(SUM(cost_usd), 0.0) AS DOUBLE PRECISION) AS cost_usd, \
+     CAST(COALESCE(AVG(latency_ms), 0.0) AS DOUBLE PRECISION) AS avg_latency_ms";
 
 impl Store {
     /// Writes a batch of rows (and their bodies) in one transaction; marks the keys used. Rows
@@ -203,12 +251,12 @@ impl Store {
             match log {
                 None => plain.push(row),
                 Some(log) => {
-                    let id: i64 = usage_insert(&[row], " RETURNING id")
-                        .build_query_scalar()
+                    let (text, args) = usage_insert(&[row], " RETURNING id").finish()?;
+                    let id: i64 = sqlx::query_scalar_with(&text, args)
                         .fetch_one(&mut *tx)
                         .await?;
                     sqlx::query(
-                        "INSERT INTO request_logs (usage_id, ts, request_body, response_body) VALUES (?, ?, ?, ?)",
+                        "INSERT INTO request_logs (usage_id, ts, request_body, response_body) VALUES ($1, $2, $3, $4)",
                     )
                     .bind(id)
                     .bind(row.ts)
@@ -225,7 +273,8 @@ impl Store {
         for size in STATEMENT_SIZES {
             while rest.len() >= size {
                 let (chunk, tail) = rest.split_at(size);
-                usage_insert(chunk, "").build().execute(&mut *tx).await?;
+                let (text, args) = usage_insert(chunk, "").finish()?;
+                sqlx::query_with(&text, args).execute(&mut *tx).await?;
                 rest = tail;
             }
         }
@@ -237,9 +286,10 @@ impl Store {
             }
         }
         for (key, ts) in last_used {
-            sqlx::query(
-                "UPDATE api_keys SET last_used_at = MAX(COALESCE(last_used_at, 0), ?) WHERE id = ?",
-            )
+            sqlx::query(&format!(
+                "UPDATE api_keys SET last_used_at = {}(COALESCE(last_used_at, 0), $1) WHERE id = $2",
+                self.backend().greatest()
+            ))
             .bind(ts)
             .bind(key)
             .execute(&mut *tx)
@@ -255,19 +305,25 @@ impl Store {
         filter: &UsageFilter,
         grouping: Option<Grouping>,
     ) -> Result<(UsageTotals, Vec<UsageTotals>), StoreError> {
-        let mut query =
-            QueryBuilder::<Sqlite>::new(format!("SELECT NULL AS \"group\", {TOTALS} FROM usage"));
+        let mut query = Sql::new(format!(
+            "SELECT CAST(NULL AS TEXT) AS \"group\", {TOTALS} FROM usage"
+        ));
         push_filter(&mut query, filter);
-        let totals: UsageTotals = query.build_query_as().fetch_one(self.pool()).await?;
+        let (text, args) = query.finish()?;
+        let totals: UsageTotals = sqlx::query_as_with(&text, args)
+            .fetch_one(self.pool())
+            .await?;
         let Some(grouping) = grouping else {
             return Ok((totals, Vec::new()));
         };
         let expr = grouping.expression();
-        let mut query =
-            QueryBuilder::<Sqlite>::new(format!("SELECT {expr} AS \"group\", {TOTALS} FROM usage"));
+        let mut query = Sql::new(format!("SELECT {expr} AS \"group\", {TOTALS} FROM usage"));
         push_filter(&mut query, filter);
-        query.push(format!(" GROUP BY {expr} ORDER BY {expr}"));
-        let groups = query.build_query_as().fetch_all(self.pool()).await?;
+        query.push(&format!(" GROUP BY {expr} ORDER BY {expr}"));
+        let (text, args) = query.finish()?;
+        let groups = sqlx::query_as_with(&text, args)
+            .fetch_all(self.pool())
+            .await?;
         Ok((totals, groups))
     }
 
@@ -277,22 +333,24 @@ impl Store {
         filter: &UsageFilter,
         limit: i64,
     ) -> Result<Vec<UsageRow>, StoreError> {
-        let mut query = QueryBuilder::<Sqlite>::new(
+        let mut query = Sql::new(
             "SELECT id, ts, api_key_id, combo, provider, connection_id, model, client_format, stream, \
              input_tokens, output_tokens, cached_tokens, reasoning_tokens, cost_usd, latency_ms, ttft_ms, \
              status, attempts, fallback_reasons, source, cache_write_tokens FROM usage",
         );
         push_filter(&mut query, filter);
-        query
-            .push(" ORDER BY ts DESC, id DESC LIMIT ")
-            .push_bind(limit);
-        Ok(query.build_query_as().fetch_all(self.pool()).await?)
+        query.push(" ORDER BY ts DESC, id DESC LIMIT ").bind(limit);
+        let (text, args) = query.finish()?;
+        Ok(sqlx::query_as_with(&text, args)
+            .fetch_all(self.pool())
+            .await?)
     }
 
     /// What `key_id` spent since `since_ms` (for budgets after a restart).
     pub async fn spend_since(&self, key_id: &str, since_ms: i64) -> Result<f64, StoreError> {
         Ok(sqlx::query_scalar(
-            "SELECT COALESCE(SUM(cost_usd), 0.0) FROM usage WHERE api_key_id = ? AND ts >= ?",
+            "SELECT CAST(COALESCE(SUM(cost_usd), 0.0) AS DOUBLE PRECISION) FROM usage \
+             WHERE api_key_id = $1 AND ts >= $2",
         )
         .bind(key_id)
         .bind(since_ms)
@@ -306,16 +364,16 @@ impl Store {
         usage_id: Option<i64>,
         limit: i64,
     ) -> Result<Vec<RequestLog>, StoreError> {
-        let mut query = QueryBuilder::<Sqlite>::new(
-            "SELECT id, usage_id, ts, request_body, response_body FROM request_logs",
-        );
+        let mut query =
+            Sql::new("SELECT id, usage_id, ts, request_body, response_body FROM request_logs");
         if let Some(id) = usage_id {
-            query.push(" WHERE usage_id = ").push_bind(id);
+            query.push(" WHERE usage_id = ").bind(id);
         }
-        query
-            .push(" ORDER BY ts DESC, id DESC LIMIT ")
-            .push_bind(limit);
-        Ok(query.build_query_as().fetch_all(self.pool()).await?)
+        query.push(" ORDER BY ts DESC, id DESC LIMIT ").bind(limit);
+        let (text, args) = query.finish()?;
+        Ok(sqlx::query_as_with(&text, args)
+            .fetch_all(self.pool())
+            .await?)
     }
 
     /// Deletes bodies older than `before_ms`, then the oldest until at most `max_bytes` remain.
@@ -325,13 +383,14 @@ impl Store {
         before_ms: i64,
         max_bytes: i64,
     ) -> Result<u64, StoreError> {
-        let mut deleted = sqlx::query("DELETE FROM request_logs WHERE ts < ?")
+        let mut deleted = sqlx::query("DELETE FROM request_logs WHERE ts < $1")
             .bind(before_ms)
             .execute(self.pool())
             .await?
             .rows_affected();
         let total: i64 = sqlx::query_scalar(
-            "SELECT COALESCE(SUM(LENGTH(request_body) + LENGTH(response_body)), 0) FROM request_logs",
+            "SELECT CAST(COALESCE(SUM(LENGTH(request_body) + LENGTH(response_body)), 0) AS BIGINT) \
+             FROM request_logs",
         )
         .fetch_one(self.pool())
         .await?;
@@ -339,8 +398,8 @@ impl Store {
             // Keep the newest rows whose running size fits.
             deleted += sqlx::query(
                 "DELETE FROM request_logs WHERE id NOT IN (SELECT id FROM (SELECT id, SUM(LENGTH(request_body) + \
-                 LENGTH(response_body)) OVER (ORDER BY ts DESC, id DESC) AS running FROM request_logs) \
-                 WHERE running <= ?)",
+                 LENGTH(response_body)) OVER (ORDER BY ts DESC, id DESC) AS running FROM request_logs) AS sized \
+                 WHERE running <= $1)",
             )
             .bind(max_bytes)
             .execute(self.pool())
@@ -375,7 +434,7 @@ mod tests {
     #[tokio::test]
     async fn rows_are_summed_grouped_and_filtered() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).await.unwrap();
+        let store = crate::testing::store(dir.path()).await;
         let key = store.create_api_key("k", "h", "hint").await.unwrap();
         store
             .insert_usage(&[
@@ -426,7 +485,7 @@ mod tests {
     #[tokio::test]
     async fn request_logs_are_pruned_by_age_and_size() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).await.unwrap();
+        let store = crate::testing::store(dir.path()).await;
         let body = |n: usize| {
             Some(BodyLog {
                 request: "x".repeat(n),

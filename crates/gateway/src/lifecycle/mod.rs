@@ -105,8 +105,15 @@ impl Gateway {
         extras: Extras,
     ) -> Result<Handle, StartError> {
         prepare_data_dir(&config.data_dir)?;
-        let store = Store::open(&config.data_dir).await?;
-        let secrets = Secrets::open(&store, &config.data_dir, config.secrets_backend).await?;
+        let database_url = config.database_url.as_ref().map(|u| u.expose());
+        let store = Store::connect(&config.data_dir, database_url).await?;
+        let secrets = Secrets::open_with_key(
+            &store,
+            &config.data_dir,
+            config.secrets_backend,
+            config.secret_key.as_ref(),
+        )
+        .await?;
         let mut config = config;
         let access = Arc::new(crate::access::Access::load(&store, &config).await?);
         let password_set = access.password().password_hash.is_some();

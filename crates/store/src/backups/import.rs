@@ -7,12 +7,13 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
-use sqlx::{ConnectOptions, Connection, Row};
+use sqlx::{AnyConnection, ConnectOptions, Connection, Executor, Row};
 use tokio::io::AsyncReadExt;
 
+use super::transfer::{self, Kind};
 use super::{AUTH_SECTION, REQUIRED_TABLES, quote_ident, utf8_path};
 use crate::settings::INSTALL_ID_KEY;
-use crate::{Store, StoreError};
+use crate::{Backend, Store, StoreError};
 
 /// The first 16 bytes of every SQLite 3 database file.
 const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
@@ -75,11 +76,18 @@ impl Store {
 
     /// Copies every table of our schema from `upload`, all or nothing.
     async fn replace_from(&self, upload: &Path) -> Result<BTreeMap<String, i64>, StoreError> {
+        if self.backend() == Backend::Postgres {
+            return self.replace_postgres_from(upload).await;
+        }
         // A connection of our own rather than a pooled one: if the request is abandoned midway,
         // dropping it closes it, which rolls back and detaches, and no pooled connection is
         // left holding the write lock.
-        let mut conn = (*self.pool().connect_options()).clone().connect().await?;
-        sqlx::query("ATTACH DATABASE ? AS src")
+        let mut conn = AnyConnection::connect_with(&self.pool().connect_options()).await?;
+        conn.execute(
+            "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+        )
+        .await?;
+        sqlx::query("ATTACH DATABASE $1 AS src")
             .bind(utf8_path(upload)?)
             .execute(&mut conn)
             .await?;
@@ -89,6 +97,109 @@ impl Store {
         }
         result
     }
+}
+
+impl Store {
+    /// The PostgreSQL side of `replace_from`: in one transaction, every table of ours emptied
+    /// and filled row by row from the upload's table of the same name (the columns both have).
+    async fn replace_postgres_from(
+        &self,
+        upload: &Path,
+    ) -> Result<BTreeMap<String, i64>, StoreError> {
+        let mut src = AnyConnection::connect(&crate::sql::sqlite_url(upload, "ro")).await?;
+        src.execute("PRAGMA trusted_schema = OFF").await?;
+        let theirs = transfer::tables(&mut src, Backend::Sqlite).await?;
+        let mut conn = self.pool().acquire().await?;
+        let mut tx = conn.begin().await?;
+        let ours = transfer::tables(&mut tx, Backend::Postgres).await?;
+        let kept = kept_settings(&mut tx, "").await?;
+        let all = ours
+            .iter()
+            .map(|t| quote_ident(&t.name))
+            .collect::<Vec<_>>()
+            .join(", ");
+        sqlx::query(&format!("TRUNCATE {all} RESTART IDENTITY"))
+            .execute(&mut *tx)
+            .await?;
+        for table in &ours {
+            let Some(upload) = theirs.iter().find(|t| t.name == table.name) else {
+                continue;
+            };
+            let common: Vec<(String, Kind)> = table
+                .columns
+                .iter()
+                .filter(|(c, _)| upload.columns.iter().any(|(u, _)| u == c))
+                .cloned()
+                .collect();
+            transfer::copy_rows(&mut src, &mut tx, &table.name, &common).await?;
+        }
+        restore_kept(&mut tx, "", kept).await?;
+        transfer::advance_identities(&mut tx).await?;
+        let counts = count_rows(&mut tx, "", ours.into_iter().map(|t| t.name)).await?;
+        tx.commit().await?;
+        if let Err(e) = src.close().await {
+            tracing::warn!(error = %e, "closing the uploaded database failed");
+        }
+        Ok(counts)
+    }
+}
+
+/// This installation's id names its keychain entries, and a backup without the password hash
+/// must not reset the dashboard password to the default: both survive an import. `schema` is
+/// `"main."` on SQLite with the upload attached, else empty.
+async fn kept_settings(
+    conn: &mut AnyConnection,
+    schema: &str,
+) -> Result<Vec<(String, String, i64)>, StoreError> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT key, value, updated_at FROM {schema}settings WHERE key IN ($1, $2)"
+    ))
+    .bind(INSTALL_ID_KEY)
+    .bind(AUTH_SECTION)
+    .fetch_all(&mut *conn)
+    .await?)
+}
+
+async fn restore_kept(
+    conn: &mut AnyConnection,
+    schema: &str,
+    kept: Vec<(String, String, i64)>,
+) -> Result<(), StoreError> {
+    for (key, value, updated_at) in kept {
+        let on_conflict = if key == INSTALL_ID_KEY {
+            "DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at"
+        } else {
+            "DO NOTHING"
+        };
+        sqlx::query(&format!(
+            "INSERT INTO {schema}settings (key, value, updated_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (key) {on_conflict}"
+        ))
+        .bind(key)
+        .bind(value)
+        .bind(updated_at)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+async fn count_rows(
+    conn: &mut AnyConnection,
+    schema: &str,
+    tables: impl IntoIterator<Item = String>,
+) -> Result<BTreeMap<String, i64>, StoreError> {
+    let mut counts = BTreeMap::new();
+    for table in tables {
+        let n: i64 = sqlx::query_scalar(&format!(
+            "SELECT COUNT(*) FROM {schema}{}",
+            quote_ident(&table)
+        ))
+        .fetch_one(&mut *conn)
+        .await?;
+        counts.insert(table, n);
+    }
+    Ok(counts)
 }
 
 async fn check_header(upload: &Path) -> Result<(), StoreError> {
@@ -142,7 +253,7 @@ async fn check_contents(conn: &mut SqliteConnection, supported: i64) -> Result<(
     }
     if tables.iter().any(|t| t == "_sqlx_migrations") {
         let found: Option<i64> =
-            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = 1")
+            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = TRUE")
                 .fetch_one(&mut *conn)
                 .await
                 .map_err(|e| invalid(format!("cannot read the database's schema version: {e}")))?;
@@ -156,7 +267,7 @@ async fn check_contents(conn: &mut SqliteConnection, supported: i64) -> Result<(
     Ok(())
 }
 
-async fn copy_all(conn: &mut SqliteConnection) -> Result<BTreeMap<String, i64>, StoreError> {
+async fn copy_all(conn: &mut AnyConnection) -> Result<BTreeMap<String, i64>, StoreError> {
     // IMMEDIATE: take the write lock now (waiting out other writers with the busy timeout)
     // rather than fail to upgrade a read lock halfway through.
     sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
@@ -179,7 +290,7 @@ async fn copy_all(conn: &mut SqliteConnection) -> Result<BTreeMap<String, i64>, 
 
 /// Inside the transaction: empties every table of ours, then fills each from the upload's
 /// table of the same name, copying the columns both have.
-async fn copy_tables(conn: &mut SqliteConnection) -> Result<BTreeMap<String, i64>, StoreError> {
+async fn copy_tables(conn: &mut AnyConnection) -> Result<BTreeMap<String, i64>, StoreError> {
     // References are checked at COMMIT, so tables can be filled in any order.
     sqlx::query("PRAGMA defer_foreign_keys = ON")
         .execute(&mut *conn)
@@ -190,14 +301,7 @@ async fn copy_tables(conn: &mut SqliteConnection) -> Result<BTreeMap<String, i64
     )
     .fetch_all(&mut *conn)
     .await?;
-    // This installation's id names its keychain entries, and a backup without the password hash
-    // must not reset the dashboard password to the default: both survive the import.
-    let kept: Vec<(String, String, i64)> =
-        sqlx::query_as("SELECT key, value, updated_at FROM main.settings WHERE key IN (?, ?)")
-            .bind(INSTALL_ID_KEY)
-            .bind(AUTH_SECTION)
-            .fetch_all(&mut *conn)
-            .await?;
+    let kept = kept_settings(conn, "main.").await?;
     // Every delete first: a cascade from one table must not remove rows already copied into
     // another.
     for table in &tables {
@@ -207,7 +311,7 @@ async fn copy_tables(conn: &mut SqliteConnection) -> Result<BTreeMap<String, i64
     }
     for table in &tables {
         let in_upload: Option<i64> =
-            sqlx::query_scalar("SELECT 1 FROM src.sqlite_master WHERE type = 'table' AND name = ?")
+            sqlx::query_scalar("SELECT 1 FROM src.sqlite_master WHERE type = 'table' AND name = $1")
                 .bind(table)
                 .fetch_optional(&mut *conn)
                 .await?;
@@ -233,35 +337,12 @@ async fn copy_tables(conn: &mut SqliteConnection) -> Result<BTreeMap<String, i64
         .await
         .map_err(|e| invalid(format!("cannot import table {table}: {e}")))?;
     }
-    for (key, value, updated_at) in kept {
-        let sql = if key == INSTALL_ID_KEY {
-            "INSERT INTO main.settings (key, value, updated_at) VALUES (?, ?, ?) \
-             ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at"
-        } else {
-            "INSERT OR IGNORE INTO main.settings (key, value, updated_at) VALUES (?, ?, ?)"
-        };
-        sqlx::query(sql)
-            .bind(key)
-            .bind(value)
-            .bind(updated_at)
-            .execute(&mut *conn)
-            .await?;
-    }
-    let mut counts = BTreeMap::new();
-    for table in tables {
-        let n: i64 = sqlx::query_scalar(&format!(
-            "SELECT COUNT(*) FROM main.{}",
-            quote_ident(&table)
-        ))
-        .fetch_one(&mut *conn)
-        .await?;
-        counts.insert(table, n);
-    }
-    Ok(counts)
+    restore_kept(conn, "main.", kept).await?;
+    count_rows(conn, "main.", tables).await
 }
 
 async fn columns(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     schema: &str,
     table: &str,
 ) -> Result<Vec<String>, StoreError> {

@@ -54,6 +54,25 @@ impl Cipher {
         Ok(Self(Arc::new(cipher)))
     }
 
+    /// The key given as 64 hex digits (`SECRET_KEY`), shared by every instance of one database.
+    pub fn from_hex(hex: &str) -> Result<Self, SecretError> {
+        let invalid = |reason: &str| SecretError::KeyFile {
+            path: "SECRET_KEY".into(),
+            reason: reason.into(),
+        };
+        let hex = hex.trim();
+        if hex.len() != KEY_LEN * 2 {
+            return Err(invalid("expected 64 hex digits (openssl rand -hex 32)"));
+        }
+        let key = (0..KEY_LEN)
+            .map(|i| u8::from_str_radix(hex.get(i * 2..i * 2 + 2).unwrap_or("x"), 16))
+            .collect::<Result<Vec<u8>, _>>()
+            .map_err(|_| invalid("expected 64 hex digits (openssl rand -hex 32)"))?;
+        let cipher = XChaCha20Poly1305::new_from_slice(&key)
+            .map_err(|_| invalid("not a key of 32 bytes"))?;
+        Ok(Self(Arc::new(cipher)))
+    }
+
     pub fn seal(&self, name: &str, plaintext: &str) -> Result<(Vec<u8>, Vec<u8>), SecretError> {
         let mut nonce = [0u8; NONCE_LEN];
         getrandom::fill(&mut nonce).map_err(|_| SecretError::Encrypt)?;

@@ -2,7 +2,7 @@ use super::*;
 
 async fn open(kind: SecretBackendKind) -> (tempfile::TempDir, Store, Secrets) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).await.unwrap();
+    let store = crate::testing::store(dir.path()).await;
     let secrets = Secrets::open(&store, dir.path(), kind).await.unwrap();
     (dir, store, secrets)
 }
@@ -32,7 +32,7 @@ async fn encrypted_round_trip_never_stores_clear_text() {
     }
 
     // Survives a restart with the same key file.
-    let store = Store::open(dir.path()).await.unwrap();
+    let store = crate::testing::store(dir.path()).await;
     let secrets = Secrets::open(&store, dir.path(), SecretBackendKind::Encrypted)
         .await
         .unwrap();

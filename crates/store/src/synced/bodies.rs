@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use omniroute_sync::{Kind, RecordKey};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use crate::StoreError;
 use crate::combos::ComboTarget;
@@ -170,7 +170,7 @@ pub(super) fn to_body<T: Serialize>(body: &T, what: &str) -> Result<Value, Store
 /// Every syncable row, keyed and in canonical form: what this device's tables say, without the
 /// held records laid over them.
 pub(super) async fn read_rows(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
 ) -> Result<BTreeMap<RecordKey, Value>, StoreError> {
     let mut rows = BTreeMap::new();
 
@@ -340,7 +340,9 @@ struct ConnectionRow {
     auth_kind: String,
     base_url: Option<String>,
     priority: i64,
+    #[sqlx(try_from = "crate::sql::Flag")]
     enabled: bool,
+    #[sqlx(try_from = "crate::sql::Flag")]
     plan_limits_only: bool,
     metadata: Option<String>,
 }

@@ -250,7 +250,7 @@ impl Store {
     async fn stored_credential_names(&self, id: &str) -> Result<Vec<String>, StoreError> {
         let [api_key, oauth, held] = connection_secret_names(id);
         Ok(
-            sqlx::query_scalar("SELECT name FROM secrets WHERE name IN (?, ?, ?) ORDER BY name")
+            sqlx::query_scalar("SELECT name FROM secrets WHERE name IN ($1, $2, $3) ORDER BY name")
                 .bind(api_key)
                 .bind(oauth)
                 .bind(held)
@@ -262,8 +262,8 @@ impl Store {
     /// Points connection `id` (if it is here) at `secret_name`, unless it already does.
     async fn link_synced_secret(&self, id: &str, secret_name: &str) -> Result<(), StoreError> {
         sqlx::query(
-            "UPDATE provider_connections SET secret_name = ?, updated_at = ? \
-             WHERE id = ? AND (secret_name IS NULL OR secret_name != ?)",
+            "UPDATE provider_connections SET secret_name = $1, updated_at = $2 \
+             WHERE id = $3 AND (secret_name IS NULL OR secret_name != $4)",
         )
         .bind(secret_name)
         .bind(now_ms())
@@ -277,7 +277,7 @@ impl Store {
     /// Clears a "needs sign-in" state and its error from connection `id`'s metadata.
     async fn mark_signed_in(&self, id: &str) -> Result<(), StoreError> {
         let metadata: Option<Option<String>> =
-            sqlx::query_scalar("SELECT metadata FROM provider_connections WHERE id = ?")
+            sqlx::query_scalar("SELECT metadata FROM provider_connections WHERE id = $1")
                 .bind(id)
                 .fetch_optional(self.pool())
                 .await?;
@@ -296,7 +296,7 @@ impl Store {
         }
         meta.insert("state".into(), Value::String("ok".into()));
         meta.remove("error");
-        sqlx::query("UPDATE provider_connections SET metadata = ?, updated_at = ? WHERE id = ?")
+        sqlx::query("UPDATE provider_connections SET metadata = $1, updated_at = $2 WHERE id = $3")
             .bind(Value::Object(meta).to_string())
             .bind(now_ms())
             .bind(id)

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use omniroute_sync::{Kind, RecordKey};
 use serde_json::Value;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use crate::{StoreError, now_ms};
 
@@ -49,7 +49,7 @@ fn kind_name(kind: Kind) -> Result<String, StoreError> {
 /// Every held record. A row this build cannot read (a kind it lacks) is left out: it could
 /// only have been written by a newer build, which will read it again.
 pub(super) async fn read_all(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
 ) -> Result<BTreeMap<RecordKey, Held>, StoreError> {
     let rows: Vec<(String, String, String, Option<String>)> =
         sqlx::query_as("SELECT kind, id, body, local_body FROM sync_held")
@@ -79,13 +79,13 @@ pub(super) async fn read_all(
 
 /// Holds `held` for `key` (replacing an earlier one).
 pub(super) async fn put(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     key: &RecordKey,
     held: &Held,
     reason: &str,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO sync_held (kind, id, body, local_body, reason, held_at) VALUES (?, ?, ?, ?, ?, ?) \
+        "INSERT INTO sync_held (kind, id, body, local_body, reason, held_at) VALUES ($1, $2, $3, $4, $5, $6) \
          ON CONFLICT(kind, id) DO UPDATE SET body = excluded.body, local_body = excluded.local_body, \
          reason = excluded.reason, held_at = excluded.held_at",
     )
@@ -101,8 +101,8 @@ pub(super) async fn put(
 }
 
 /// Forgets the held record of `key`, if any.
-pub(super) async fn remove(conn: &mut SqliteConnection, key: &RecordKey) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM sync_held WHERE kind = ? AND id = ?")
+pub(super) async fn remove(conn: &mut AnyConnection, key: &RecordKey) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM sync_held WHERE kind = $1 AND id = $2")
         .bind(kind_name(key.kind)?)
         .bind(&key.id)
         .execute(&mut *conn)

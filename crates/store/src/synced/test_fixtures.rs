@@ -13,7 +13,7 @@ pub(super) type Changes = Vec<(RecordKey, Option<Value>)>;
 
 pub(super) async fn open() -> (tempfile::TempDir, Store, Secrets) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).await.unwrap();
+    let store = crate::testing::store(dir.path()).await;
     let secrets = Secrets::open(&store, dir.path(), SecretBackendKind::Encrypted)
         .await
         .unwrap();
@@ -152,7 +152,7 @@ pub(super) async fn fill(store: &Store, secrets: &Secrets) -> (String, String, S
     let refs: Vec<(&str, &Value)> = sections.iter().map(|(k, v)| (*k, v)).collect();
     store.put_settings_sections(&refs).await.unwrap();
     sqlx::query(
-        "INSERT INTO usage (ts, api_key_id, model, client_format, status) VALUES (1, ?, 'openai/gpt-4o', 'openai', 200)",
+        "INSERT INTO usage (ts, api_key_id, model, client_format, status) VALUES (1, $1, 'openai/gpt-4o', 'openai', 200)",
     )
     .bind(&api_key.id)
     .execute(store.pool())

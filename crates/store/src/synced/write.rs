@@ -6,7 +6,7 @@
 use omniroute_sync::{Kind, RecordKey};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use super::bodies::{
     AUTH_KINDS, AliasBody, BudgetBody, ComboBody, ConnectionBody, CustomModelBody, MODEL_KINDS,
@@ -46,7 +46,7 @@ pub(super) enum Applied {
 
 /// Applies `body` (`None`: deleted) for `key`, whose current canonical body is `current`.
 pub(super) async fn apply_one(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     key: &RecordKey,
     body: Option<&Value>,
     current: Option<&Value>,
@@ -175,13 +175,13 @@ impl<'a> Parsed<'a> {
         }
     }
 
-    async fn write(self, conn: &mut SqliteConnection, id: &str) -> Result<Applied, StoreError> {
+    async fn write(self, conn: &mut AnyConnection, id: &str) -> Result<Applied, StoreError> {
         let now = now_ms();
         match self {
             Self::Node(b) => {
                 sqlx::query(
                     "INSERT INTO provider_nodes (id, name, prefix, api_type, base_url, created_at, updated_at) \
-                     VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(prefix) DO UPDATE SET name = excluded.name, \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT(prefix) DO UPDATE SET name = excluded.name, \
                      api_type = excluded.api_type, base_url = excluded.base_url, updated_at = excluded.updated_at",
                 )
                 .bind(new_id())
@@ -201,7 +201,7 @@ impl<'a> Parsed<'a> {
                 body,
             } => {
                 sqlx::query(
-                    "INSERT INTO provider_models (provider, model_id, model_name, kind, created_at) VALUES (?, ?, ?, ?, ?) \
+                    "INSERT INTO provider_models (provider, model_id, model_name, kind, created_at) VALUES ($1, $2, $3, $4, $5) \
                      ON CONFLICT(provider, model_id) DO UPDATE SET model_name = excluded.model_name, kind = excluded.kind",
                 )
                 .bind(provider)
@@ -225,7 +225,7 @@ impl<'a> Parsed<'a> {
                 let targets = json_text(&models, "combo targets")?;
                 sqlx::query(
                     "INSERT INTO combos (id, name, strategy, targets, position, created_at, updated_at) \
-                     VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET strategy = excluded.strategy, \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT(name) DO UPDATE SET strategy = excluded.strategy, \
                      targets = excluded.targets, position = excluded.position, updated_at = excluded.updated_at",
                 )
                 .bind(new_id())
@@ -240,7 +240,7 @@ impl<'a> Parsed<'a> {
             }
             Self::Price(p) => {
                 sqlx::query(
-                    "INSERT INTO pricing (model, input_per_1k, output_per_1k, updated_at) VALUES (?, ?, ?, ?) \
+                    "INSERT INTO pricing (model, input_per_1k, output_per_1k, updated_at) VALUES ($1, $2, $3, $4) \
                      ON CONFLICT(model) DO UPDATE SET input_per_1k = excluded.input_per_1k, \
                      output_per_1k = excluded.output_per_1k, updated_at = excluded.updated_at",
                 )
@@ -259,7 +259,7 @@ impl<'a> Parsed<'a> {
                 // API keys never sync and their ids are random: a budget made on another device
                 // names a key that exists only there (unless this database was restored from
                 // that one). It is kept, held, and applies if the key ever exists here.
-                let known: Option<i64> = sqlx::query_scalar("SELECT 1 FROM api_keys WHERE id = ?")
+                let known: Option<i64> = sqlx::query_scalar("SELECT 1 FROM api_keys WHERE id = $1")
                     .bind(key_id)
                     .fetch_optional(&mut *conn)
                     .await?;
@@ -269,7 +269,7 @@ impl<'a> Parsed<'a> {
                     )));
                 }
                 sqlx::query(
-                    "INSERT INTO budgets (key_id, period, limit_usd, created_at) VALUES (?, ?, ?, ?) \
+                    "INSERT INTO budgets (key_id, period, limit_usd, created_at) VALUES ($1, $2, $3, $4) \
                      ON CONFLICT(key_id, period) DO UPDATE SET limit_usd = excluded.limit_usd",
                 )
                 .bind(key_id)
@@ -295,13 +295,13 @@ fn json_text<T: serde::Serialize>(value: &T, what: &str) -> Result<String, Store
 /// its metadata; a row without a secret links the credential stored for its auth kind, if a
 /// synced credential arrived before the connection did.
 async fn write_connection(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     id: &str,
     b: &ConnectionBody,
 ) -> Result<(), StoreError> {
     let now = now_ms();
     let existing: Option<(Option<String>, Option<String>)> =
-        sqlx::query_as("SELECT metadata, secret_name FROM provider_connections WHERE id = ?")
+        sqlx::query_as("SELECT metadata, secret_name FROM provider_connections WHERE id = $1")
             .bind(id)
             .fetch_optional(&mut *conn)
             .await?;
@@ -313,16 +313,16 @@ async fn write_connection(
     };
     if existing.is_some() {
         sqlx::query(
-            "UPDATE provider_connections SET provider = ?, name = ?, auth_kind = ?, base_url = ?, priority = ?, \
-             enabled = ?, plan_limits_only = ?, metadata = ?, secret_name = ?, updated_at = ? WHERE id = ?",
+            "UPDATE provider_connections SET provider = $1, name = $2, auth_kind = $3, base_url = $4, priority = $5, \
+             enabled = $6, plan_limits_only = $7, metadata = $8, secret_name = $9, updated_at = $10 WHERE id = $11",
         )
         .bind(&b.provider)
         .bind(&b.name)
         .bind(&b.auth_kind)
         .bind(&b.base_url)
         .bind(b.priority)
-        .bind(b.enabled)
-        .bind(b.plan_limits_only)
+        .bind(i64::from(b.enabled))
+        .bind(i64::from(b.plan_limits_only))
         .bind(metadata)
         .bind(secret_name)
         .bind(now)
@@ -332,7 +332,7 @@ async fn write_connection(
     } else {
         sqlx::query(
             "INSERT INTO provider_connections (id, provider, name, auth_kind, secret_name, base_url, priority, \
-             enabled, plan_limits_only, metadata, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             enabled, plan_limits_only, metadata, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
         .bind(id)
         .bind(&b.provider)
@@ -341,8 +341,8 @@ async fn write_connection(
         .bind(secret_name)
         .bind(&b.base_url)
         .bind(b.priority)
-        .bind(b.enabled)
-        .bind(b.plan_limits_only)
+        .bind(i64::from(b.enabled))
+        .bind(i64::from(b.plan_limits_only))
         .bind(metadata)
         .bind(now)
         .bind(now)
@@ -354,7 +354,7 @@ async fn write_connection(
 
 /// The name of the secret stored for connection `id` and `auth_kind`, if there is one.
 async fn stored_credential(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     id: &str,
     auth_kind: &str,
 ) -> Result<Option<String>, StoreError> {
@@ -364,7 +364,7 @@ async fn stored_credential(
         _ => return Ok(None),
     };
     Ok(
-        sqlx::query_scalar("SELECT name FROM secrets WHERE name = ?")
+        sqlx::query_scalar("SELECT name FROM secrets WHERE name = $1")
             .bind(name)
             .fetch_optional(&mut *conn)
             .await?,
@@ -398,7 +398,7 @@ pub(super) fn with_account(
 }
 
 async fn write_alias(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     name: &str,
     a: &AliasBody,
 ) -> Result<(), StoreError> {
@@ -406,7 +406,7 @@ async fn write_alias(
     match &a.target {
         Some(target) => {
             sqlx::query(
-                "INSERT INTO model_aliases (pattern, target, created_at) VALUES (?, ?, ?) \
+                "INSERT INTO model_aliases (pattern, target, created_at) VALUES ($1, $2, $3) \
                  ON CONFLICT(pattern) DO UPDATE SET target = excluded.target",
             )
             .bind(name)
@@ -416,7 +416,7 @@ async fn write_alias(
             .await?;
         }
         None => {
-            sqlx::query("DELETE FROM model_aliases WHERE pattern = ?")
+            sqlx::query("DELETE FROM model_aliases WHERE pattern = $1")
                 .bind(name)
                 .execute(&mut *conn)
                 .await?;
@@ -425,7 +425,7 @@ async fn write_alias(
     match &a.fallback_chain {
         Some(chain) => {
             sqlx::query(
-                "INSERT INTO fallback_chains (id, model, targets, created_at) VALUES (?, ?, ?, ?) \
+                "INSERT INTO fallback_chains (id, model, targets, created_at) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT(model) DO UPDATE SET targets = excluded.targets",
             )
             .bind(new_id())
@@ -436,7 +436,7 @@ async fn write_alias(
             .await?;
         }
         None => {
-            sqlx::query("DELETE FROM fallback_chains WHERE model = ?")
+            sqlx::query("DELETE FROM fallback_chains WHERE model = $1")
                 .bind(name)
                 .execute(&mut *conn)
                 .await?;
@@ -446,11 +446,11 @@ async fn write_alias(
 }
 
 /// Deletes the row(s) of `kind`/`id`, which exist.
-async fn delete(conn: &mut SqliteConnection, kind: Kind, id: &str) -> Result<Applied, StoreError> {
+async fn delete(conn: &mut AnyConnection, kind: Kind, id: &str) -> Result<Applied, StoreError> {
     let mut released_secrets = Vec::new();
     match kind {
         Kind::ProviderNode => {
-            sqlx::query("DELETE FROM provider_nodes WHERE prefix = ?")
+            sqlx::query("DELETE FROM provider_nodes WHERE prefix = $1")
                 .bind(id)
                 .execute(&mut *conn)
                 .await?;
@@ -459,14 +459,14 @@ async fn delete(conn: &mut SqliteConnection, kind: Kind, id: &str) -> Result<App
             // Every credential of the connection goes with it; the secret store (possibly the
             // OS keychain) is outside this transaction, so the caller deletes them.
             let linked: Option<Option<String>> =
-                sqlx::query_scalar("SELECT secret_name FROM provider_connections WHERE id = ?")
+                sqlx::query_scalar("SELECT secret_name FROM provider_connections WHERE id = $1")
                     .bind(id)
                     .fetch_optional(&mut *conn)
                     .await?;
             released_secrets.extend(linked.flatten());
             for name in connection_secret_names(id) {
                 let stored: Option<String> =
-                    sqlx::query_scalar("SELECT name FROM secrets WHERE name = ?")
+                    sqlx::query_scalar("SELECT name FROM secrets WHERE name = $1")
                         .bind(&name)
                         .fetch_optional(&mut *conn)
                         .await?;
@@ -474,41 +474,41 @@ async fn delete(conn: &mut SqliteConnection, kind: Kind, id: &str) -> Result<App
             }
             released_secrets.sort();
             released_secrets.dedup();
-            sqlx::query("DELETE FROM provider_connections WHERE id = ?")
+            sqlx::query("DELETE FROM provider_connections WHERE id = $1")
                 .bind(id)
                 .execute(&mut *conn)
                 .await?;
         }
         Kind::CustomModel => {
-            sqlx::query("DELETE FROM provider_models WHERE provider || '/' || model_id = ?")
+            sqlx::query("DELETE FROM provider_models WHERE provider || '/' || model_id = $1")
                 .bind(id)
                 .execute(&mut *conn)
                 .await?;
         }
         Kind::Alias => {
-            sqlx::query("DELETE FROM model_aliases WHERE pattern = ?")
+            sqlx::query("DELETE FROM model_aliases WHERE pattern = $1")
                 .bind(id)
                 .execute(&mut *conn)
                 .await?;
-            sqlx::query("DELETE FROM fallback_chains WHERE model = ?")
+            sqlx::query("DELETE FROM fallback_chains WHERE model = $1")
                 .bind(id)
                 .execute(&mut *conn)
                 .await?;
         }
         Kind::Combo => {
-            sqlx::query("DELETE FROM combos WHERE name = ?")
+            sqlx::query("DELETE FROM combos WHERE name = $1")
                 .bind(id)
                 .execute(&mut *conn)
                 .await?;
         }
         Kind::Pricing => {
-            sqlx::query("DELETE FROM pricing WHERE model = ?")
+            sqlx::query("DELETE FROM pricing WHERE model = $1")
                 .bind(id)
                 .execute(&mut *conn)
                 .await?;
         }
         Kind::Budget => {
-            sqlx::query("DELETE FROM budgets WHERE key_id || '/' || period = ?")
+            sqlx::query("DELETE FROM budgets WHERE key_id || '/' || period = $1")
                 .bind(id)
                 .execute(&mut *conn)
                 .await?;
@@ -520,7 +520,7 @@ async fn delete(conn: &mut SqliteConnection, kind: Kind, id: &str) -> Result<App
 
 /// A settings section: only the shared ones are ever written or deleted here.
 async fn apply_settings(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     section: &str,
     body: Option<&Value>,
     current: Option<&Value>,
@@ -546,7 +546,7 @@ async fn apply_settings(
     match body {
         Some(value) => {
             sqlx::query(
-                "INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) \
+                "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3) \
                  ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
             )
             .bind(section)
@@ -557,7 +557,7 @@ async fn apply_settings(
             Ok(Applied::Written)
         }
         None => {
-            sqlx::query("DELETE FROM settings WHERE key = ?")
+            sqlx::query("DELETE FROM settings WHERE key = $1")
                 .bind(section)
                 .execute(&mut *conn)
                 .await?;
