@@ -30,7 +30,10 @@ fn wait_for_port(port: u16, what: &str, child: &mut Child, log: &Path) {
                 std::fs::read_to_string(log).unwrap_or_default()
             );
         }
-        assert!(Instant::now() < deadline, "{what} did not listen on {port} within 30 s");
+        assert!(
+            Instant::now() < deadline,
+            "{what} did not listen on {port} within 30 s"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -38,7 +41,9 @@ fn wait_for_port(port: u16, what: &str, child: &mut Child, log: &Path) {
 /// The newest installed PostgreSQL's `bin` directory (`/usr/lib/postgresql/<v>/bin`).
 fn postgres_bin() -> PathBuf {
     let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
-        .expect("PostgreSQL is not installed (Debian package postgresql; scripts/test.sh installs it)")
+        .expect(
+            "PostgreSQL is not installed (Debian package postgresql; scripts/test.sh installs it)",
+        )
         .filter_map(|e| {
             let e = e.ok()?;
             let v = e.file_name().to_str()?.parse().ok()?;
@@ -46,7 +51,10 @@ fn postgres_bin() -> PathBuf {
         })
         .collect();
     versions.sort();
-    versions.pop().expect("no PostgreSQL version under /usr/lib/postgresql").1
+    versions
+        .pop()
+        .expect("no PostgreSQL version under /usr/lib/postgresql")
+        .1
 }
 
 /// PostgreSQL refuses to run as root: as root, the server runs as the `postgres` account the
@@ -87,20 +95,39 @@ impl Postgres {
     /// the server on a free loopback port.
     pub fn start() -> Self {
         let bin = postgres_bin();
-        let dir = tempfile::Builder::new().prefix("omniroute-pg").tempdir().unwrap();
-        std::fs::set_permissions(dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        let dir = tempfile::Builder::new()
+            .prefix("omniroute-pg")
+            .tempdir()
             .unwrap();
+        std::fs::set_permissions(
+            dir.path(),
+            std::os::unix::fs::PermissionsExt::from_mode(0o755),
+        )
+        .unwrap();
         let data = dir.path().join("data");
         let log = dir.path().join("server.log");
         std::fs::create_dir(&data).unwrap();
         let out = as_server_user(&bin.join("initdb"), dir.path())
-            .args(["-A", "trust", "-U", "omniroute", "-E", "UTF8", "--no-sync", "-D"])
+            .args([
+                "-A",
+                "trust",
+                "-U",
+                "omniroute",
+                "-E",
+                "UTF8",
+                "--no-sync",
+                "-D",
+            ])
             .arg(&data)
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .output()
             .unwrap();
-        assert!(out.status.success(), "initdb: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "initdb: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let port = free_port();
         let log_file = std::fs::File::create(&log).unwrap();
         let mut child = as_server_user(&bin.join("postgres"), dir.path())
@@ -174,7 +201,10 @@ pub struct Redis {
 
 impl Redis {
     pub fn start() -> Self {
-        let dir = tempfile::Builder::new().prefix("omniroute-redis").tempdir().unwrap();
+        let dir = tempfile::Builder::new()
+            .prefix("omniroute-redis")
+            .tempdir()
+            .unwrap();
         let mut redis = Self {
             child: None,
             port: free_port(),

@@ -61,6 +61,9 @@ pub struct Config {
     /// `postgres://…`); the SQLite file in the data directory when unset. Secret: a server URL
     /// carries its password.
     pub database_url: Option<SecretString>,
+    /// Redis shared by several instances (`REDIS_URL`): their live state, and word of each
+    /// other's changes. Secret: the URL may carry a password.
+    pub redis_url: Option<SecretString>,
     /// The key credentials are encrypted with in the database (`SECRET_KEY`, 64 hex digits);
     /// instances sharing one database must share it. `DATA_DIR/secret.key` when unset.
     pub secret_key: Option<SecretString>,
@@ -242,6 +245,9 @@ impl Config {
                 .unwrap_or_else(|| format!("http://localhost:{shown_port}")),
             cloud_url: var("CLOUD_URL"),
             database_url: var("DATABASE_URL")
+                .filter(|u| !u.trim().is_empty())
+                .map(SecretString::new),
+            redis_url: var("REDIS_URL")
                 .filter(|u| !u.trim().is_empty())
                 .map(SecretString::new),
             secret_key: var("SECRET_KEY")

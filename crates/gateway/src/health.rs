@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::Instant;
 
 use omniroute_routing::accounts::Rotation;
@@ -15,6 +15,8 @@ use omniroute_routing::cooldown::{BackoffProfile, Cooldown, Reason, Scope};
 use omniroute_routing::ratelimit::Limiter;
 use omniroute_routing::rng::XorShift;
 use serde::Serialize;
+
+use crate::cluster::Event;
 
 #[derive(Debug, Default, Clone)]
 pub struct ConnectionHealth {
@@ -63,6 +65,8 @@ pub struct Health {
     rotations: RwLock<HashMap<String, Shared<Rotation>>>,
     model_requests: RwLock<HashMap<String, Arc<AtomicU64>>>,
     rng: Mutex<XorShift>,
+    /// Where rests and open breakers are told to the other instances, when there are any.
+    cluster: OnceLock<Arc<crate::cluster::Cluster>>,
 }
 
 impl Default for Health {
@@ -79,6 +83,7 @@ impl Default for Health {
             rotations: RwLock::default(),
             model_requests: RwLock::default(),
             rng: Mutex::new(XorShift::new(seed)),
+            cluster: OnceLock::new(),
         }
     }
 }
@@ -87,6 +92,17 @@ impl Health {
     /// Milliseconds since start, the routing crate's clock.
     pub fn now(&self) -> u64 {
         u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// Tells `cluster` of every rest, open breaker and reset from now on.
+    pub fn share_through(&self, cluster: Arc<crate::cluster::Cluster>) {
+        let _ = self.cluster.set(cluster);
+    }
+
+    fn announce(&self, event: impl FnOnce() -> Event) {
+        if let Some(cluster) = self.cluster.get() {
+            cluster.announce(event());
+        }
     }
 
     pub fn rng(&self) -> std::sync::MutexGuard<'_, XorShift> {
@@ -185,20 +201,78 @@ impl Health {
         hint_ms: Option<u64>,
     ) {
         let now = self.now();
-        lock(&self.breaker(provider)).on_failure(now, profile);
-        let c = self.connection(connection);
-        let mut c = lock(&c);
-        match scope {
-            Scope::Account => c.cooldown.on_failure(now, reason, hint_ms, backoff),
-            Scope::Model => {
-                let key = (connection.to_owned(), routed.to_owned());
-                let cooldown = entry(&self.model_cooldowns, &key);
-                lock(&cooldown).on_failure(now, reason, hint_ms, backoff);
+        let opened = {
+            let breaker = self.breaker(provider);
+            let mut breaker = lock(&breaker);
+            let was_open = matches!(*breaker, Breaker::Open { .. });
+            breaker.on_failure(now, profile);
+            match *breaker {
+                Breaker::Open { until } if !was_open => Some(until.saturating_sub(now)),
+                _ => None,
+            }
+        };
+        if let Some(ms) = opened {
+            self.announce(|| Event::BreakerOpen {
+                provider: provider.to_owned(),
+                ms,
+            });
+        }
+        let rest_ms = {
+            let c = self.connection(connection);
+            let mut c = lock(&c);
+            c.health *= 0.8;
+            c.requests += 1;
+            c.failures += 1;
+            match scope {
+                Scope::Account => {
+                    c.cooldown.on_failure(now, reason, hint_ms, backoff);
+                    c.cooldown.remaining(now)
+                }
+                Scope::Model => {
+                    let key = (connection.to_owned(), routed.to_owned());
+                    let cooldown = entry(&self.model_cooldowns, &key);
+                    let mut cooldown = lock(&cooldown);
+                    cooldown.on_failure(now, reason, hint_ms, backoff);
+                    cooldown.remaining(now)
+                }
+            }
+        };
+        self.announce(|| Event::Rest {
+            connection: connection.to_owned(),
+            model: (scope == Scope::Model).then(|| routed.to_owned()),
+            ms: rest_ms,
+            reason,
+        });
+    }
+
+    /// Another instance's breaker for `provider` opened for `ms`: this one's opens as long.
+    pub fn open_breaker(&self, provider: &str, ms: u64) {
+        let until = self.now().saturating_add(ms);
+        let breaker = self.breaker(provider);
+        let mut breaker = lock(&breaker);
+        *breaker = match *breaker {
+            Breaker::Open { until: mine } => Breaker::Open {
+                until: mine.max(until),
+            },
+            _ => Breaker::Open { until },
+        };
+    }
+
+    /// Another instance rested `connection` (or `model` on it) for `ms`: so does this one.
+    pub fn rest(&self, connection: &str, model: Option<&str>, ms: u64, reason: Reason) {
+        let until = self.now().saturating_add(ms);
+        let extend = |cooldown: &mut Cooldown| {
+            cooldown.until = Some(cooldown.until.map_or(until, |u| u.max(until)));
+            cooldown.reason = Some(reason);
+            cooldown.strikes = cooldown.strikes.max(1);
+        };
+        match model {
+            None => extend(&mut lock(&self.connection(connection)).cooldown),
+            Some(model) => {
+                let key = (connection.to_owned(), model.to_owned());
+                extend(&mut lock(&entry(&self.model_cooldowns, &key)));
             }
         }
-        c.health *= 0.8;
-        c.requests += 1;
-        c.failures += 1;
     }
 
     /// How long `connection` stays out of routing for `routed` (the account resting, or this
@@ -211,8 +285,14 @@ impl Health {
         account.max(model)
     }
 
-    /// Clears every breaker and cooldown ("Reset all").
+    /// Clears every breaker and cooldown ("Reset all"), on every instance.
     pub fn reset(&self) {
+        self.reset_local();
+        self.announce(|| Event::ResetHealth);
+    }
+
+    /// [`Health::reset`] of this instance only (another one's reset arriving).
+    pub fn reset_local(&self) {
         for b in self.breakers.read().iter().flat_map(|m| m.values()) {
             lock(b).on_success();
         }
@@ -224,8 +304,16 @@ impl Health {
         }
     }
 
-    /// Ends every account's rest on model `routed` (a force-unlock of the model).
+    /// Ends every account's rest on model `routed` (a force-unlock of the model), on every
+    /// instance.
     pub fn clear_model(&self, routed: &str) {
+        self.clear_model_local(routed);
+        self.announce(|| Event::ClearModel {
+            model: routed.to_owned(),
+        });
+    }
+
+    pub fn clear_model_local(&self, routed: &str) {
         if let Ok(mut m) = self.model_cooldowns.write() {
             m.retain(|(_, model), _| model != routed);
         }

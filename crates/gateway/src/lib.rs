@@ -8,6 +8,7 @@ pub mod accounting;
 pub mod admin;
 pub mod cidr;
 pub mod client_api;
+pub mod cluster;
 pub mod config;
 pub mod control;
 mod dashboard;

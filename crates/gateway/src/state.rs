@@ -30,7 +30,9 @@ impl std::ops::Deref for AppState {
 impl Shared {
     /// Rebuilds the request path's snapshot after a management write.
     pub async fn reload(&self) -> Result<(), omniroute_store::StoreError> {
-        self.registry.reload(&self.store, &self.secrets).await
+        self.registry.reload(&self.store, &self.secrets).await?;
+        self.cluster.announce(crate::cluster::Event::Reload);
+        Ok(())
     }
 }
 
@@ -41,6 +43,8 @@ pub struct Shared {
     pub catalog: Arc<Catalog>,
     /// Nodes, connections and aliases in memory for the request path.
     pub registry: Arc<crate::registry::Registry>,
+    /// Live state shared with other instances through Redis, when configured.
+    pub cluster: Arc<crate::cluster::Cluster>,
     /// Live breakers, cooldowns, rate limiters and usage counters.
     pub health: Arc<crate::health::Health>,
     /// Each account's quota windows, from the answers' headers.

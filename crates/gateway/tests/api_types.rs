@@ -45,6 +45,7 @@ fn declarations() -> String {
         usage::CacheReport::decl(&cfg),
         LatencySummary::decl(&cfg),
         TelemetryReport::decl(&cfg),
+        omniroute_gateway::cluster::ClusterStatus::decl(&cfg),
         health::HealthReport::decl(&cfg),
         provider_health::ProviderState::decl(&cfg),
         provider_health::TightestWindow::decl(&cfg),

@@ -150,12 +150,14 @@ impl Store {
         id: &str,
         secret_name: &str,
     ) -> Result<(), StoreError> {
-        sqlx::query("UPDATE provider_connections SET secret_name = $1, updated_at = $2 WHERE id = $3")
-            .bind(secret_name)
-            .bind(now_ms())
-            .bind(id)
-            .execute(self.pool())
-            .await?;
+        sqlx::query(
+            "UPDATE provider_connections SET secret_name = $1, updated_at = $2 WHERE id = $3",
+        )
+        .bind(secret_name)
+        .bind(now_ms())
+        .bind(id)
+        .execute(self.pool())
+        .await?;
         Ok(())
     }
 

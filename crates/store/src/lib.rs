@@ -257,11 +257,10 @@ impl Store {
 
     /// The schema version the open database is at.
     pub async fn schema_version(&self) -> Result<i64, StoreError> {
-        let v: Option<i64> = sqlx::query_scalar(
-            "SELECT MAX(version) FROM _sqlx_migrations WHERE success = TRUE",
-        )
-        .fetch_one(&self.pool)
-        .await?;
+        let v: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = TRUE")
+                .fetch_one(&self.pool)
+                .await?;
         Ok(v.unwrap_or(0))
     }
 
@@ -413,7 +412,10 @@ mod tests {
         assert_eq!(store.backend(), expected);
         assert_eq!(store.schema_version().await.unwrap(), 4);
         assert_eq!(store.supported_schema_version(), 4);
-        for table in REQUIRED_TABLES.iter().chain(&["settings", "usage", "sync_held"]) {
+        for table in REQUIRED_TABLES
+            .iter()
+            .chain(&["settings", "usage", "sync_held"])
+        {
             let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
                 .fetch_one(store.pool())
                 .await

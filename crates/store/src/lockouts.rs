@@ -8,9 +8,7 @@ use crate::{Store, StoreError, new_id, now_ms};
 
 /// What a lockout takes out of routing. Stored as text; a value this build does not know is an
 /// error when lockouts load, never a lockout silently ignored at request time.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
 pub enum LockScope {
     /// A `prefix/model` id.

@@ -8,9 +8,7 @@ use crate::{Store, StoreError, new_id, now_ms};
 
 /// The API a node speaks. Stored as text; a value this build does not know is an error when
 /// nodes load, never a node silently skipped at request time.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
 pub enum ApiType {
     /// OpenAI Chat Completions.

@@ -85,11 +85,11 @@ pub(crate) async fn install_id(store: &Store) -> Result<String, StoreError> {
         "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3) \
          ON CONFLICT (key) DO NOTHING",
     )
-        .bind(INSTALL_ID_KEY)
-        .bind(Value::String(id).to_string())
-        .bind(now_ms())
-        .execute(store.pool())
-        .await?;
+    .bind(INSTALL_ID_KEY)
+    .bind(Value::String(id).to_string())
+    .bind(now_ms())
+    .execute(store.pool())
+    .await?;
     match store.settings_section(INSTALL_ID_KEY).await? {
         Some(Value::String(id)) => Ok(id),
         _ => Err(StoreError::Corrupt {

@@ -252,7 +252,12 @@ mod tests {
             DatabaseUrl::parse("postgresql://u:p@h/db").unwrap(),
             DatabaseUrl::Postgres("postgresql://u:p@h/db".into())
         );
-        for bad in ["mysql://u:secret@h/db", "sqlite://", "sqlite::memory:", "sqlite:///x%zz"] {
+        for bad in [
+            "mysql://u:secret@h/db",
+            "sqlite://",
+            "sqlite::memory:",
+            "sqlite:///x%zz",
+        ] {
             let err = DatabaseUrl::parse(bad).unwrap_err().to_string();
             assert!(!err.contains("secret"), "{err}");
         }
@@ -262,25 +267,42 @@ mod tests {
     fn sqlite_urls_survive_odd_paths() {
         let path = Path::new("/tmp/a b?c#d%e/storage.sqlite");
         let url = sqlite_url(path, "rwc");
-        assert_eq!(url, "sqlite:///tmp/a%20b%3Fc%23d%25e/storage.sqlite?mode=rwc");
-        assert_eq!(DatabaseUrl::parse(&url).unwrap(), DatabaseUrl::Sqlite(path.into()));
+        assert_eq!(
+            url,
+            "sqlite:///tmp/a%20b%3Fc%23d%25e/storage.sqlite?mode=rwc"
+        );
+        assert_eq!(
+            DatabaseUrl::parse(&url).unwrap(),
+            DatabaseUrl::Sqlite(path.into())
+        );
     }
 
     #[test]
     fn redacts_passwords() {
         assert_eq!(
-            redacted_url("postgres://omni:s3cret@db.local:5432/omniroute?sslmode=require&password=x"),
+            redacted_url(
+                "postgres://omni:s3cret@db.local:5432/omniroute?sslmode=require&password=x"
+            ),
             "postgres://omni@db.local:5432/omniroute"
         );
-        assert_eq!(redacted_url("postgres://db/omniroute"), "postgres://db/omniroute");
+        assert_eq!(
+            redacted_url("postgres://db/omniroute"),
+            "postgres://db/omniroute"
+        );
     }
 
     #[test]
     fn numbers_placeholders_in_order() {
         let mut sql = Sql::new("SELECT * FROM usage WHERE 1 = 1");
-        sql.push(" AND ts >= ").bind(5_i64).push(" AND model = ").bind("m");
+        sql.push(" AND ts >= ")
+            .bind(5_i64)
+            .push(" AND model = ")
+            .bind("m");
         let (text, args) = sql.finish().unwrap();
-        assert_eq!(text, "SELECT * FROM usage WHERE 1 = 1 AND ts >= $1 AND model = $2");
+        assert_eq!(
+            text,
+            "SELECT * FROM usage WHERE 1 = 1 AND ts >= $1 AND model = $2"
+        );
         assert_eq!(args.len(), 2);
     }
 }

@@ -107,6 +107,15 @@ p50_ms: number | null, p95_ms: number | null, p99_ms: number | null,
  */
 ttft_p50_ms: number | null, ttft_p95_ms: number | null, ttft_p99_ms: number | null, };
 export type TelemetryReport = { providers: { [key in string]: LatencySummary }, models: { [key in string]: LatencySummary }, };
+export type ClusterStatus = { 
+/**
+ * Whether `REDIS_URL` is set.
+ */
+configured: boolean, 
+/**
+ * `shared` (Redis answers), `local` (Redis away: this instance's own state) or `off`.
+ */
+state: string, instance: string, last_error: string | null, fallbacks: number, };
 export type HealthReport = { 
 /**
  * `ok`, or `degraded` when the database does not answer.
@@ -123,7 +132,15 @@ latency: { [key in string]: LatencySummary },
 /**
  * Response cache entries, size, hits and misses since start.
  */
-cache: CacheStats, };
+cache: CacheStats, 
+/**
+ * `postgres` or `sqlite`, and where (without password).
+ */
+database: string, 
+/**
+ * Live state shared with other instances (Redis), or why not right now.
+ */
+shared_state: ClusterStatus, };
 export type ProviderState = "healthy" | "cooldown" | "open";
 export type TightestWindow = { account: string, window: string, usedFraction: number, 
 /**

@@ -152,9 +152,20 @@ impl Access {
 
     /// Ends a session before its expiry (logout).
     pub fn revoke(&self, claims: &Claims, now: i64) {
+        self.revoke_id(&claims.jti, claims.exp, now);
+    }
+
+    /// Ends the session `jti` (expiring at `exp`): a logout here or on another instance.
+    pub fn revoke_id(&self, jti: &str, exp: i64, now: i64) {
         let mut revoked = lock(&self.revoked);
         revoked.retain(|_, exp| *exp > now);
-        revoked.insert(claims.jti.clone(), claims.exp);
+        revoked.insert(jti.to_owned(), exp);
+    }
+
+    /// The stored password record again (another instance may have changed it).
+    pub async fn refresh_password(&self, store: &Store) -> Result<(), StoreError> {
+        self.set_password(stored_password(store).await?);
+        Ok(())
     }
 }
 

@@ -232,6 +232,7 @@ pub async fn change_password(
         return ApiError::from(e).into_response();
     }
     state.access.set_password(record);
+    state.cluster.announce(crate::cluster::Event::Reload);
     tracing::info!("dashboard password changed; earlier sessions are no longer valid");
     // The caller keeps working under a fresh session; every other session has ended.
     session_response(&state, StatusCode::OK, false)
@@ -245,6 +246,10 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Respon
             .session(&headers, state.config.jwt_secret.expose().as_bytes(), now)
     {
         state.access.revoke(&claims, now);
+        state.cluster.announce(crate::cluster::Event::Revoke {
+            jti: claims.jti.clone(),
+            exp: claims.exp,
+        });
     }
     match cookie(&state, "", 0) {
         Ok(clear) => (

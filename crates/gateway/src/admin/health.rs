@@ -27,6 +27,10 @@ pub struct HealthReport {
     pub latency: std::collections::BTreeMap<String, crate::telemetry::LatencySummary>,
     /// Response cache entries, size, hits and misses since start.
     pub cache: crate::replay::cache::CacheStats,
+    /// `postgres` or `sqlite`, and where (without password).
+    pub database: String,
+    /// Live state shared with other instances (Redis), or why not right now.
+    pub shared_state: crate::cluster::ClusterStatus,
 }
 
 pub async fn report(State(state): State<AppState>) -> (StatusCode, Json<HealthReport>) {
@@ -46,6 +50,12 @@ pub async fn report(State(state): State<AppState>) -> (StatusCode, Json<HealthRe
         schema_version: state.store.schema_version().await.ok(),
         secrets_backend: state.secrets.backend().as_str(),
         latency: state.telemetry.provider_summaries(),
+        database: format!(
+            "{} {}",
+            state.store.backend().as_str(),
+            state.store.location()
+        ),
+        shared_state: state.cluster.status(),
     };
     let status = if healthy {
         StatusCode::OK

@@ -20,6 +20,12 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         &Process {
             uptime_seconds: state.started.elapsed().as_secs_f64(),
             resident_memory_bytes: process::rss_bytes(),
+            shared_state: {
+                let status = state.cluster.status();
+                status
+                    .configured
+                    .then(|| (status.state == "shared", status.fallbacks))
+            },
         },
     );
     let mut response = text.into_response();

@@ -137,6 +137,14 @@ impl Gateway {
         let recorder = crate::accounting::usage::Recorder::start(store.clone(), move || {
             logs.snapshot().accounting.logs.clone()
         });
+        let cluster = Arc::new(match &config.redis_url {
+            Some(url) => {
+                crate::cluster::Cluster::start(url.expose()).map_err(StartError::Internal)?
+            }
+            None => crate::cluster::Cluster::off(),
+        });
+        let health: Arc<crate::health::Health> = Arc::default();
+        health.share_through(cluster.clone());
         let (stop_tx, stop_rx) = watch::channel(false);
         let device = crate::sync::local::device(&config.data_dir)
             .map_err(|e| StartError::Internal(format!("cannot keep this device's sync id: {e}")))?;
@@ -145,7 +153,10 @@ impl Gateway {
             recorder: recorder.clone(),
             spend: Arc::default(),
             cache: Arc::default(),
-            idempotency: Arc::default(),
+            idempotency: Arc::new(crate::replay::idempotency::Idempotency::shared(
+                cluster.clone(),
+            )),
+            cluster,
             in_flight: tokio::sync::Semaphore::new(config.max_in_flight),
             oauth: crate::oauth::OAuth::default(),
             reasoning: Arc::new(crate::reasoning_state::ReasoningStore::new(
@@ -158,7 +169,7 @@ impl Gateway {
             secrets,
             catalog: Arc::new(catalog),
             clients: Arc::new(clients),
-            health: Arc::default(),
+            health,
             quota: crate::quota::QuotaBook::default(),
             started: Instant::now(),
             access,
@@ -166,6 +177,7 @@ impl Gateway {
             monitor: crate::monitor::Monitor::new(stop_rx.clone()),
             updater: extras.updater,
         });
+        crate::cluster::follow(state.clone());
         let app = routes::app(state.clone());
         #[allow(
             clippy::disallowed_methods,

@@ -11,6 +11,7 @@ use futures_util::StreamExt;
 use omniroute_routing::ratelimit::{Limits, Wait};
 
 use crate::AppState;
+use crate::cluster::{Admission, Cluster};
 use crate::health::ConnectionHealth;
 
 /// Requests that may wait for one account at a time; one more is turned away.
@@ -22,12 +23,19 @@ fn lock(m: &Mutex<ConnectionHealth>) -> std::sync::MutexGuard<'_, ConnectionHeal
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// A request in flight on an account; dropping it frees the slot.
-pub struct InFlight(Arc<Mutex<ConnectionHealth>>);
+/// A request in flight on an account; dropping it frees the slot, here and, when instances
+/// share their limits, in Redis.
+pub struct InFlight {
+    health: Arc<Mutex<ConnectionHealth>>,
+    shared: Option<(Arc<Cluster>, String, String)>,
+}
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        lock(&self.0).limiter.release();
+        lock(&self.health).limiter.release();
+        if let Some((cluster, connection, lease)) = self.shared.take() {
+            cluster.release(&connection, lease);
+        }
     }
 }
 
@@ -41,33 +49,37 @@ impl Drop for Queued {
     }
 }
 
-/// Waits for a slot on `connection`; `Err(ms)` when the queue is full or the wait would be too
-/// long, with how long the caller should suggest waiting.
+/// Waits for a slot on `connection`, on this instance and then across the instances sharing
+/// Redis; `Err(ms)` when the queue is full or the wait would be too long, with how long the
+/// caller should suggest waiting.
 pub async fn admit(state: &AppState, connection: &str, limits: &Limits) -> Result<InFlight, u64> {
     let shared = state.health.connection(connection);
     let started = tokio::time::Instant::now();
     let mut queued: Option<Queued> = None;
     loop {
-        let wait = {
-            let mut h = lock(&shared);
-            match h.limiter.acquire(state.health.now(), limits) {
-                Ok(()) => {
-                    drop(h);
-                    drop(queued);
-                    return Ok(InFlight(shared));
-                }
-                Err(wait) => {
-                    if queued.is_none() {
-                        if h.waiters >= MAX_WAITERS {
-                            return Err(suggested(wait));
-                        }
-                        h.waiters += 1;
-                        queued = Some(Queued(shared.clone()));
-                    }
-                    wait
+        let local = lock(&shared).limiter.acquire(state.health.now(), limits);
+        let wait = match local {
+            Ok(()) => {
+                let slot = InFlight {
+                    health: shared.clone(),
+                    shared: None,
+                };
+                match admit_shared(state, connection, limits, slot).await {
+                    // Leaving gives the place in the queue back.
+                    Ok(slot) => return Ok(slot),
+                    Err(wait) => wait,
                 }
             }
+            Err(wait) => wait,
         };
+        if queued.is_none() {
+            let mut h = lock(&shared);
+            if h.waiters >= MAX_WAITERS {
+                return Err(suggested(wait));
+            }
+            h.waiters += 1;
+            queued = Some(Queued(shared.clone()));
+        }
         let pause = match wait {
             Wait::For(ms) => Duration::from_millis(ms.clamp(1, 50)),
             Wait::Concurrency => Duration::from_millis(10),
@@ -76,6 +88,29 @@ pub async fn admit(state: &AppState, connection: &str, limits: &Limits) -> Resul
             return Err(suggested(wait));
         }
         tokio::time::sleep(pause).await;
+    }
+}
+
+/// The same admission across instances: the local slot is given back when the account is at
+/// its limit elsewhere.
+async fn admit_shared(
+    state: &AppState,
+    connection: &str,
+    limits: &Limits,
+    mut slot: InFlight,
+) -> Result<InFlight, Wait> {
+    if state.cluster.target().is_none() {
+        return Ok(slot);
+    }
+    let lease = omniroute_store::new_id();
+    match state.cluster.admit(connection, limits, &lease).await {
+        Admission::Admitted => {
+            slot.shared = Some((state.cluster.clone(), connection.to_owned(), lease));
+            Ok(slot)
+        }
+        Admission::Local => Ok(slot),
+        Admission::Busy => Err(Wait::Concurrency),
+        Admission::Wait(ms) => Err(Wait::For(ms)),
     }
 }
 

@@ -79,9 +79,15 @@ impl Ticket {
             }
         }
         if let Some(key) = &self.row.api_key_id {
-            state
-                .spend
-                .add(key, self.row.cost_usd, omniroute_store::now_ms());
+            let now = omniroute_store::now_ms();
+            state.spend.add(key, self.row.cost_usd, now);
+            if self.row.cost_usd > 0.0 {
+                state.cluster.announce(crate::cluster::Event::Spend {
+                    key: key.clone(),
+                    cost: self.row.cost_usd,
+                    at_ms: now,
+                });
+            }
         }
         state.monitor.publish(|| MonitorEvent {
             ts: self.row.ts,
@@ -215,7 +221,20 @@ pub async fn handle(state: &AppState, inbound: Inbound<'_>) -> Response {
     let cache_key = (cacheable && !bypass)
         .then(|| cache::key(Some(scope), format, inbound.hint.model, &inbound.body));
     let ttl = Duration::from_secs(book.cache.ttl_seconds);
-    if let Some(hit) = cache_key.and_then(|k| state.cache.get(k, ttl, Instant::now())) {
+    let hit = match cache_key {
+        Some(k) => match state.cache.get(k, ttl, Instant::now()) {
+            Some(hit) => Some(hit),
+            // Another instance may have answered it: its copy is kept here too.
+            None => state.cluster.cached(k).await.map(|answer| {
+                state
+                    .cache
+                    .put(k, answer.clone(), &book.cache, Instant::now());
+                std::sync::Arc::new(answer)
+            }),
+        },
+        None => None,
+    };
+    if let Some(hit) = hit {
         ticket.row.source = AnswerSource::Cache;
         let response = hit.response(&[("x-omniroute-cache", "hit")]);
         let mut replay = (*hit).clone();
@@ -275,6 +294,7 @@ pub async fn handle(state: &AppState, inbound: Inbound<'_>) -> Response {
         state
             .cache
             .put(k, answer.clone(), &book.cache, Instant::now());
+        state.cluster.cache(k, &answer, ttl);
     }
     if let Some(publisher) = publisher {
         publisher.publish(answer);

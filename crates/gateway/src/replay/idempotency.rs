@@ -48,6 +48,8 @@ impl Slots {
 #[derive(Default)]
 pub struct Idempotency {
     slots: Mutex<Slots>,
+    /// Other instances' claims and answers (Redis), when there are any.
+    cluster: Option<Arc<crate::cluster::Cluster>>,
 }
 
 pub enum Begin {
@@ -67,7 +69,21 @@ pub struct Publisher {
     published: bool,
 }
 
+impl Publisher {
+    fn cluster(&self) -> Option<&crate::cluster::Cluster> {
+        self.owner.cluster.as_deref()
+    }
+}
+
 impl Idempotency {
+    /// Idempotency across every instance sharing `cluster`.
+    pub fn shared(cluster: Arc<crate::cluster::Cluster>) -> Self {
+        Self {
+            slots: Mutex::default(),
+            cluster: Some(cluster),
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Slots> {
         match self.slots.lock() {
             Ok(g) => g,
@@ -75,8 +91,26 @@ impl Idempotency {
         }
     }
 
-    /// Claims `key`, or waits for whoever holds it.
+    /// Claims `key`, or waits for whoever holds it, on this instance and then on the others.
     pub async fn begin(self: &Arc<Self>, key: String) -> Begin {
+        let first = match self.begin_here(key).await {
+            Begin::First(publisher) => publisher,
+            replay => return replay,
+        };
+        let Some(cluster) = self.cluster.as_deref() else {
+            return Begin::First(first);
+        };
+        match cluster.claim(&first.key).await {
+            crate::cluster::Claim::Mine | crate::cluster::Claim::Local => Begin::First(first),
+            crate::cluster::Claim::Answer(answer) => {
+                let answer = Arc::new(answer);
+                first.keep(answer.clone());
+                Begin::Replay(answer)
+            }
+        }
+    }
+
+    async fn begin_here(self: &Arc<Self>, key: String) -> Begin {
         loop {
             let mut waiting = {
                 let mut slots = self.lock();
@@ -116,12 +150,19 @@ impl Idempotency {
 
 impl Publisher {
     /// Publishes a finished answer: kept for `WINDOW` unless it is worth retrying.
-    pub fn publish(mut self, answer: Captured) {
+    pub fn publish(self, answer: Captured) {
         let status = answer.status.as_u16();
         if status == 429 || status >= 500 {
             return;
         }
-        let answer = Arc::new(answer);
+        if let Some(cluster) = self.cluster() {
+            cluster.remember(&self.key, &answer);
+        }
+        self.keep(Arc::new(answer));
+    }
+
+    /// Keeps `answer` on this instance and hands it to the requests waiting here.
+    fn keep(mut self, answer: Arc<Captured>) {
         let until = Instant::now() + WINDOW;
         {
             let mut slots = self.owner.lock();
@@ -142,6 +183,9 @@ impl Publisher {
 impl Drop for Publisher {
     fn drop(&mut self) {
         if !self.published {
+            if let Some(cluster) = self.cluster() {
+                cluster.unclaim(&self.key);
+            }
             let mut slots = self.owner.lock();
             if matches!(slots.map.get(&self.key), Some(Slot::Running(_))) {
                 slots.map.remove(&self.key);

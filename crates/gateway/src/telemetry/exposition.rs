@@ -27,6 +27,9 @@ pub fn escape_label(value: &str) -> String {
 pub struct Process {
     pub uptime_seconds: f64,
     pub resident_memory_bytes: Option<u64>,
+    /// With `REDIS_URL`: whether live state is shared right now, and how many operations fell
+    /// back to this instance's own state.
+    pub shared_state: Option<(bool, u64)>,
 }
 
 fn header(out: &mut String, name: &str, kind: &str, help: &str) {
@@ -155,6 +158,22 @@ pub fn render(telemetry: &Telemetry, process: &Process) -> String {
         );
         let _ = writeln!(out, "omniroute_resident_memory_bytes {rss}");
     }
+    if let Some((shared, fallbacks)) = process.shared_state {
+        header(
+            &mut out,
+            "omniroute_shared_state_up",
+            "gauge",
+            "1 while live state is shared with the other instances through Redis, 0 while this instance uses its own.",
+        );
+        let _ = writeln!(out, "omniroute_shared_state_up {}", u8::from(shared));
+        header(
+            &mut out,
+            "omniroute_shared_state_fallbacks_total",
+            "counter",
+            "Operations that used this instance's own state because Redis was unreachable.",
+        );
+        let _ = writeln!(out, "omniroute_shared_state_fallbacks_total {fallbacks}");
+    }
     out
 }
 
@@ -196,6 +215,7 @@ mod tests {
             &Process {
                 uptime_seconds: 12.5,
                 resident_memory_bytes: Some(4096),
+                shared_state: None,
             },
         );
         for line in [
@@ -242,6 +262,7 @@ mod tests {
             &Process {
                 uptime_seconds: 0.0,
                 resident_memory_bytes: None,
+                shared_state: None,
             },
         );
         assert!(text.contains("# TYPE omniroute_requests_total counter"));

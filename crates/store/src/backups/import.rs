@@ -310,11 +310,12 @@ async fn copy_tables(conn: &mut AnyConnection) -> Result<BTreeMap<String, i64>, 
             .await?;
     }
     for table in &tables {
-        let in_upload: Option<i64> =
-            sqlx::query_scalar("SELECT 1 FROM src.sqlite_master WHERE type = 'table' AND name = $1")
-                .bind(table)
-                .fetch_optional(&mut *conn)
-                .await?;
+        let in_upload: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM src.sqlite_master WHERE type = 'table' AND name = $1",
+        )
+        .bind(table)
+        .fetch_optional(&mut *conn)
+        .await?;
         if in_upload.is_none() {
             continue;
         }

@@ -163,7 +163,10 @@ async fn import_restores_and_refusals_change_nothing() {
     assert!(matches!(err, StoreError::InvalidBackup(_)));
 }
 
-#[allow(dead_code, reason = "compiled, never run: the futures axum handlers await must be Send")]
+#[allow(
+    dead_code,
+    reason = "compiled, never run: the futures axum handlers await must be Send"
+)]
 fn futures_are_send(store: &Store, path: &Path) {
     fn is_send<T: Send>(_: T) {}
     is_send(store.vacuum_into(path));

@@ -150,7 +150,8 @@ pub(super) async fn copy_rows(
                 if j > 0 {
                     insert.push(", ");
                 }
-                let bad = |e| StoreError::InvalidBackup(format!("table {table}, column {name}: {e}"));
+                let bad =
+                    |e| StoreError::InvalidBackup(format!("table {table}, column {name}: {e}"));
                 match kind {
                     Kind::Integer => insert.bind(row.try_get::<Option<i64>, _>(j).map_err(bad)?),
                     Kind::Real => insert.bind(row.try_get::<Option<f64>, _>(j).map_err(bad)?),
