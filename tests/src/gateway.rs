@@ -289,6 +289,9 @@ fn clean_env(command: &mut Command, vars: &[(&str, &str)]) {
         "OMNIROUTE_CONTAINER",
         "STREAM_KEEPALIVE",
         "UPSTREAM_TIMEOUT",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "SECRET_KEY",
     ] {
         command.env_remove(name);
     }

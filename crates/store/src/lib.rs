@@ -366,7 +366,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).await.unwrap();
         store.ping().await.unwrap();
-        assert_eq!(store.schema_version().await.unwrap(), 4);
+        assert_eq!(store.schema_version().await.unwrap(), 5);
         let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
             .fetch_one(store.pool())
             .await
@@ -396,7 +396,7 @@ mod tests {
         }
         store.close().await;
         let again = Store::open(dir.path()).await.unwrap();
-        assert_eq!(again.schema_version().await.unwrap(), 4);
+        assert_eq!(again.schema_version().await.unwrap(), 5);
     }
 
     #[tokio::test]
@@ -410,8 +410,8 @@ mod tests {
             Backend::Sqlite
         };
         assert_eq!(store.backend(), expected);
-        assert_eq!(store.schema_version().await.unwrap(), 4);
-        assert_eq!(store.supported_schema_version(), 4);
+        assert_eq!(store.schema_version().await.unwrap(), 5);
+        assert_eq!(store.supported_schema_version(), 5);
         for table in REQUIRED_TABLES
             .iter()
             .chain(&["settings", "usage", "sync_held"])
@@ -424,7 +424,7 @@ mod tests {
         }
         // The second start finds the schema current and changes nothing.
         store.migrate().await.unwrap();
-        assert_eq!(store.schema_version().await.unwrap(), 4);
+        assert_eq!(store.schema_version().await.unwrap(), 5);
     }
 
     #[tokio::test]
@@ -445,7 +445,7 @@ mod tests {
                 err,
                 StoreError::NewerSchema {
                     found: 9999,
-                    supported: 4,
+                    supported: 5,
                     ..
                 }
             ),

@@ -10,11 +10,16 @@ use crate::sql::Flag;
 use crate::{Sql, Store, StoreError};
 
 /// One request as recorded.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, FromRow, ts_rs::TS)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, FromRow, ts_rs::TS)]
+#[serde(rename_all = "camelCase", default)]
 pub struct UsageRow {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
+    /// The row's own id from the gateway that recorded it (its journal's key); stored rows
+    /// with the same one are not stored again.
+    #[serde(skip)]
+    #[sqlx(default)]
+    pub uid: Option<String>,
     /// Unix ms when the request arrived.
     pub ts: i64,
     pub api_key_id: Option<String>,
@@ -79,7 +84,7 @@ impl TryFrom<String> for AnswerSource {
 }
 
 /// Bodies kept for a request when request logging is on (already redacted).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct BodyLog {
     pub request: String,
     pub response: String,
@@ -157,7 +162,7 @@ fn usage_insert<'a>(rows: &[&'a UsageRow], tail: &str) -> Sql<'a> {
     let mut query = Sql::new(
         "INSERT INTO usage (ts, api_key_id, combo, provider, connection_id, model, client_format, \
          stream, input_tokens, output_tokens, cached_tokens, reasoning_tokens, cost_usd, latency_ms, \
-         ttft_ms, status, attempts, fallback_reasons, source, cache_write_tokens) VALUES ",
+         ttft_ms, status, attempts, fallback_reasons, source, cache_write_tokens, uid) VALUES ",
     );
     for (i, row) in rows.iter().enumerate() {
         query.push(if i == 0 { "(" } else { ", (" });
@@ -201,8 +206,12 @@ fn usage_insert<'a>(rows: &[&'a UsageRow], tail: &str) -> Sql<'a> {
             .bind(row.source.as_str())
             .push(", ")
             .bind(row.cache_write_tokens)
+            .push(", ")
+            .bind(row.uid.as_deref())
             .push(")");
     }
+    // A row replayed from a journal after a crash may be stored already.
+    query.push(" ON CONFLICT (uid) DO NOTHING");
     query.push(tail);
     query
 }
@@ -252,9 +261,10 @@ impl Store {
                 None => plain.push(row),
                 Some(log) => {
                     let (text, args) = usage_insert(&[row], " RETURNING id").finish()?;
-                    let id: i64 = sqlx::query_scalar_with(&text, args)
-                        .fetch_one(&mut *tx)
+                    let id: Option<i64> = sqlx::query_scalar_with(&text, args)
+                        .fetch_optional(&mut *tx)
                         .await?;
+                    let Some(id) = id else { continue };
                     sqlx::query(
                         "INSERT INTO request_logs (usage_id, ts, request_body, response_body) VALUES ($1, $2, $3, $4)",
                     )

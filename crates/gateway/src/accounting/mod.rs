@@ -3,6 +3,7 @@
 
 pub mod budgets;
 pub mod calendar;
+pub mod journal;
 pub mod keys;
 pub mod pricing;
 pub mod redact;

@@ -134,9 +134,10 @@ impl Gateway {
         let clients = omniroute_providers::Clients::new(config.upstream_timeout);
         let registry = Arc::new(crate::registry::Registry::load(&store, &secrets).await?);
         let logs = registry.clone();
-        let recorder = crate::accounting::usage::Recorder::start(store.clone(), move || {
-            logs.snapshot().accounting.logs.clone()
-        });
+        let recorder =
+            crate::accounting::usage::Recorder::start(store.clone(), &config.data_dir, move || {
+                logs.snapshot().accounting.logs.clone()
+            });
         let cluster = Arc::new(match &config.redis_url {
             Some(url) => {
                 crate::cluster::Cluster::start(url.expose()).map_err(StartError::Internal)?
