@@ -6,7 +6,8 @@
 # Environment: BENCH_SECONDS (10, per measurement), STEADY_SECONDS (600, the steady-load run),
 # RATES, MORE_RATES, LITELLM_RATES (see bench/scenarios.py), COLD_START_RUNS (20),
 # LITELLM=0 (skip LiteLLM), TRANSLATION=0 (skip the criterion translation benchmark),
-# FEATURES=0 (skip the cost of access and accounting), BEFORE_REV (the revision that cost is
+# FEATURES=0 (skip the cost of access and accounting), SCALE=0 (skip the scale-out run:
+# SQLite vs PostgreSQL + Redis vs two gateways behind nginx; SCALE_RATES), BEFORE_REV (the revision that cost is
 # measured against; default the last one without it; empty: this build only), DESKTOP=0 (skip
 # the desktop app), DESKTOP_RUNS (5), DESKTOP_OVERLOAD_RATES (2000,5000,10000; empty: skip the
 # overload), WRITE_DOCS=0 (print only).
@@ -76,6 +77,13 @@ if [ "${FEATURES:-1}" != 0 ]; then
     taskset -c 0 python3 bench/features.py "$TARGET" "$OUT/features.json" "$BEFORE_BIN" | tee "$OUT/features.md"
 fi
 
+# One gateway on SQLite, one on PostgreSQL + Redis, two behind nginx: servers of its own.
+if [ "${SCALE:-1}" != 0 ]; then
+    apt_ensure postgresql redis-server nginx
+    echo
+    taskset -c 0 python3 bench/scale_out.py "$TARGET" "$OUT/scale.json" | tee "$OUT/scale.md"
+fi
+
 if [ "${TRANSLATION:-1}" != 0 ]; then
     echo
     ${CARGO:-cargo} bench --locked -p omniroute-formats --bench translate >/dev/null
@@ -98,6 +106,9 @@ if [ "${WRITE_DOCS:-1}" != 0 ]; then
     python3 bench/update_docs.py results docs/benchmarks.md <"$OUT/results.md"
     if [ -f "$OUT/features.md" ] && [ "${FEATURES:-1}" != 0 ]; then
         python3 bench/update_docs.py features docs/benchmarks.md <"$OUT/features.md"
+    fi
+    if [ -f "$OUT/scale.md" ] && [ "${SCALE:-1}" != 0 ]; then
+        python3 bench/update_docs.py scale docs/benchmarks.md <"$OUT/scale.md"
     fi
     if [ -f "$OUT/desktop.md" ] && [ "${DESKTOP:-1}" != 0 ]; then
         python3 bench/update_docs.py desktop docs/benchmarks.md <"$OUT/desktop.md"

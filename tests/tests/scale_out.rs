@@ -73,7 +73,41 @@ impl Pair {
                 .add_connection("p", &format!("p-{n}"), "sk-upstream-0123456789")
                 .await;
         }
+        pair.b_caught_up().await;
         pair
+    }
+
+    /// Waits until B has applied every configuration change made through A so far: events
+    /// arrive in order, so once a marker combo made active last is active on B, so is the rest.
+    async fn b_caught_up(&self) {
+        let marker = format!("marker-{}", self.mock.received().len());
+        let combo = json!({"name": marker, "strategy": "priority", "models": ["p/m-marker"]});
+        self.send(&self.a, reqwest::Method::POST, "/api/combos", combo)
+            .await;
+        self.send(
+            &self.a,
+            reqwest::Method::PUT,
+            "/api/combos/active",
+            json!({"name": marker}),
+        )
+        .await;
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let active: Value = self
+                .http
+                .get(format!("{}/api/combos/active", self.b.url))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            if active["name"] == marker.as_str() {
+                return;
+            }
+            assert!(Instant::now() < deadline, "B never caught up: {active}");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
     }
 
     async fn health(&self, gw: &TestGateway) -> Value {
@@ -344,6 +378,8 @@ async fn a_budget_used_up_through_one_stops_the_other() {
     .await;
     let bearer = format!("Bearer {key}");
     let auth = [("authorization", bearer.as_str())];
+    // The new key and its budget reach B first (configuration propagation has its own test).
+    pair.b_caught_up().await;
     // $0.60 through B, then $0.60 through A: $1.20 of $1.00.
     assert_eq!(pair.chat(&pair.b, "p/m-1", &auth).await.0, 200);
     assert_eq!(pair.chat(&pair.a, "p/m-1", &auth).await.0, 200);
@@ -498,4 +534,79 @@ async fn redis_killed_mid_load_fails_no_request_and_sharing_resumes() {
         .await
         .unwrap();
     assert!(metrics.contains("omniroute_shared_state_up 1"), "{metrics}");
+}
+
+#[tokio::test]
+async fn a_session_from_one_instance_is_valid_on_the_other_until_logout() {
+    let postgres = Postgres::start();
+    let redis = Redis::start();
+    let database = postgres.database().await;
+    let redis_url = redis.url();
+    let mut vars = vec![
+        ("DATABASE_URL", database.as_str()),
+        ("REDIS_URL", redis_url.as_str()),
+        ("AUTH_REQUIRED", "true"),
+        ("INITIAL_PASSWORD", "a password of the team's own"),
+    ];
+    vars.extend(SHARED);
+    let a = TestGateway::start_with(&vars).await.unwrap();
+    let b = TestGateway::start_with(&vars).await.unwrap();
+    let http = reqwest::Client::new();
+    let combos = |gw: &TestGateway, token: Option<&str>| {
+        let mut r = http.get(format!("{}/api/combos", gw.url));
+        if let Some(token) = token {
+            r = r.bearer_auth(token);
+        }
+        r.send()
+    };
+    assert_eq!(combos(&b, None).await.unwrap().status(), 401);
+    let session: Value = http
+        .post(format!("{}/api/auth/login", a.url))
+        .json(&json!({"password": "a password of the team's own"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = session["token"].as_str().unwrap();
+    assert_eq!(
+        combos(&b, Some(token)).await.unwrap().status(),
+        200,
+        "B honours A's session"
+    );
+    // Wait until B follows the channel, then log out through A: B refuses the token too.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let health: Value = http
+            .get(format!("{}/api/health", b.url))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if health["shared_state"]["state"] == "shared" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{health}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let r = http
+        .post(format!("{}/api/auth/logout", a.url))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    let out = Instant::now();
+    while combos(&b, Some(token)).await.unwrap().status() != 401 {
+        assert!(
+            out.elapsed() < Duration::from_secs(1),
+            "B still accepts a logged-out session"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(combos(&a, Some(token)).await.unwrap().status(), 401);
 }

@@ -3,7 +3,8 @@
 //! re-read from the database, the rests and open breakers others keep applied.
 
 use super::events::{Envelope, Event};
-use super::{CHANNEL, kept_rests, link};
+use super::link::{self, Delivery};
+use super::{CHANNEL, kept_rests};
 use crate::AppState;
 
 /// Follows the channel for as long as the gateway runs; nothing when Redis is not configured.
@@ -16,8 +17,12 @@ pub fn follow(state: AppState) {
     tokio::spawn(async move {
         while let Some(message) = messages.recv().await {
             match message {
-                None => catch_up(&state).await,
-                Some(payload) => match serde_json::from_slice::<Envelope>(&payload) {
+                Delivery::Joined => {
+                    catch_up(&state).await;
+                    state.cluster.set_following(true);
+                }
+                Delivery::Left => state.cluster.set_following(false),
+                Delivery::Message(payload) => match serde_json::from_slice::<Envelope>(&payload) {
                     Ok(envelope) if envelope.from != state.cluster.instance() => {
                         apply(&state, envelope.event).await;
                     }
@@ -88,8 +93,14 @@ pub(super) async fn apply(state: &AppState, event: Event) {
         Event::ResetHealth => state.health.reset_local(),
         Event::ClearModel { model } => state.health.clear_model_local(&model),
         Event::Spend { key, cost, at_ms } => state.spend.add(&key, cost, at_ms),
+        Event::Quota { account, windows } => {
+            let windows = windows.into_iter().map(Into::into).collect();
+            state.quota.observe_shared(&account, windows);
+        }
         Event::Revoke { jti, exp } => {
-            state.access.revoke_id(&jti, exp, crate::access::now_secs());
+            state
+                .access
+                .revoke_id(&jti, exp, omniroute_store::now_ms() / 1000);
         }
     }
 }

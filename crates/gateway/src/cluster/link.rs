@@ -293,9 +293,19 @@ async fn expect_ok(stream: &mut TcpStream, args: &[&[u8]], what: &str) -> Result
     }
 }
 
-/// Messages of `channel`, each as its payload; `None` marks a (re)subscription, after which
-/// the receiver should catch up on what it missed. Runs until the receiver is dropped.
-pub fn subscribe(target: Target, channel: &'static str) -> mpsc::Receiver<Option<Vec<u8>>> {
+/// What a subscription delivers.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Delivery {
+    /// (Re)subscribed: what was published meanwhile is missed, so catch up.
+    Joined,
+    /// The connection broke; messages are missed until the next `Joined`.
+    Left,
+    Message(Vec<u8>),
+}
+
+/// The messages of `channel`, and when the subscription joins and leaves. Runs until the
+/// receiver is dropped.
+pub fn subscribe(target: Target, channel: &'static str) -> mpsc::Receiver<Delivery> {
     let (tx, rx) = mpsc::channel(1024);
     #[allow(
         clippy::disallowed_methods,
@@ -314,10 +324,10 @@ pub fn subscribe(target: Target, channel: &'static str) -> mpsc::Receiver<Option
                 .is_ok()
             {
                 backoff = Duration::from_millis(100);
-                if tx.send(None).await.is_err() {
+                if tx.send(Delivery::Joined).await.is_err() {
                     return;
                 }
-                if !deliver(&mut stream, &tx).await {
+                if !deliver(&mut stream, &tx).await || tx.send(Delivery::Left).await.is_err() {
                     return;
                 }
             }
@@ -329,7 +339,7 @@ pub fn subscribe(target: Target, channel: &'static str) -> mpsc::Receiver<Option
 }
 
 /// Forwards `message` payloads until the connection breaks (`true`) or the receiver is gone.
-async fn deliver(stream: &mut TcpStream, tx: &mpsc::Sender<Option<Vec<u8>>>) -> bool {
+async fn deliver(stream: &mut TcpStream, tx: &mpsc::Sender<Delivery>) -> bool {
     let mut buf = Vec::with_capacity(16 << 10);
     loop {
         match stream.read_buf(&mut buf).await {
@@ -344,7 +354,7 @@ async fn deliver(stream: &mut TcpStream, tx: &mpsc::Sender<Option<Vec<u8>>>) -> 
                         && items.len() == 3
                         && items[0] == Reply::Bulk(Some(b"message".to_vec()))
                         && let Some(payload) = items.pop().and_then(Reply::into_bytes)
-                        && tx.send(Some(payload)).await.is_err()
+                        && tx.send(Delivery::Message(payload)).await.is_err()
                     {
                         return false;
                     }

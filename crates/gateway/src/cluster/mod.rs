@@ -10,7 +10,7 @@ mod follow;
 pub mod link;
 pub mod resp;
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use omniroute_routing::ratelimit::Limits;
@@ -22,8 +22,6 @@ pub use events::Event;
 pub use follow::follow;
 use link::{Link, LinkError, Target};
 use resp::Reply;
-
-use crate::replay::Captured;
 
 /// The channel every instance publishes its events on and listens to.
 pub const CHANNEL: &str = "omniroute:events";
@@ -86,8 +84,8 @@ pub enum Admission {
 pub enum Claim {
     /// Nobody else runs it: run it and remember the answer.
     Mine,
-    /// Another instance answered it: send this.
-    Answer(Captured),
+    /// Another instance answered it: send this (`Captured::encode`'s bytes).
+    Answer(Vec<u8>),
     /// Redis is away: this instance's own table decides.
     Local,
 }
@@ -117,6 +115,8 @@ pub struct Cluster {
     writes: Option<mpsc::UnboundedSender<Write>>,
     /// Operations that used local state because Redis was away.
     fallbacks: AtomicU64,
+    /// Whether this instance hears the others' events right now.
+    following: AtomicBool,
 }
 
 impl std::fmt::Debug for Cluster {
@@ -149,6 +149,7 @@ impl Cluster {
             link: None,
             writes: None,
             fallbacks: AtomicU64::new(0),
+            following: AtomicBool::new(false),
         }
     }
 
@@ -162,6 +163,7 @@ impl Cluster {
             link: Some((link.clone(), target)),
             writes: Some(tx),
             fallbacks: AtomicU64::new(0),
+            following: AtomicBool::new(false),
         };
         let instance = cluster.instance.clone();
         #[allow(clippy::disallowed_methods, reason = "the cluster's background writer")]
@@ -181,9 +183,13 @@ impl Cluster {
         self.link.as_ref().map(|(_, t)| t)
     }
 
-    /// Whether live state is shared right now.
+    /// Whether live state is shared right now: commands reach Redis.
     pub fn is_shared(&self) -> bool {
         self.link().is_some_and(Link::is_up)
+    }
+
+    pub(crate) fn set_following(&self, following: bool) {
+        self.following.store(following, Ordering::Release);
     }
 
     fn fell_back(&self) {
@@ -193,7 +199,9 @@ impl Cluster {
     pub fn status(&self) -> ClusterStatus {
         let (state, last_error) = match self.link() {
             None => ("off", None),
-            Some(link) if link.is_up() => ("shared", None),
+            Some(link) if link.is_up() && self.following.load(Ordering::Acquire) => {
+                ("shared", None)
+            }
             Some(link) => ("local", link.last_error()),
         };
         ClusterStatus {
@@ -321,11 +329,7 @@ impl Cluster {
             match link.call(&[b"GET", redis_key.as_bytes()]).await {
                 Ok(Reply::Bulk(Some(value))) => {
                     if let Some(answer) = value.strip_prefix(b"A") {
-                        if let Some(answer) = events::decode_answer(answer) {
-                            return Claim::Answer(answer);
-                        }
-                        // Unreadable: run it rather than fail the request.
-                        return Claim::Mine;
+                        return Claim::Answer(answer.to_vec());
                     }
                 }
                 // Gone between SET and GET (the other gave up): claim again at once.
@@ -346,11 +350,12 @@ impl Cluster {
         format!("R{}", self.instance)
     }
 
-    /// Keeps an idempotent answer for the other instances (`ANSWER_MS`).
-    pub fn remember(&self, key: &str, answer: &Captured) {
+    /// Keeps an idempotent answer (`Captured::encode`'s bytes) for the other instances
+    /// (`ANSWER_MS`).
+    pub fn remember(&self, key: &str, answer: &[u8]) {
         if let Some(writes) = &self.writes {
             let mut value = b"A".to_vec();
-            value.extend(events::encode_answer(answer));
+            value.extend_from_slice(answer);
             let _ = writes.send(Write::Set {
                 key: idempotency_key(key),
                 value,
@@ -369,11 +374,11 @@ impl Cluster {
         }
     }
 
-    /// A cached answer another instance stored.
-    pub async fn cached(&self, key: u128) -> Option<Captured> {
+    /// A cached answer another instance stored (`Captured::encode`'s bytes).
+    pub async fn cached(&self, key: u128) -> Option<Vec<u8>> {
         let link = self.link()?;
         match link.call(&[b"GET", cache_key(key).as_bytes()]).await {
-            Ok(Reply::Bulk(Some(value))) => events::decode_answer(&value),
+            Ok(Reply::Bulk(Some(value))) => Some(value),
             Ok(_) => None,
             Err(e) => {
                 self.failed(&e);
@@ -382,12 +387,12 @@ impl Cluster {
         }
     }
 
-    /// Shares a cached answer for `ttl`.
-    pub fn cache(&self, key: u128, answer: &Captured, ttl: Duration) {
+    /// Shares a cached answer (`Captured::encode`'s bytes) for `ttl`.
+    pub fn cache(&self, key: u128, answer: Vec<u8>, ttl: Duration) {
         if let Some(writes) = &self.writes {
             let _ = writes.send(Write::Set {
                 key: cache_key(key),
-                value: events::encode_answer(answer),
+                value: answer,
                 ms: u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1),
             });
         }

@@ -146,6 +146,8 @@ impl Gateway {
         });
         let health: Arc<crate::health::Health> = Arc::default();
         health.share_through(cluster.clone());
+        let quota = crate::quota::QuotaBook::default();
+        quota.share_through(cluster.clone());
         let (stop_tx, stop_rx) = watch::channel(false);
         let device = crate::sync::local::device(&config.data_dir)
             .map_err(|e| StartError::Internal(format!("cannot keep this device's sync id: {e}")))?;
@@ -171,7 +173,7 @@ impl Gateway {
             catalog: Arc::new(catalog),
             clients: Arc::new(clients),
             health,
-            quota: crate::quota::QuotaBook::default(),
+            quota,
             started: Instant::now(),
             access,
             telemetry: Arc::default(),

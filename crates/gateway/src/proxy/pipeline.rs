@@ -225,12 +225,17 @@ pub async fn handle(state: &AppState, inbound: Inbound<'_>) -> Response {
         Some(k) => match state.cache.get(k, ttl, Instant::now()) {
             Some(hit) => Some(hit),
             // Another instance may have answered it: its copy is kept here too.
-            None => state.cluster.cached(k).await.map(|answer| {
-                state
-                    .cache
-                    .put(k, answer.clone(), &book.cache, Instant::now());
-                std::sync::Arc::new(answer)
-            }),
+            None => state
+                .cluster
+                .cached(k)
+                .await
+                .and_then(|bytes| Captured::decode(&bytes))
+                .map(|answer| {
+                    state
+                        .cache
+                        .put(k, answer.clone(), &book.cache, Instant::now());
+                    std::sync::Arc::new(answer)
+                }),
         },
         None => None,
     };
@@ -294,7 +299,7 @@ pub async fn handle(state: &AppState, inbound: Inbound<'_>) -> Response {
         state
             .cache
             .put(k, answer.clone(), &book.cache, Instant::now());
-        state.cluster.cache(k, &answer, ttl);
+        state.cluster.cache(k, answer.encode(), ttl);
     }
     if let Some(publisher) = publisher {
         publisher.publish(answer);

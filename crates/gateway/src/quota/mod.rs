@@ -10,7 +10,7 @@
 pub mod alerts;
 
 use std::collections::HashMap;
-use std::sync::RwLock;
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 use omniroute_providers::QuotaSink;
 use omniroute_providers::quota::Window;
@@ -36,7 +36,15 @@ const MIN_SPAN_MS: i64 = 30_000;
 #[derive(Debug, Default)]
 pub struct QuotaBook {
     accounts: RwLock<HashMap<String, Vec<Tracked>>>,
+    /// Where reports are told to the other instances, when there are any, and when each
+    /// account's last one was (Unix ms).
+    cluster: OnceLock<Arc<crate::cluster::Cluster>>,
+    told: Mutex<HashMap<String, i64>>,
 }
+
+/// An account's windows are told to the other instances at most this often, unless one is
+/// used up (every answer reports them).
+const TELL_EVERY_MS: i64 = 2_000;
 
 /// A window and how fast it fills.
 #[derive(Debug, Clone)]
@@ -176,9 +184,48 @@ impl QuotaBook {
     }
 }
 
+impl QuotaBook {
+    /// Tells `cluster` of the reports from now on.
+    pub fn share_through(&self, cluster: Arc<crate::cluster::Cluster>) {
+        let _ = self.cluster.set(cluster);
+    }
+
+    /// Another instance's report.
+    pub fn observe_shared(&self, account: &str, windows: Vec<Window>) {
+        self.observe_at(account, windows, omniroute_store::now_ms());
+    }
+
+    fn tell(&self, account: &str, windows: &[Window], now: i64) {
+        let Some(cluster) = self.cluster.get() else {
+            return;
+        };
+        let urgent = windows.iter().any(|w| w.exhausted(now));
+        {
+            let mut told = self
+                .told
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let last = told.get(account).copied().unwrap_or(i64::MIN);
+            if !urgent && now.saturating_sub(last) < TELL_EVERY_MS {
+                return;
+            }
+            told.insert(account.to_owned(), now);
+        }
+        cluster.announce(crate::cluster::Event::Quota {
+            account: account.to_owned(),
+            windows: windows
+                .iter()
+                .map(crate::cluster::events::SharedWindow::from)
+                .collect(),
+        });
+    }
+}
+
 impl QuotaSink for QuotaBook {
     fn observe(&self, account: &str, windows: Vec<Window>) {
-        self.observe_at(account, windows, omniroute_store::now_ms());
+        let now = omniroute_store::now_ms();
+        self.tell(account, &windows, now);
+        self.observe_at(account, windows, now);
     }
 }
 

@@ -102,11 +102,15 @@ impl Idempotency {
         };
         match cluster.claim(&first.key).await {
             crate::cluster::Claim::Mine | crate::cluster::Claim::Local => Begin::First(first),
-            crate::cluster::Claim::Answer(answer) => {
-                let answer = Arc::new(answer);
-                first.keep(answer.clone());
-                Begin::Replay(answer)
-            }
+            crate::cluster::Claim::Answer(bytes) => match Captured::decode(&bytes) {
+                Some(answer) => {
+                    let answer = Arc::new(answer);
+                    first.keep(answer.clone());
+                    Begin::Replay(answer)
+                }
+                // Unreadable: run it rather than fail the request.
+                None => Begin::First(first),
+            },
         }
     }
 
@@ -156,7 +160,7 @@ impl Publisher {
             return;
         }
         if let Some(cluster) = self.cluster() {
-            cluster.remember(&self.key, &answer);
+            cluster.remember(&self.key, &answer.encode());
         }
         self.keep(Arc::new(answer));
     }
