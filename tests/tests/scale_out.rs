@@ -80,7 +80,12 @@ impl Pair {
     /// Waits until B has applied every configuration change made through A so far: events
     /// arrive in order, so once a marker combo made active last is active on B, so is the rest.
     async fn b_caught_up(&self) {
-        let marker = format!("marker-{}", self.mock.received().len());
+        let mut id = [0u8; 6];
+        getrandom::fill(&mut id).unwrap();
+        let marker = format!(
+            "marker-{}",
+            u64::from_le_bytes([id[0], id[1], id[2], id[3], id[4], id[5], 0, 0])
+        );
         let combo = json!({"name": marker, "strategy": "priority", "models": ["p/m-marker"]});
         self.send(&self.a, reqwest::Method::POST, "/api/combos", combo)
             .await;

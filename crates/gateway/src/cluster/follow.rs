@@ -38,6 +38,9 @@ pub fn follow(state: AppState) {
 
 async fn catch_up(state: &AppState) {
     reload(state).await;
+    // Spend other instances told while this one was not listening: re-read from the usage
+    // rows every instance writes.
+    state.spend.clear();
     if let Some(link) = state.cluster.link() {
         let now = omniroute_store::now_ms();
         for (until, event) in kept_rests(link).await {
@@ -66,13 +69,12 @@ async fn catch_up(state: &AppState) {
     tracing::info!("joined the shared state: configuration, spend and rests caught up");
 }
 
-/// Configuration from the database again, and spend re-read from its usage rows (which every
-/// instance writes), so what was missed while apart counts.
+/// Configuration from the database again. (Spend stays: a budget's amounts do not change with
+/// its limit, and a period not tracked yet is read from the usage rows when first checked.)
 async fn reload(state: &AppState) {
     if let Err(e) = state.registry.reload(&state.store, &state.secrets).await {
         tracing::warn!(error = %e, "cannot reload configuration after another instance's change");
     }
-    state.spend.clear();
     if let Err(e) = state.access.refresh_password(&state.store).await {
         tracing::warn!(error = %e, "cannot read the dashboard password after another instance's change");
     }
