@@ -130,20 +130,41 @@ impl TokenBook {
         let now = omniroute_store::now_ms();
         let margin_ms = i64::try_from(spec.refresh_margin_secs.saturating_mul(1000)).unwrap_or(0);
         let refused = |token: &str| matches!(renewal, Renewal::Rejected(t) if t == token);
-        let needs_refresh = !credential.fresh(now, margin_ms)
-            || (spec.exchange.is_none() && (now_asked || refused(&credential.access_token)));
-        if needs_refresh {
+        let due = |c: &Credential| {
+            !c.fresh(now, margin_ms)
+                || (spec.exchange.is_none() && (now_asked || refused(&c.access_token)))
+        };
+        if due(credential) {
+            // Another gateway sharing this database may have renewed it already — and, where
+            // refresh tokens are single-use, made this one's worthless: the stored one first.
+            if let Ok(stored) = load(state, &connection.id).await
+                && stored.refresh_token != credential.refresh_token
+            {
+                *credential = stored;
+            }
+        }
+        if due(credential) {
             let _refreshing = Refreshing::new(&cell.refreshing);
             let http = client(state).map_err(|e| TokenFailure::Unavailable(e.to_string()))?;
-            let answer = match refresh(&http, spec, credential).await {
-                Ok(answer) => answer,
-                Err(e) => return Err(fail(state, connection, &meta, e).await),
-            };
-            let renewed = Credential::from_answer(&answer, Some(credential), now);
-            // Stored first: a rotated refresh token is the only one that works from now on.
-            store(state, &connection.id, &renewed).await?;
-            *credential = renewed;
-            note_renewal(state, connection, &meta, credential.expires_at_ms).await;
+            match refresh(&http, spec, credential).await {
+                Ok(answer) => {
+                    let renewed = Credential::from_answer(&answer, Some(credential), now);
+                    // Stored first: a rotated refresh token is the only one that works now.
+                    store(state, &connection.id, &renewed).await?;
+                    *credential = renewed;
+                    note_renewal(state, connection, &meta, credential.expires_at_ms).await;
+                }
+                Err(e) => match load(state, &connection.id).await {
+                    // Another gateway won the race to the same refresh token: its tokens.
+                    Ok(stored)
+                        if stored.refresh_token != credential.refresh_token
+                            && stored.fresh(now, margin_ms) =>
+                    {
+                        *credential = stored;
+                    }
+                    _ => return Err(fail(state, connection, &meta, e).await),
+                },
+            }
         }
         if let Some(exchange) = &spec.exchange {
             let exchange_margin =
