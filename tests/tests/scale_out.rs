@@ -96,47 +96,53 @@ impl Pair {
             json!({"name": marker}),
         )
         .await;
-        let deadline = Instant::now() + Duration::from_secs(5);
+        self.until(&self.b, "/api/combos/active", Duration::from_secs(5), |a| {
+            a["name"] == marker.as_str()
+        })
+        .await;
+    }
+
+    async fn get(&self, gw: &TestGateway, path: &str) -> Value {
+        get(&self.http, gw, path).await
+    }
+
+    async fn metrics(&self, gw: &TestGateway) -> String {
+        let r = self.http.get(format!("{}/metrics", gw.url)).send().await;
+        r.unwrap().text().await.unwrap()
+    }
+
+    /// Polls `path` on `gw` until `done` holds, for at most `within`; the last answer.
+    async fn until(
+        &self,
+        gw: &TestGateway,
+        path: &str,
+        within: Duration,
+        done: impl Fn(&Value) -> bool,
+    ) -> Value {
+        let deadline = Instant::now() + within;
         loop {
-            let active: Value = self
-                .http
-                .get(format!("{}/api/combos/active", self.b.url))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            if active["name"] == marker.as_str() {
-                return;
+            let answer = self.get(gw, path).await;
+            if done(&answer) {
+                return answer;
             }
-            assert!(Instant::now() < deadline, "B never caught up: {active}");
+            assert!(
+                Instant::now() < deadline,
+                "{path} never got there: {answer}"
+            );
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
     }
 
     async fn health(&self, gw: &TestGateway) -> Value {
-        self.http
-            .get(format!("{}/api/health", gw.url))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
+        self.get(gw, "/api/health").await
     }
 
     /// Waits until `gw` reports its shared-state `state` (`shared` or `local`).
     async fn wait_state(&self, gw: &TestGateway, state: &str) -> Value {
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            let health = self.health(gw).await;
-            if health["shared_state"]["state"] == state {
-                return health;
-            }
-            assert!(Instant::now() < deadline, "never {state}: {health}");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        self.until(gw, "/api/health", Duration::from_secs(15), |h| {
+            h["shared_state"]["state"] == state
+        })
+        .await
     }
 
     async fn wait_shared(&self, gw: &TestGateway) {
@@ -176,6 +182,11 @@ impl Pair {
         assert!(r.status().is_success(), "{path}: {}", r.status());
         r.json().await.unwrap_or(Value::Null)
     }
+}
+
+async fn get(http: &reqwest::Client, gw: &TestGateway, path: &str) -> Value {
+    let r = http.get(format!("{}{path}", gw.url)).send().await.unwrap();
+    r.json().await.unwrap()
 }
 
 fn text(body: &Value) -> String {
@@ -264,23 +275,10 @@ async fn a_breaker_opened_through_one_refuses_through_the_other() {
         2,
         "both accounts tried through A"
     );
-    let deadline = Instant::now() + Duration::from_secs(1);
-    loop {
-        let resilience: Value = pair
-            .http
-            .get(format!("{}/api/resilience", pair.b.url))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        if resilience["breakers"]["p"]["state"] == "OPEN" {
-            break;
-        }
-        assert!(Instant::now() < deadline, "B never learned: {resilience}");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    pair.until(&pair.b, "/api/resilience", Duration::from_secs(1), |r| {
+        r["breakers"]["p"]["state"] == "OPEN"
+    })
+    .await;
     let (status, body) = pair.chat(&pair.b, "p/m-1", &[]).await;
     assert_eq!(status, 503, "{body}");
     assert!(body.to_string().contains("circuit open"), "{body}");
@@ -474,15 +472,7 @@ async fn redis_killed_mid_load_fails_no_request_and_sharing_resumes() {
     let health = pair.wait_state(&pair.a, "local").await;
     assert!(health["shared_state"]["last_error"].is_string(), "{health}");
     pair.wait_state(&pair.b, "local").await;
-    let metrics = pair
-        .http
-        .get(format!("{}/metrics", pair.a.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = pair.metrics(&pair.a).await;
     assert!(metrics.contains("omniroute_shared_state_up 0"), "{metrics}");
     tokio::time::sleep(Duration::from_millis(300)).await;
     pair.redis.restart();
@@ -583,15 +573,8 @@ async fn a_session_from_one_instance_is_valid_on_the_other_until_logout() {
     // Wait until B follows the channel, then log out through A: B refuses the token too.
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
-        let health: Value = http
-            .get(format!("{}/api/health", b.url))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let r = http.get(format!("{}/api/health", b.url)).bearer_auth(token);
+        let health: Value = r.send().await.unwrap().json().await.unwrap();
         if health["shared_state"]["state"] == "shared" {
             break;
         }

@@ -422,43 +422,60 @@ fn cache_key(key: u128) -> String {
     format!("omniroute:cache:{key:032x}")
 }
 
-/// Sends queued writes in order; while Redis is away they are dropped (what they carried is
-/// caught up from the database and the others' state when it returns).
-async fn write_behind(link: Link, instance: String, mut writes: mpsc::UnboundedReceiver<Write>) {
-    while let Some(write) = writes.recv().await {
-        let result = match write {
-            Write::Publish(event) => {
-                let Ok(payload) = serde_json::to_vec(&Envelope {
-                    from: instance.clone(),
-                    event,
-                }) else {
-                    continue;
-                };
-                link.call(&[b"PUBLISH", CHANNEL.as_bytes(), &payload]).await
+/// Writes queued at once without waiting for each reply (they are independent): one round trip
+/// each would cap them at a few thousand per second.
+const WRITES_IN_FLIGHT: usize = 64;
+
+/// Sends queued writes, in order, up to `WRITES_IN_FLIGHT` awaiting their replies; while Redis
+/// is away they are dropped (what they carried is caught up from the database and the others'
+/// state when it returns).
+async fn write_behind(link: Link, instance: String, writes: mpsc::UnboundedReceiver<Write>) {
+    use futures_util::StreamExt;
+    let queued = futures_util::stream::unfold(writes, |mut rx| async move {
+        rx.recv().await.map(|write| (write, rx))
+    });
+    queued
+        .map(|write| send(&link, &instance, write))
+        .buffered(WRITES_IN_FLIGHT)
+        .for_each(|result| async move {
+            if let Err(e) = result {
+                tracing::debug!(error = %e, "a shared-state write was dropped");
             }
-            Write::Set { key, value, ms } => {
-                let ms = ms.to_string();
-                link.call(&[b"SET", key.as_bytes(), &value, b"PX", ms.as_bytes()])
-                    .await
-            }
-            Write::Release { key, value } => {
-                link.call(&[
-                    b"EVAL",
-                    RELEASE.as_bytes(),
-                    b"1",
-                    key.as_bytes(),
-                    value.as_bytes(),
-                ])
+        })
+        .await;
+}
+
+async fn send(link: &Link, instance: &str, write: Write) -> Result<Reply, LinkError> {
+    match write {
+        Write::Publish(event) => {
+            let envelope = Envelope {
+                from: instance.to_owned(),
+                event,
+            };
+            let Ok(payload) = serde_json::to_vec(&envelope) else {
+                return Ok(Reply::Int(0));
+            };
+            link.call(&[b"PUBLISH", CHANNEL.as_bytes(), &payload]).await
+        }
+        Write::Set { key, value, ms } => {
+            let ms = ms.to_string();
+            link.call(&[b"SET", key.as_bytes(), &value, b"PX", ms.as_bytes()])
                 .await
-            }
-            Write::Lease { connection, lease } => {
-                let (flight, _) = admission_keys(&connection);
-                link.call(&[b"ZREM", flight.as_bytes(), lease.as_bytes()])
-                    .await
-            }
-        };
-        if let Err(e) = result {
-            tracing::debug!(error = %e, "a shared-state write was dropped");
+        }
+        Write::Release { key, value } => {
+            link.call(&[
+                b"EVAL",
+                RELEASE.as_bytes(),
+                b"1",
+                key.as_bytes(),
+                value.as_bytes(),
+            ])
+            .await
+        }
+        Write::Lease { connection, lease } => {
+            let (flight, _) = admission_keys(&connection);
+            link.call(&[b"ZREM", flight.as_bytes(), lease.as_bytes()])
+                .await
         }
     }
 }
