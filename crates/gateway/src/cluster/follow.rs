@@ -4,7 +4,7 @@
 
 use super::events::{Envelope, Event};
 use super::link::{self, Delivery};
-use super::{CHANNEL, kept_rests};
+use super::{channel, kept_rests};
 use crate::AppState;
 
 /// Follows the channel for as long as the gateway runs; nothing when Redis is not configured.
@@ -12,7 +12,8 @@ pub fn follow(state: AppState) {
     let Some(target) = state.cluster.target().cloned() else {
         return;
     };
-    let mut messages = link::subscribe(target, CHANNEL);
+    let channel = channel(&target);
+    let mut messages = link::subscribe(target, channel);
     #[allow(clippy::disallowed_methods, reason = "the cluster's event follower")]
     tokio::spawn(async move {
         while let Some(message) = messages.recv().await {

@@ -163,7 +163,8 @@ impl Link {
             Ok(Ok(result)) => result,
             Ok(Err(_)) => Err(LinkError::Down),
             Err(_) => {
-                self.0.kill.notify_one();
+                // Only a connection serving now is dropped: a stored permit would drop the next.
+                self.0.kill.notify_waiters();
                 Err(LinkError::Timeout)
             }
         }
@@ -305,7 +306,7 @@ pub enum Delivery {
 
 /// The messages of `channel`, and when the subscription joins and leaves. Runs until the
 /// receiver is dropped.
-pub fn subscribe(target: Target, channel: &'static str) -> mpsc::Receiver<Delivery> {
+pub fn subscribe(target: Target, channel: String) -> mpsc::Receiver<Delivery> {
     let (tx, rx) = mpsc::channel(1024);
     #[allow(
         clippy::disallowed_methods,

@@ -23,8 +23,12 @@ pub use follow::follow;
 use link::{Link, LinkError, Target};
 use resp::Reply;
 
-/// The channel every instance publishes its events on and listens to.
-pub const CHANNEL: &str = "omniroute:events";
+/// The channel every instance publishes its events on and listens to. Redis's channels are
+/// server-wide, not per database: the database number keeps deployments that share a server
+/// on different databases apart.
+pub fn channel(target: &Target) -> String {
+    format!("omniroute:events:{}", target.db)
+}
 /// Keys of rests and open breakers, read by an instance that (re)joins.
 const REST_PREFIX: &str = "omniroute:rest:";
 /// How long a request may hold its place in flight before the lease lapses (an instance that
@@ -156,6 +160,7 @@ impl Cluster {
     /// Connects to `url` in the background (a bad URL is a start-up error).
     pub fn start(url: &str) -> Result<Self, String> {
         let target = Target::parse(url).map_err(|e| format!("REDIS_URL {e}"))?;
+        let events = channel(&target);
         let link = Link::start(target.clone());
         let (tx, rx) = mpsc::unbounded_channel();
         let cluster = Self {
@@ -167,7 +172,7 @@ impl Cluster {
         };
         let instance = cluster.instance.clone();
         #[allow(clippy::disallowed_methods, reason = "the cluster's background writer")]
-        tokio::spawn(write_behind(link, instance, rx));
+        tokio::spawn(write_behind(link, instance, events, rx));
         Ok(cluster)
     }
 
@@ -429,13 +434,18 @@ const WRITES_IN_FLIGHT: usize = 64;
 /// Sends queued writes, in order, up to `WRITES_IN_FLIGHT` awaiting their replies; while Redis
 /// is away they are dropped (what they carried is caught up from the database and the others'
 /// state when it returns).
-async fn write_behind(link: Link, instance: String, writes: mpsc::UnboundedReceiver<Write>) {
+async fn write_behind(
+    link: Link,
+    instance: String,
+    channel: String,
+    writes: mpsc::UnboundedReceiver<Write>,
+) {
     use futures_util::StreamExt;
     let queued = futures_util::stream::unfold(writes, |mut rx| async move {
         rx.recv().await.map(|write| (write, rx))
     });
     queued
-        .map(|write| send(&link, &instance, write))
+        .map(|write| send(&link, &instance, &channel, write))
         .buffered(WRITES_IN_FLIGHT)
         .for_each(|result| async move {
             if let Err(e) = result {
@@ -445,7 +455,12 @@ async fn write_behind(link: Link, instance: String, writes: mpsc::UnboundedRecei
         .await;
 }
 
-async fn send(link: &Link, instance: &str, write: Write) -> Result<Reply, LinkError> {
+async fn send(
+    link: &Link,
+    instance: &str,
+    channel: &str,
+    write: Write,
+) -> Result<Reply, LinkError> {
     match write {
         Write::Publish(event) => {
             let envelope = Envelope {
@@ -455,7 +470,7 @@ async fn send(link: &Link, instance: &str, write: Write) -> Result<Reply, LinkEr
             let Ok(payload) = serde_json::to_vec(&envelope) else {
                 return Ok(Reply::Int(0));
             };
-            link.call(&[b"PUBLISH", CHANNEL.as_bytes(), &payload]).await
+            link.call(&[b"PUBLISH", channel.as_bytes(), &payload]).await
         }
         Write::Set { key, value, ms } => {
             let ms = ms.to_string();
@@ -516,4 +531,20 @@ pub(crate) async fn kept_rests(link: &Link) -> Vec<(i64, Event)> {
         }
     }
     found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deployments_on_different_databases_hear_only_themselves() {
+        let one = Target::parse("redis://cache:6379/1").unwrap();
+        let two = Target::parse("redis://cache:6379/2").unwrap();
+        assert_eq!(channel(&one), "omniroute:events:1");
+        assert_ne!(channel(&one), channel(&two));
+        // Keys are per database already; only the channel needed the number.
+        assert_eq!(idempotency_key("k"), idempotency_key("k"));
+        assert_ne!(cache_key(1), cache_key(2));
+    }
 }
