@@ -1,4 +1,5 @@
-//! The dashboard's TypeScript types of the management API (`ui/src/lib/api-types.ts`) are
+//! The dashboard's TypeScript types of the management API (`ui/src/lib/api-types.ts`, which
+//! re-exports `api-types-cli-tools.ts` and `api-types-sync.ts`) are
 //! generated from the Rust types the API serializes, so the two cannot drift: this test fails
 //! when the file differs from what the types say. `UPDATE_API_TYPES=1 cargo test -p
 //! omniroute-gateway --test api_types` rewrites it.
@@ -21,9 +22,11 @@ use omniroute_store::lockouts::Lockout;
 use omniroute_store::usage::{RequestLog, UsageRow, UsageTotals};
 use ts_rs::{Config, TS};
 
-fn declarations() -> String {
+/// The generated files, each `(name in ui/src/lib, its declarations)`: the core of the API, and
+/// one file per subsystem that the core re-exports, so the dashboard imports `$lib/api-types`.
+fn declarations() -> Vec<(&'static str, String)> {
     let cfg = Config::new().with_large_int("number");
-    let decls = [
+    let core = [
         ApiKey::decl(&cfg),
         keys::Created::decl(&cfg),
         omniroute_store::usage::AnswerSource::decl(&cfg),
@@ -111,6 +114,8 @@ fn declarations() -> String {
         omniroute_gateway::settings::AiSettings::decl(&cfg),
         omniroute_gateway::settings::SecuritySettings::decl(&cfg),
         omniroute_gateway::settings::Settings::decl(&cfg),
+    ];
+    let cli_tools = [
         omniroute_cli_tools::ToolId::decl(&cfg),
         omniroute_cli_tools::FileRole::decl(&cfg),
         omniroute_cli_tools::ConfigFileStatus::decl(&cfg),
@@ -126,6 +131,8 @@ fn declarations() -> String {
         omniroute_cli_tools::Restored::decl(&cfg),
         omniroute_gateway::admin::cli_tools::AppliedView::decl(&cfg),
         omniroute_gateway::admin::cli_tools::RestoredView::decl(&cfg),
+    ];
+    let sync = [
         omniroute_sync::DeviceId::decl(&cfg),
         omniroute_sync::Kind::decl(&cfg),
         omniroute_sync::FailureKind::decl(&cfg),
@@ -138,6 +145,17 @@ fn declarations() -> String {
         omniroute_gateway::admin::sync::SyncView::decl(&cfg),
         omniroute_gateway::admin::sync::PairingCodeView::decl(&cfg),
     ];
+    let parts = [
+        ("api-types-cli-tools.ts", cli_tools.to_vec()),
+        ("api-types-sync.ts", sync.to_vec()),
+    ];
+    let names: Vec<&str> = parts.iter().map(|(name, _)| *name).collect();
+    let mut files = vec![("api-types.ts", file(&core, &names))];
+    files.extend(parts.iter().map(|(name, decls)| (*name, file(decls, &[]))));
+    files
+}
+
+fn file(decls: &[String], reexports: &[&str]) -> String {
     let mut out = String::from(
         "// Generated from the Rust types of the management API by\n\
          // crates/gateway/tests/api_types.rs — do not edit; run\n\
@@ -148,20 +166,27 @@ fn declarations() -> String {
         out.push_str(decl.trim());
         out.push('\n');
     }
+    for name in reexports {
+        out.push_str(&format!(
+            "export * from \"./{}\";\n",
+            name.trim_end_matches(".ts")
+        ));
+    }
     out
 }
 
 #[test]
 fn dashboard_api_types_match_the_rust_types() {
-    let path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/lib/api-types.ts");
-    let generated = declarations();
-    if std::env::var("UPDATE_API_TYPES").is_ok_and(|v| v == "1") {
-        std::fs::write(&path, &generated).unwrap();
+    let lib = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/lib");
+    for (name, generated) in declarations() {
+        let path = lib.join(name);
+        if std::env::var("UPDATE_API_TYPES").is_ok_and(|v| v == "1") {
+            std::fs::write(&path, &generated).unwrap();
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == generated,
+            "ui/src/lib/{name} is out of date; run UPDATE_API_TYPES=1 cargo test -p omniroute-gateway --test api_types"
+        );
     }
-    let committed = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        committed == generated,
-        "ui/src/lib/api-types.ts is out of date; run UPDATE_API_TYPES=1 cargo test -p omniroute-gateway --test api_types"
-    );
 }
