@@ -112,8 +112,6 @@ pub fn new_id() -> String {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
-    /// The SQLite file, or `None` on a server database.
-    file: Option<PathBuf>,
     data_dir: PathBuf,
     /// Where the data is, for messages: the file's path or the URL without its password.
     location: String,
@@ -155,10 +153,6 @@ impl Store {
                 })
             });
         let store = Self::start(pool, &url, Backend::Sqlite, data_dir, location).await?;
-        let store = Self {
-            file: Some(file.to_path_buf()),
-            ..store
-        };
         // SQLite gives the WAL and shared-memory files the database's own mode.
         for suffix in ["", "-wal", "-shm"] {
             let mut name = file.to_path_buf().into_os_string();
@@ -195,7 +189,6 @@ impl Store {
         let store = Self {
             pool,
             backend,
-            file: None,
             data_dir: data_dir.to_path_buf(),
             location,
         };
@@ -262,11 +255,6 @@ impl Store {
                 .fetch_one(&self.pool)
                 .await?;
         Ok(v.unwrap_or(0))
-    }
-
-    /// The SQLite file, when the store is one.
-    pub fn file(&self) -> Option<&Path> {
-        self.file.as_deref()
     }
 
     /// Where the data is, for messages and the health page (a server URL without password).

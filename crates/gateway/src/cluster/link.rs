@@ -5,7 +5,7 @@
 //! messages of one channel and says when it (re)joined, so the receiver can catch up.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -108,8 +108,6 @@ struct Inner {
     target: Target,
     sender: Mutex<Option<mpsc::UnboundedSender<Command>>>,
     up: AtomicBool,
-    /// Bumped at every (re)connection.
-    generation: AtomicU64,
     last_error: Mutex<Option<String>>,
     /// Asks the connection task to drop a connection that stopped answering.
     kill: Notify,
@@ -126,7 +124,6 @@ impl Link {
             target,
             sender: Mutex::new(None),
             up: AtomicBool::new(false),
-            generation: AtomicU64::new(0),
             last_error: Mutex::new(None),
             kill: Notify::new(),
         }));
@@ -138,10 +135,6 @@ impl Link {
 
     pub fn is_up(&self) -> bool {
         self.0.up.load(Ordering::Acquire)
-    }
-
-    pub fn generation(&self) -> u64 {
-        self.0.generation.load(Ordering::Acquire)
     }
 
     pub fn last_error(&self) -> Option<String> {
@@ -186,7 +179,6 @@ impl Link {
                     backoff = Duration::from_millis(100);
                     let (tx, rx) = mpsc::unbounded_channel();
                     *lock(&self.0.sender) = Some(tx);
-                    self.0.generation.fetch_add(1, Ordering::AcqRel);
                     self.0.up.store(true, Ordering::Release);
                     tracing::info!(target = ?self.0.target, "connected to Redis: live state is shared");
                     let error = self.serve(stream, rx).await;

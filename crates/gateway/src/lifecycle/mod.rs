@@ -145,9 +145,12 @@ impl Gateway {
             None => crate::cluster::Cluster::off(),
         });
         let health: Arc<crate::health::Health> = Arc::default();
-        health.share_through(cluster.clone());
         let quota = crate::quota::QuotaBook::default();
-        quota.share_through(cluster.clone());
+        // Without Redis there is nobody to tell: the request path does none of that work.
+        if cluster.target().is_some() {
+            health.share_through(cluster.clone());
+            quota.share_through(cluster.clone());
+        }
         let (stop_tx, stop_rx) = watch::channel(false);
         let device = crate::sync::local::device(&config.data_dir)
             .map_err(|e| StartError::Internal(format!("cannot keep this device's sync id: {e}")))?;
